@@ -1,0 +1,39 @@
+"""End-to-end: the example from the README through the CLI, checked against the reference."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import wasmtime
+
+from conftest import ROOT, run_cli
+
+
+def _call(wasm: bytes, name: str, *args):
+    engine = wasmtime.Engine()
+    store = wasmtime.Store(engine)
+    inst = wasmtime.Instance(store, wasmtime.Module(engine, wasm), [])
+    return inst.exports(store)[name](store, *args)
+
+
+def test_example_init_matches_reference(tmp_path, wasmtime_cli, wasm_tools):
+    out = tmp_path / "out.wasm"
+    p = run_cli("init", str(ROOT / "examples/counter.wat"), "-o", str(out), "--json")
+    assert p.returncode == 0, p.stderr.decode()
+    report = json.loads(p.stdout)
+    assert {g["name"]: g["after"] for g in report["globals"]} == {"calls": "1", "checksum": "5559680"}
+    data = out.read_bytes()
+    subprocess.run([wasm_tools, "validate", str(out)], check=True)
+    assert _call(data, "calls") == 1
+    assert _call(data, "square", 17) == 289
+    assert _call(data, "checksum") == sum(i * i for i in range(256))
+    ref = tmp_path / "ref.wasm"
+    subprocess.run([wasmtime_cli, "wizer", str(ROOT / "examples/counter.wat"), "-o", str(ref)], check=True)
+    assert data == ref.read_bytes()
+
+
+def test_headless_layers_do_not_import_ui():
+    code = ("import sys, wizerscope.binary.module, wizerscope.preinit, wizerscope.cli;"
+            "bad = [m for m in ('textual', 'rich') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
+    p = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True, cwd=ROOT)
+    assert p.returncode == 0, p.stdout + p.stderr

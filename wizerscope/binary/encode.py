@@ -1,0 +1,53 @@
+"""Encoders for Wasm's primitive encodings; the inverse of :mod:`reader`."""
+from __future__ import annotations
+
+
+def uleb(value: int) -> bytes:
+    if value < 0:
+        raise ValueError("unsigned LEB128 of a negative number")
+    if value < 0x80:
+        return bytes((value,))
+    out = bytearray()
+    while True:
+        b = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def sleb(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = value & 0x7F
+        value >>= 7
+        if (value == 0 and not b & 0x40) or (value == -1 and b & 0x40):
+            out.append(b)
+            return bytes(out)
+        out.append(b | 0x80)
+
+
+def name(text: str) -> bytes:
+    raw = text.encode("utf-8")
+    return uleb(len(raw)) + raw
+
+
+def vec(items: list[bytes]) -> bytes:
+    return uleb(len(items)) + b"".join(items)
+
+
+def section(section_id: int, payload: bytes | bytearray | memoryview) -> bytes:
+    return bytes((section_id,)) + uleb(len(payload)) + bytes(payload)
+
+
+def signed32(value: int) -> int:
+    """Interpret an unsigned 32-bit pattern as the signed value ``i32.const`` encodes."""
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value & 0x80000000 else value
+
+
+def signed64(value: int) -> int:
+    value &= 0xFFFFFFFFFFFFFFFF
+    return value - (1 << 64) if value & 0x8000000000000000 else value

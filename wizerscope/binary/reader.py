@@ -1,0 +1,165 @@
+"""A byte reader over a memoryview that knows the absolute file offset of every byte.
+
+Every error names the offset where decoding failed, so a person can find the bad byte with a hex
+editor. Nothing here copies the input: slices are memoryviews into the original buffer.
+"""
+from __future__ import annotations
+
+from ..errors import BinaryFormatError
+
+
+class Reader:
+    """Sequential decoder for Wasm's primitive encodings (LEB128, names, vectors)."""
+
+    __slots__ = ("data", "pos", "end", "base")
+
+    def __init__(self, data: bytes | bytearray | memoryview, base: int = 0,
+                 start: int = 0, end: int | None = None) -> None:
+        self.data = data if isinstance(data, memoryview) else memoryview(data)
+        self.pos = start
+        self.end = len(self.data) if end is None else end
+        self.base = base  # absolute file offset of data[0]
+
+    # -- positions -------------------------------------------------------------------------
+    @property
+    def offset(self) -> int:
+        """Absolute file offset of the next byte."""
+        return self.base + self.pos
+
+    def at_end(self) -> bool:
+        return self.pos >= self.end
+
+    def remaining(self) -> int:
+        return self.end - self.pos
+
+    def error(self, message: str, at: int | None = None) -> BinaryFormatError:
+        return BinaryFormatError(message, offset=self.base + (self.pos if at is None else at))
+
+    def sub(self, length: int) -> "Reader":
+        """A reader over the next ``length`` bytes; advances past them."""
+        start = self.pos
+        if length > self.end - start:
+            raise self.error(f"unexpected end: {length} bytes declared, {self.end - start} available")
+        self.pos = start + length
+        return Reader(self.data, self.base, start, start + length)
+
+    # -- primitives ------------------------------------------------------------------------
+    def u8(self) -> int:
+        if self.pos >= self.end:
+            raise self.error("unexpected end of data")
+        b = self.data[self.pos]
+        self.pos += 1
+        return b
+
+    def peek(self) -> int:
+        if self.pos >= self.end:
+            raise self.error("unexpected end of data")
+        return self.data[self.pos]
+
+    def bytes(self, n: int) -> memoryview:
+        if n < 0 or n > self.end - self.pos:
+            raise self.error(f"unexpected end: {n} bytes needed, {self.end - self.pos} available")
+        v = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return v
+
+    def skip(self, n: int) -> None:
+        if n < 0 or n > self.end - self.pos:
+            raise self.error(f"unexpected end: {n} bytes needed, {self.end - self.pos} available")
+        self.pos += n
+
+    def _uleb(self, bits: int) -> int:
+        data, pos, end = self.data, self.pos, self.end
+        result = shift = 0
+        start = pos
+        max_bytes = (bits + 6) // 7
+        while True:
+            if pos >= end:
+                raise self.error("unexpected end of data inside a LEB128 integer", start)
+            b = data[pos]
+            pos += 1
+            result |= (b & 0x7F) << shift
+            if not b & 0x80:
+                break
+            shift += 7
+            if pos - start >= max_bytes:
+                raise self.error(f"LEB128 integer too long for u{bits}", start)
+        if pos - start == max_bytes and bits % 7:
+            # the unused high bits of the last byte must be zero
+            if b >> (bits % 7):
+                raise self.error(f"LEB128 integer too large for u{bits}", start)
+        self.pos = pos
+        return result
+
+    def _sleb(self, bits: int) -> int:
+        data, pos, end = self.data, self.pos, self.end
+        result = shift = 0
+        start = pos
+        max_bytes = (bits + 6) // 7
+        while True:
+            if pos >= end:
+                raise self.error("unexpected end of data inside a LEB128 integer", start)
+            b = data[pos]
+            pos += 1
+            result |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+            if pos - start >= max_bytes:
+                raise self.error(f"LEB128 integer too long for s{bits}", start)
+        if pos - start == max_bytes and bits % 7:
+            # remaining bits must be a sign extension
+            extra = bits % 7
+            sign_and_unused = b & 0x7F
+            top = sign_and_unused >> (extra - 1)
+            if top not in (0, (0x7F >> (extra - 1))):
+                raise self.error(f"LEB128 integer too large for s{bits}", start)
+        if shift < 64 + 7 and b & 0x40:
+            result -= 1 << shift
+        self.pos = pos
+        # clamp representation to the bit width
+        return result
+
+    def u32(self) -> int:
+        data, pos = self.data, self.pos
+        if pos < self.end:
+            b = data[pos]
+            if b < 0x80:
+                self.pos = pos + 1
+                return b
+        return self._uleb(32)
+
+    def u64(self) -> int:
+        return self._uleb(64)
+
+    def s32(self) -> int:
+        return self._sleb(32)
+
+    def s33(self) -> int:
+        return self._sleb(33)
+
+    def s64(self) -> int:
+        return self._sleb(64)
+
+    def f32_bits(self) -> int:
+        return int.from_bytes(self.bytes(4), "little")
+
+    def f64_bits(self) -> int:
+        return int.from_bytes(self.bytes(8), "little")
+
+    def name(self) -> str:
+        start = self.pos
+        n = self.u32()
+        raw = self.bytes(n)
+        try:
+            return bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            raise self.error("malformed UTF-8 encoding in a name", start) from None
+
+    def count(self, min_item_size: int = 1) -> int:
+        """A vector length, checked against the bytes left so a huge count cannot allocate."""
+        at = self.pos
+        n = self.u32()
+        if n * min_item_size > self.end - self.pos:
+            raise self.error(f"declared count {n} does not fit in the {self.end - self.pos} bytes left", at)
+        return n

@@ -1,0 +1,96 @@
+"""Error types shared by every layer.
+
+Every error wizerscope raises on purpose derives from :class:`WizerscopeError`, so the CLI and the
+TUI can turn any of them into a one-paragraph message and never show a traceback.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class WizerscopeError(Exception):
+    """A failure that is the input's or the environment's fault, explained in one paragraph."""
+
+    def __init__(self, message: str, *, offset: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.hint = hint
+
+    def __str__(self) -> str:  # one paragraph: message, where, what to do
+        text = self.message
+        if self.offset is not None:
+            text += f" (at byte offset {self.offset:#x})"
+        if self.hint:
+            text += f". {self.hint}"
+        return text
+
+
+class BinaryFormatError(WizerscopeError):
+    """The bytes are not a well-formed Wasm binary (truncated, bad LEB128, bad section, ...)."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One reason the input cannot be pre-initialized.
+
+    ``rule`` is a stable identifier (e.g. ``forbidden-instruction``), ``message`` is the reference
+    tool's exact wording where it has one, ``item`` names the offending thing (``func 12 $name``,
+    ``global 3``, ``import env.memory``), ``path`` locates it inside a component tree, ``offset`` is
+    the byte offset in the input file, and ``hint`` says what to change.
+    """
+
+    rule: str
+    message: str
+    item: str = ""
+    offset: int | None = None
+    hint: str = ""
+    path: str = ""
+
+    def describe(self) -> str:
+        where = " / ".join(p for p in (self.path, self.item) if p)
+        text = self.message
+        if where:
+            text += f" [{where}]"
+        if self.offset is not None:
+            text += f" at byte offset {self.offset:#x}"
+        if self.hint:
+            text += f". {self.hint}"
+        return text
+
+    def to_json(self) -> dict:
+        return {
+            "rule": self.rule,
+            "message": self.message,
+            "item": self.item,
+            "path": self.path,
+            "offset": self.offset,
+            "hint": self.hint,
+        }
+
+
+class RejectedError(WizerscopeError):
+    """The input is well-formed but uses something that cannot be snapshotted."""
+
+    def __init__(self, rejections: list[Rejection]) -> None:
+        self.rejections = list(rejections)
+        first = self.rejections[0]
+        more = len(self.rejections) - 1
+        message = first.describe()
+        if more:
+            message += f" (and {more} more rejection{'s' if more > 1 else ''})"
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InitError(WizerscopeError):
+    """The init run failed: instantiation, a trap, a timeout, an exit, a missing export."""
+
+    def __init__(self, message: str, *, hint: str | None = None, backtrace: list[str] | None = None,
+                 exit_code: int | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.backtrace = backtrace or []
+        self.exit_code = exit_code
+

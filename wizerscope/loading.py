@@ -1,0 +1,77 @@
+"""Reading inputs and writing outputs safely: files or stdin, binary or WAT, atomic writes."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+from .errors import WizerscopeError
+
+
+def read_input(path: str) -> bytes:
+    """The Wasm bytes of ``path`` (``-`` = stdin); WAT text is converted."""
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
+    except FileNotFoundError:
+        raise WizerscopeError(f"failed to read input Wasm module: {path}: no such file") from None
+    except IsADirectoryError:
+        raise WizerscopeError(f"failed to read input Wasm module: {path} is a directory") from None
+    except OSError as e:
+        raise WizerscopeError(f"failed to read input Wasm module: {path}: {e.strerror}") from None
+    return to_binary(data, path)
+
+
+def to_binary(data: bytes, name: str = "input") -> bytes:
+    if data[:4] == b"\0asm":
+        return data
+    if not data:
+        raise WizerscopeError(f"{name} is empty: expected a WebAssembly binary or WAT text", offset=0)
+    if _looks_like_text(data):
+        import wasmtime  # lazy: only WAT needs it here
+        try:
+            return wasmtime.wat2wasm(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise WizerscopeError(f"{name} is neither a WebAssembly binary nor UTF-8 WAT text") from None
+        except wasmtime.WasmtimeError as e:
+            msg = " ".join(str(e).split())
+            raise WizerscopeError(f"{name} is not valid WAT text: {msg}") from None
+    raise WizerscopeError(f"{name} is not a WebAssembly binary: it does not start with the magic bytes "
+                          f"\\0asm (found {data[:4].hex(' ')})", offset=0)
+
+
+def _looks_like_text(data: bytes) -> bool:
+    head = data[:4096]
+    return b"\0" not in head and head.lstrip()[:1] in (b"(", b";")
+
+
+def write_output(path: str, data: bytes, *, input_path: str | None = None, allow_input: bool = True) -> None:
+    """Write atomically: a temporary file beside the target, then rename. ``-`` = stdout."""
+    if path == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    target = os.path.abspath(path)
+    if input_path and input_path != "-" and not allow_input and os.path.exists(target) \
+            and os.path.samefile(target, input_path):
+        raise WizerscopeError(f"refusing to overwrite the input {path}")
+    directory = os.path.dirname(target) or "."
+    if not os.path.isdir(directory):
+        raise WizerscopeError(f"failed to write output file: directory {directory} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".wizerscope-", suffix=".tmp", dir=directory)
+    except OSError as e:
+        raise WizerscopeError(f"failed to write output file {path}: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise WizerscopeError(f"failed to write output file {path}: {e.strerror}") from None

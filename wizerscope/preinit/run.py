@@ -1,0 +1,287 @@
+"""Run a core module's initialization under wasmtime (SPEC §2.5), step by step.
+
+The steps are separate methods so a caller (the inspector) can look at the instance between them:
+compile → instantiate (the start function runs) → initialize (`_initialize`, then the init
+function). WASI is off unless asked for; function imports nobody provides trap with a message that
+names them; an endless init stops at the timeout (epoch interruption) or when fuel runs out.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+
+import wasmtime
+
+from ..binary.module import Module
+from ..binary.types import FuncType
+from ..errors import InitError, WizerscopeError
+from . import engine as engines
+from .instrument import GlobalProbe, MemoryProbe
+from .options import Options
+
+WASI_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
+_UNKNOWN_IMPORT = re.compile(r"unknown import: `(.+?)::(.+?)` has not been defined")
+
+
+@dataclass
+class InitReport:
+    """What the init run produced besides state: results, captured output, timings."""
+
+    results: list = field(default_factory=list)
+    stdout: bytes = b""
+    stderr: bytes = b""
+    timings: dict[str, float] = field(default_factory=dict)
+    called_initialize: bool = False
+
+
+def check_init_export(m: Module, name: str) -> FuncType:
+    """The init function's type, or an InitError with the reference's wording."""
+    exp = m.export(name)
+    if exp is None:
+        raise InitError(f"the Wasm module does not have a `{name}` export",
+                        hint=_export_hint(m, name))
+    if exp.kind != "func":
+        raise InitError(f"the Wasm module's `{name}` export is not a function")
+    ft = m.func_type(exp.index)
+    if ft is not None and ft.params:
+        raise InitError(f"the Wasm module's `{name}` function export does not have type `[] -> []`: "
+                        f"it takes parameters {ft}",
+                        hint="an init function is called without arguments; export a wrapper that takes none")
+    return ft or FuncType((), ())
+
+
+def _export_hint(m: Module, name: str) -> str:
+    funcs = [e.name for e in m.exports if e.kind == "func" and not (m.func_type(e.index) or FuncType((), ())).params]
+    if not funcs:
+        return "the module exports no function that could serve as init function"
+    shown = ", ".join(f"`{f}`" for f in funcs[:8]) + (" ..." if len(funcs) > 8 else "")
+    return f"choose one with -f/--init-func; exported functions without parameters: {shown}"
+
+
+def trap_backtrace(e: BaseException) -> list[str]:
+    """Wasm frames of a trap, innermost first, as readable lines."""
+    frames = getattr(e, "frames", None)
+    if frames:
+        lines = []
+        for f in frames:
+            name = f.func_name or f"<wasm function {f.func_index}>"
+            lines.append(f"{f.module_offset:#x} - {f.module_name or '<module>'}!{name}")
+        return lines
+    text = str(e)
+    if "wasm backtrace:" in text:
+        part = text.split("wasm backtrace:", 1)[1].split("Caused by:", 1)[0]
+        return [re.sub(r"^\s*\d+:\s*", "", ln).strip() for ln in part.splitlines() if ln.strip()]
+    return []
+
+
+def trap_reason(e: BaseException) -> str:
+    text = str(e)
+    if "Caused by:" in text:
+        text = text.split("Caused by:", 1)[1]
+    elif "wasm backtrace:" in text:
+        text = text.split("wasm backtrace:", 1)[0]
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not re.match(r"^\d+:", ln.strip())]
+    return lines[0] if lines else type(e).__name__
+
+
+class CoreRunner:
+    """One instantiation of an instrumented module, driven step by step."""
+
+    def __init__(self, instrumented: bytes, module: Module, options: Options, *,
+                 interruptible: bool = False) -> None:
+        self.module = module
+        self.options = options
+        self.instrumented = instrumented
+        self.report = InitReport()
+        self._epoch = interruptible or options.timeout is not None
+        self.engine = engines.run_engine(epoch=self._epoch, fuel=options.fuel is not None)
+        self.store = wasmtime.Store(self.engine)
+        if self._epoch:
+            self.store.set_epoch_deadline(1)
+        if options.fuel is not None:
+            self.store.set_fuel(options.fuel)
+        if options.max_memory is not None:
+            self.store.set_limits(memory_size=options.max_memory)
+        self.linker = wasmtime.Linker(self.engine)
+        self._tmp = tempfile.TemporaryDirectory(prefix="wizerscope-")
+        self._out = os.path.join(self._tmp.name, "stdout")
+        self._err = os.path.join(self._tmp.name, "stderr")
+        self.compiled: wasmtime.Module | None = None
+        self.instance: wasmtime.Instance | None = None
+        self._timer: threading.Timer | None = None
+        self.interrupted = False
+
+    # -- set-up -----------------------------------------------------------------------------
+    def compile(self) -> None:
+        t = time.perf_counter()
+        try:
+            self.compiled = wasmtime.Module(self.engine, self.instrumented)
+        except wasmtime.WasmtimeError as e:
+            raise WizerscopeError(f"failed to compile the Wasm module: {engines._first_line(e)}") from None
+        self.report.timings["compile"] = time.perf_counter() - t
+
+    def _configure_wasi(self) -> None:
+        opts = self.options
+        cfg = wasmtime.WasiConfig()
+        cfg.stdout_file = self._out
+        cfg.stderr_file = self._err
+        env: list[tuple[str, str]] = []
+        if opts.inherit_env:
+            cfg.inherit_env()
+        for k, v in opts.env:
+            env.append((k, os.environ.get(k, "") if v is None else v))
+        if env:
+            cfg.env = env
+        for host, guest in opts.dirs:
+            if not os.path.isdir(host):
+                raise WizerscopeError(f"--dir {host!r}: no such directory")
+            cfg.preopen_dir(host, guest)
+        self.store.set_wasi(cfg)
+        self.linker.define_wasi()
+
+    def _load_preloads(self) -> None:
+        for name, path in self.options.preloads:
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+            except OSError as e:
+                raise WizerscopeError(f"failed to process preload `{name}` at `{path}`: {e.strerror}") from None
+            try:
+                if data[:4] != b"\0asm":
+                    data = wasmtime.wat2wasm(data.decode("utf-8", "replace"))
+                if data[4:8] != b"\x01\x00\x00\x00":
+                    raise WizerscopeError("components cannot be loaded with --preload")
+                mod = wasmtime.Module(self.engine, data)
+                inst = self.linker.instantiate(self.store, mod)
+                self.linker.define_instance(self.store, name, inst)
+            except wasmtime.WasmtimeError as e:
+                raise WizerscopeError(f"failed to process preload `{name}` at `{path}`: "
+                                      f"{engines._first_line(e)}") from None
+
+    def instantiate(self) -> wasmtime.Instance:
+        if self.compiled is None:
+            self.compile()
+        t = time.perf_counter()
+        if self.options.wasi:
+            self._configure_wasi()
+        self._load_preloads()
+        self.linker.define_unknown_imports_as_traps(self.compiled)
+        self.instance = self._guarded("instantiating the module (its start function trapped)",
+                                      lambda: self.linker.instantiate(self.store, self.compiled))
+        self.report.timings["instantiate"] = time.perf_counter() - t
+        return self.instance
+
+    # -- running ---------------------------------------------------------------------------
+    def initialize(self) -> list:
+        """Call `_initialize` (once) and then the init function; return the init's results."""
+        if self.instance is None:
+            self.instantiate()
+        name = self.options.init_func
+        exports = self.instance.exports(self.store)
+        t = time.perf_counter()
+        init = exports.get("_initialize") if "_initialize" in exports else None
+        if isinstance(init, wasmtime.Func):
+            self.report.called_initialize = True
+            self._guarded("calling the Reactor initialization function", lambda: init(self.store))
+            if name == "_initialize":
+                self.report.timings["init"] = time.perf_counter() - t
+                return []
+        func = exports.get(name) if name in exports else None
+        if not isinstance(func, wasmtime.Func):
+            raise InitError(f"no func export named `{name}` found")
+        result = self._guarded(f"the `{name}` function trapped", lambda: func(self.store))
+        self.report.timings["init"] = time.perf_counter() - t
+        if result is None:
+            self.report.results = []
+        elif isinstance(result, tuple):
+            self.report.results = list(result)
+        else:
+            self.report.results = [result]
+        return self.report.results
+
+    def interrupt(self) -> None:
+        """Stop a running init from another thread (epoch interruption)."""
+        self.interrupted = True
+        if self._epoch:
+            self.engine.increment_epoch()
+
+    def _guarded(self, context: str, fn):
+        if self.options.timeout is not None:
+            self._timer = threading.Timer(self.options.timeout, self.engine.increment_epoch)
+            self._timer.daemon = True
+            self._timer.start()
+        try:
+            return fn()
+        except wasmtime.ExitTrap as e:
+            raise InitError(f"{context}: the program exited with status {e.code} during initialization",
+                            hint="an init function must return normally; WASI proc_exit ends the run "
+                                 "and nothing is snapshotted", exit_code=e.code) from None
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
+            raise self._explain(context, e) from None
+        finally:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._collect_output()
+
+    def _explain(self, context: str, e: BaseException) -> InitError:
+        text = str(e)
+        bt = trap_backtrace(e)
+        m = _UNKNOWN_IMPORT.search(text)
+        if m:
+            mod, fld = m.group(1), m.group(2)
+            hint = "imported functions cannot be called during Wizer initialization"
+            if mod in WASI_MODULES and not self.options.wasi:
+                hint += "; this is a WASI function: allow WASI with -S cli (or --allow-wasi)"
+            else:
+                hint += "; provide it with --preload NAME=MODULE or avoid calling it from init"
+            return InitError(f"{context}: attempted to call an unknown imported function: "
+                             f"'{mod}' '{fld}'", hint=hint, backtrace=bt)
+        if "all fuel consumed" in text:
+            return InitError(f"{context}: init ran out of fuel ({self.options.fuel} units)",
+                             hint="raise --fuel, or check the init function for an endless loop", backtrace=bt)
+        if "interrupt" in text and self._epoch:
+            if self.interrupted:
+                return InitError(f"{context}: cancelled", backtrace=bt)
+            return InitError(f"{context}: init did not finish within {self.options.timeout:g} s",
+                             hint="raise --timeout, or check the init function for an endless loop",
+                             backtrace=bt)
+        if "unknown import" in text or "incompatible import" in text:
+            return InitError(f"failed to instantiate: {trap_reason(e)}",
+                             hint="imports other than functions cannot be provided during initialization")
+        return InitError(f"{context}: {trap_reason(e)}", backtrace=bt)
+
+    def _collect_output(self) -> None:
+        for path, attr in ((self._out, "stdout"), (self._err, "stderr")):
+            try:
+                with open(path, "rb") as f:
+                    setattr(self.report, attr, f.read())
+            except OSError:
+                pass
+
+    # -- state access (the snapshot's "instance state") -----------------------------------
+    def global_bits(self, probe: GlobalProbe) -> int:
+        g = self.instance.exports(self.store)[probe.export]
+        raw = wasmtime._bindings.wasmtime_val_t()
+        wasmtime._ffi.wasmtime_global_get(self.store._context(), ctypes.byref(g._global), ctypes.byref(raw))
+        size = 16 if probe.type.value.name == "v128" else 8
+        value = int.from_bytes(ctypes.string_at(ctypes.addressof(raw.of), size), "little")
+        width = {"i32": 32, "f32": 32, "i64": 64, "f64": 64, "v128": 128}.get(probe.type.value.name, 64)
+        return value & ((1 << width) - 1)
+
+    def memory(self, probe: MemoryProbe):
+        """A zero-copy view of the live memory's bytes."""
+        mem = self.instance.exports(self.store)[probe.export]
+        n = mem.data_len(self.store)
+        if n == 0:
+            return memoryview(b"")
+        ptr = mem.data_ptr(self.store)
+        return memoryview((ctypes.c_ubyte * n).from_address(ctypes.addressof(ptr.contents)))
+
+    def close(self) -> None:
+        self._tmp.cleanup()

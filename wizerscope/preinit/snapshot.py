@@ -1,0 +1,84 @@
+"""Read the initialized state through an "instance state" and plan the data segments (SPEC §2.6).
+
+The snapshot works against any object with ``global_bits(probe)`` and ``memory(probe)``: the core
+runner gives zero-copy views of live memories; the component pipeline gives accessor-backed ones.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..binary.types import MemoryType, ValType
+from .instrument import GlobalProbe, Instrumentation, MemoryProbe
+from .segments import SegmentPlan, plan_segments
+
+
+class InstanceState(Protocol):
+    def global_bits(self, probe: GlobalProbe) -> int: ...
+
+    def memory(self, probe: MemoryProbe): ...
+
+
+@dataclass(frozen=True)
+class GlobalValue:
+    index: int
+    type: ValType
+    bits: int                 # raw bit pattern (floats exact, NaN payloads kept)
+
+
+@dataclass(frozen=True)
+class MemoryState:
+    index: int                # absolute memory index
+    defined: int
+    type: MemoryType
+    pages: int                # the new minimum
+    byte_length: int
+
+
+@dataclass(frozen=True)
+class SegmentData:
+    memory: int
+    offset: int
+    data: bytes
+    memory64: bool
+
+
+@dataclass
+class Snapshot:
+    globals: list[GlobalValue] = field(default_factory=list)
+    memories: list[MemoryState] = field(default_factory=list)
+    plan: SegmentPlan = field(default_factory=SegmentPlan)
+    segments: list[SegmentData] = field(default_factory=list)
+
+    def global_value(self, index: int) -> GlobalValue | None:
+        for g in self.globals:
+            if g.index == index:
+                return g
+        return None
+
+    def memory_state(self, index: int) -> MemoryState | None:
+        for m in self.memories:
+            if m.index == index:
+                return m
+        return None
+
+
+def snapshot(ins: Instrumentation, state: InstanceState) -> Snapshot:
+    """Globals, memory sizes and the final data segments of one instance."""
+    snap = Snapshot()
+    for g in ins.globals:
+        snap.globals.append(GlobalValue(g.index, g.type.value, state.global_bits(g)))
+    views = []
+    for mp in ins.memories:
+        buf = state.memory(mp)
+        length = len(buf) if not hasattr(buf, "nbytes") else buf.nbytes
+        page = mp.type.page_size
+        snap.memories.append(MemoryState(mp.index, mp.defined, mp.type, length // page, length))
+        views.append((mp.index, buf, page))
+    snap.plan = plan_segments(views)
+    by_index = {idx: (buf, mp) for (idx, buf, _), mp in zip(views, ins.memories)}
+    for run in snap.plan.final:
+        buf, mp = by_index[run.memory]
+        snap.segments.append(SegmentData(run.memory, run.start, bytes(buf[run.start:run.end]),
+                                         mp.type.memory64))
+    return snap
