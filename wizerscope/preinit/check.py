@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..binary.module import Module, scan_forbidden
 from ..errors import Rejection
+from . import opscan
 
 PREFIX = "__wizer_"
 
@@ -39,7 +40,9 @@ def check_module(m: Module, *, top_level: bool = True, path: str = "") -> list[R
     """
     out: list[Rejection] = []
     # forbidden instructions and mutable reference globals, in payload order
-    found = scan_forbidden(m)
+    found = opscan.scan_module(m)
+    if found is None:            # the fast scanner could not decode something: the exact one explains
+        found = scan_forbidden(m)
     code = m.section(10)
     glob = m.section(6)
     ref_globals = []

@@ -22,6 +22,9 @@ def _config(*, epoch: bool = False, fuel: bool = False, opt_level: str = "none")
     # The init function runs once: optimising its code costs more than it saves (measured on
     # componentize-py's 18 MB component: 6.8 s at "speed", 5.5 s at "none").
     c.cranelift_opt_level = opt_level
+    # Cranelift's single-pass register allocator compiles about 1.6x faster than the default
+    # backtracking one (1.5 MB QuickJS: 0.55 s -> 0.31 s); code quality does not matter for one run.
+    c.cranelift_flag_set("regalloc_algorithm", "single_pass")
     c.epoch_interruption = epoch
     c.consume_fuel = fuel
     return c
