@@ -54,10 +54,10 @@ def core_result_json(result, input_size: int) -> dict:
             "index": ms.index, "type": str(ms.type), "pages_before": ms.type.minimum, "pages_after": ms.pages,
             "bytes": ms.byte_length} for ms in result.snapshot.memories],
         "segments": {
-            "raw_runs": len(plan.runs),
-            "merged": len(plan.merged),
-            "cap_merges": len(plan.cap_merges),
-            "final": len(plan.final),
+            "raw_runs": len(plan.raw),
+            "merged": len(plan.merged_arrays),
+            "cap_merges": len(plan.cap_arrays),
+            "final": len(plan.final_arrays),
             "bytes": sum(len(s.data) for s in result.snapshot.segments),
             "list": [{"memory": s.memory, "offset": s.offset, "length": len(s.data)}
                      for s in result.snapshot.segments[:1000]],

@@ -40,8 +40,8 @@ def check_module(m: Module, *, top_level: bool = True, path: str = "") -> list[R
     """
     out: list[Rejection] = []
     # forbidden instructions and mutable reference globals, in payload order
-    found = opscan.scan_module(m)
-    if found is None:            # the fast scanner could not decode something: the exact one explains
+    found = opscan.scan_module(m) if opscan.worth_it(m) else None
+    if found is None:            # small code, or the fast scanner could not decode something
         found = scan_forbidden(m)
     code = m.section(10)
     glob = m.section(6)

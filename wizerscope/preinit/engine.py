@@ -30,13 +30,15 @@ def _config(*, epoch: bool = False, fuel: bool = False, opt_level: str = "none")
     return c
 
 
-@functools.lru_cache(maxsize=None)
 def validation_engine() -> wasmtime.Engine:
-    """An engine with every proposal on, used only to validate (like the reference validator)."""
-    return wasmtime.Engine(_config())
+    """An engine with every proposal on (like the reference validator). It is the plain run
+    engine: one engine per process keeps start-up time and memory down."""
+    return run_engine(epoch=False, fuel=False)
 
 
+@functools.lru_cache(maxsize=None)
 def run_engine(*, epoch: bool, fuel: bool) -> wasmtime.Engine:
+    """The engine init runs on; epoch interruption and fuel only when asked for (they cost speed)."""
     return wasmtime.Engine(_config(epoch=epoch, fuel=fuel))
 
 

@@ -16,6 +16,7 @@ import wasmtime
 from ..binary import instructions as ins
 from ..binary.instructions import FORBIDDEN_GC, FORBIDDEN_MISC, Found
 from ..binary.module import Module
+from .engine import run_engine
 
 _CAP = 4096      # records; more than this and the Python scanner lists them all
 
@@ -42,9 +43,18 @@ def _tables() -> bytes:
 
 @functools.lru_cache(maxsize=1)
 def _scanner() -> tuple[wasmtime.Engine, wasmtime.Module, bytes]:
-    engine = wasmtime.Engine()
+    engine = run_engine(epoch=False, fuel=False)
     text = (Path(__file__).with_name("opscan.wat")).read_text()
     return engine, wasmtime.Module(engine, wasmtime.wat2wasm(text)), _tables()
+
+
+_MIN_CODE = 128 * 1024   # below this the Python scan takes < 25 ms and no scanner is compiled
+
+
+def worth_it(m: Module) -> bool:
+    """Whether the wasm scanner beats the Python one (its set-up costs ~8 MB and a few ms)."""
+    code = m.section(10)
+    return code is not None and len(code.payload) >= _MIN_CODE
 
 
 def scan_module(m: Module) -> list[Found] | None:

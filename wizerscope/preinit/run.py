@@ -283,5 +283,18 @@ class CoreRunner:
         ptr = mem.data_ptr(self.store)
         return memoryview((ctypes.c_ubyte * n).from_address(ctypes.addressof(ptr.contents)))
 
+    def nonzero_runs(self, probe: MemoryProbe):
+        """(starts, ends) of the memory's non-zero runs, found in wasm next to the live memory."""
+        from .runscan import nonzero_runs
+        mem = self.instance.exports(self.store)[probe.export]
+        if self._epoch:
+            self.store.set_epoch_deadline(1 << 40)
+        if self.options.fuel is not None:
+            self.store.set_fuel(1 << 62)
+        try:
+            return nonzero_runs(self.store, self.engine, mem, probe.type)
+        except wasmtime.WasmtimeError:
+            return None     # e.g. a --max-memory below one page: scan the view in Python instead
+
     def close(self) -> None:
         self._tmp.cleanup()

@@ -14,6 +14,10 @@ from .segments import SegmentPlan, plan_segments
 
 
 class InstanceState(Protocol):
+    """Read access to an initialized instance. An implementation may also offer
+    ``nonzero_runs(probe) -> (starts, ends)`` when it can find the runs faster than a scan of
+    ``memory(probe)`` in Python (the core runner does it in wasm)."""
+
     def global_bits(self, probe: GlobalProbe) -> int: ...
 
     def memory(self, probe: MemoryProbe): ...
@@ -74,11 +78,12 @@ def snapshot(ins: Instrumentation, state: InstanceState) -> Snapshot:
         length = len(buf) if not hasattr(buf, "nbytes") else buf.nbytes
         page = mp.type.page_size
         snap.memories.append(MemoryState(mp.index, mp.defined, mp.type, length // page, length))
-        views.append((mp.index, buf, page))
+        runs = state.nonzero_runs(mp) if hasattr(state, "nonzero_runs") else None
+        views.append((mp.index, buf, page, runs))
     snap.plan = plan_segments(views)
-    by_index = {idx: (buf, mp) for (idx, buf, _), mp in zip(views, ins.memories)}
-    for run in snap.plan.final:
-        buf, mp = by_index[run.memory]
-        snap.segments.append(SegmentData(run.memory, run.start, bytes(buf[run.start:run.end]),
-                                         mp.type.memory64))
+    by_index = {v[0]: (v[1], mp) for v, mp in zip(views, ins.memories)}
+    final = snap.plan.final_arrays
+    for mem, start, end in zip(final.memory, final.start, final.end):
+        buf, mp = by_index[mem]
+        snap.segments.append(SegmentData(mem, start, bytes(buf[start:end]), mp.type.memory64))
     return snap

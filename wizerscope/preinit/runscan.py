@@ -1,0 +1,48 @@
+"""Non-zero runs of a live core memory, found by ``runscan.wat`` inside the init's own store.
+
+NumPy on a zero-copy view costs ~0.5 ms per non-empty 64 KiB page (0.6 s on an 80 MiB memory);
+the wasm scanner reads the memory in place at native speed and hands back only (start, end)
+pairs. Used by :class:`~wizerscope.preinit.run.CoreRunner`; the NumPy path in
+:mod:`segments` stays the fallback (and the reference for tests).
+"""
+from __future__ import annotations
+
+import ctypes
+import functools
+from pathlib import Path
+
+import wasmtime
+
+from ..binary.types import MemoryType
+
+_RECORDS_PER_CALL = 65536 // 16
+
+
+@functools.lru_cache(maxsize=None)
+def _module(engine: wasmtime.Engine, memory64: bool, page_size_log2: int | None) -> wasmtime.Module:
+    memtype = ("i64 " if memory64 else "") + "0" + (f" (pagesize {1 << page_size_log2})"
+                                                    if page_size_log2 is not None else "")
+    text = Path(__file__).with_name("runscan.wat").read_text()
+    text = text.replace("{MEMTYPE}", memtype).replace("{A}", "" if memory64 else "i32.wrap_i64")
+    return wasmtime.Module(engine, wasmtime.wat2wasm(text))
+
+
+def nonzero_runs(store: wasmtime.Store, engine: wasmtime.Engine, memory: wasmtime.Memory,
+                 mtype: MemoryType) -> tuple[list[int], list[int]]:
+    """(starts, ends) of every maximal non-zero run inside each page, ascending."""
+    total = memory.data_len(store)
+    if total == 0:
+        return [], []
+    inst = wasmtime.Instance(store, _module(engine, mtype.memory64, mtype.page_size_log2), [memory])
+    exports = inst.exports(store)
+    scan, out, resume = exports["scan"], exports["out"], exports["resume"]
+    flat: list[int] = []
+    pos = 0
+    page = mtype.page_size
+    while pos < total:
+        n = scan(store, pos, total, page, _RECORDS_PER_CALL)
+        if n:
+            raw = (ctypes.c_ubyte * (n * 16)).from_address(ctypes.addressof(out.data_ptr(store).contents))
+            flat.extend(memoryview(raw).cast("B").cast("q").tolist())
+        pos = resume.value(store)
+    return flat[0::2], flat[1::2]

@@ -1,0 +1,66 @@
+;; Find the non-zero runs of a live linear memory without copying it out.
+;;
+;; Instantiated in the init instance's own store with that memory as its import, so it reads the
+;; memory in place at native speed (zero words are skipped eight bytes at a time). Runs never
+;; cross a page boundary, exactly like the reference's per-page scan. Records are (start, end)
+;; i64 pairs written to this module's own memory `out`; when `out` is full the scan stops and
+;; `resume` says where to continue. `{MEMTYPE}` and `{A}` are filled in per memory type
+;; (32/64-bit index, custom page size) by runscan.py.
+(module
+  (import "target" "memory" (memory $m {MEMTYPE}))
+  (memory $o (export "out") 1)
+  (global $resume (export "resume") (mut i64) (i64.const 0))
+
+  (func $b (param $p i64) (result i32) (i32.load8_u $m ({A} (local.get $p))))
+  (func $w (param $p i64) (result i64) (i64.load $m align=1 ({A} (local.get $p))))
+
+  (func (export "scan") (param $from i64) (param $to i64) (param $page i64) (param $cap i32) (result i32)
+    (local $pos i64) (local $pend i64) (local $s i64) (local $v i64) (local $n i32)
+    (local.set $pos (local.get $from))
+    (block $stop
+      (loop $pages
+        (br_if $stop (i64.ge_u (local.get $pos) (local.get $to)))
+        (local.set $pend (i64.add (i64.sub (local.get $pos) (i64.rem_u (local.get $pos) (local.get $page)))
+                                  (local.get $page)))
+        (if (i64.gt_u (local.get $pend) (local.get $to)) (then (local.set $pend (local.get $to))))
+        (block $page_done
+          (loop $runs
+            ;; skip zeros
+            (block $found
+              (loop $zeros
+                (br_if $page_done (i64.ge_u (local.get $pos) (local.get $pend)))
+                (if (i32.and (i64.eqz (i64.and (local.get $pos) (i64.const 7)))
+                             (i64.le_u (i64.add (local.get $pos) (i64.const 8)) (local.get $pend)))
+                  (then
+                    (if (i64.eqz (call $w (local.get $pos)))
+                      (then (local.set $pos (i64.add (local.get $pos) (i64.const 8))) (br $zeros)))))
+                (br_if $found (call $b (local.get $pos)))
+                (local.set $pos (i64.add (local.get $pos) (i64.const 1)))
+                (br $zeros)))
+            (local.set $s (local.get $pos))
+            ;; skip non-zeros
+            (block $run_end
+              (loop $nonzeros
+                (br_if $run_end (i64.ge_u (local.get $pos) (local.get $pend)))
+                (if (i32.and (i64.eqz (i64.and (local.get $pos) (i64.const 7)))
+                             (i64.le_u (i64.add (local.get $pos) (i64.const 8)) (local.get $pend)))
+                  (then
+                    (local.set $v (call $w (local.get $pos)))
+                    ;; no zero byte in v  <=>  (v - 0x01..01) & ~v & 0x80..80 == 0
+                    (if (i64.eqz (i64.and (i64.and (i64.sub (local.get $v) (i64.const 0x0101010101010101))
+                                                   (i64.xor (local.get $v) (i64.const -1)))
+                                          (i64.const 0x8080808080808080)))
+                      (then (local.set $pos (i64.add (local.get $pos) (i64.const 8))) (br $nonzeros)))))
+                (br_if $run_end (i32.eqz (call $b (local.get $pos))))
+                (local.set $pos (i64.add (local.get $pos) (i64.const 1)))
+                (br $nonzeros)))
+            (i64.store $o (i32.shl (local.get $n) (i32.const 4)) (local.get $s))
+            (i64.store $o offset=8 (i32.shl (local.get $n) (i32.const 4)) (local.get $pos))
+            (local.set $n (i32.add (local.get $n) (i32.const 1)))
+            (if (i32.ge_u (local.get $n) (local.get $cap))
+              (then (global.set $resume (local.get $pos)) (return (local.get $n))))
+            (br $runs)))
+        (local.set $pos (local.get $pend))
+        (br $pages)))
+    (global.set $resume (local.get $to))
+    (local.get $n)))
