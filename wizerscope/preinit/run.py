@@ -198,7 +198,7 @@ class CoreRunner:
         self.report.timings["init"] = time.perf_counter() - t
         if result is None:
             self.report.results = []
-        elif isinstance(result, tuple):
+        elif isinstance(result, (tuple, list)):      # multi-value results come back as a list
             self.report.results = list(result)
         else:
             self.report.results = [result]

@@ -1,0 +1,127 @@
+"""`wizerscope init` as a user runs it: exit codes, one-paragraph errors on stderr, no output
+file on failure (and an existing one left alone), `-` for stdin/stdout, `--json`, `--check`."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+import wasmtime
+
+from conftest import run_cli
+
+GOOD = """(module (memory (export "memory") 1) (global $g (mut i32) (i32.const 0))
+  (func (export "wizer-initialize") (global.set $g (i32.const 42)) (i32.store (i32.const 64) (i32.const 7)))
+  (func (export "run") (result i32) (global.get $g)))"""
+THREE_PROBLEMS = """(module (import "env" "m" (memory 1)) (elem $e func 0)
+  (func (export "wizer-initialize")) (func (export "x") (elem.drop $e))
+  (export "__wizer_x" (func 0)))"""
+TRAPS = '(module (func (export "wizer-initialize") unreachable))'
+
+
+def _no_traceback(stderr: bytes) -> str:
+    text = stderr.decode()
+    assert "Traceback" not in text, text
+    return text
+
+
+def test_file_to_file_with_json_report(tmp_path, wasmtime_cli):
+    src, out = tmp_path / "in.wat", tmp_path / "out.wasm"
+    src.write_text(GOOD)
+    p = run_cli("init", str(src), "-o", str(out), "--json")
+    assert p.returncode == 0, p.stderr.decode()
+    rep = json.loads(p.stdout)
+    assert rep["globals"] == [{"index": 0, "name": "g", "type": "i32", "before": "0", "after": "42",
+                               "changed": True}]
+    assert rep["segments"]["final"] == 1 and rep["segments"]["list"] == [{"memory": 0, "offset": 64, "length": 1}]
+    assert rep["memories"][0]["pages_after"] == 1
+    assert rep["sizes"] == {"input": len(wasmtime.wat2wasm(GOOD)), "output": out.stat().st_size}
+    assert rep["rewrite"]["removed_exports"] == ["wizer-initialize"]
+    assert set(rep["timings"]) >= {"compile", "init", "snapshot", "rewrite"}
+    ref = tmp_path / "ref.wasm"
+    subprocess.run([wasmtime_cli, "wizer", "-C", "cache=n", str(src), "-o", str(ref)], check=True)
+    assert out.read_bytes() == ref.read_bytes()
+
+
+def test_stdin_to_stdout_matches_reference(wasmtime_cli):
+    wasm = wasmtime.wat2wasm(GOOD)
+    p = run_cli("init", "-", "-o", "-", input=wasm)
+    assert p.returncode == 0, p.stderr.decode()
+    ref = subprocess.run([wasmtime_cli, "wizer", "-C", "cache=n", "-"], input=wasm, capture_output=True)
+    assert ref.returncode == 0
+    assert p.stdout == ref.stdout and p.stdout[:4] == b"\0asm"
+    # without -o, stdout is the default output too (and WAT on stdin works)
+    p = run_cli("init", "-", input=GOOD.encode())
+    assert p.returncode == 0 and p.stdout == ref.stdout
+
+
+@pytest.mark.parametrize("wat, flags, expected", [
+    (THREE_PROBLEMS, [], ["3 rejections", "unsupported `elem.drop` instruction",
+                          "already exports entities named with the `__wizer_*` prefix",
+                          "imported memories are not supported"]),
+    (TRAPS, [], ["the `wizer-initialize` function trapped", "unreachable"]),
+    (GOOD, ["-f", "nope"], ["the Wasm module does not have a `nope` export", "`run`"]),
+    (GOOD, ["-r", "x"], ["must contain exactly one equals character ('=')"]),
+    (GOOD, ["--dir", "/tmp"], ["need WASI"]),
+    ("(module (func (result i32)))", [], ["wasm validation failed"]),
+])
+def test_failures_exit_1_and_write_nothing(wat, flags, expected, tmp_path):
+    src, out = tmp_path / "in.wat", tmp_path / "out.wasm"
+    src.write_text(wat)
+    out.write_bytes(b"previous")                     # an existing output stays as it was
+    p = run_cli("init", str(src), "-o", str(out), *flags)
+    assert p.returncode == 1
+    text = _no_traceback(p.stderr)
+    for piece in expected:
+        assert piece in text, text
+    assert out.read_bytes() == b"previous"
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["in.wat", "out.wasm"]   # no temp files left
+    assert p.stdout == b""
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"garbage!", "is not a WebAssembly binary"),
+    (b"\0asm\x01\x00", "truncated"),
+    (b"", "empty"),
+    (b"(module (func", "is not valid WAT text"),
+    (None, "failed to read input Wasm module"),
+])
+def test_bad_input_is_one_paragraph(content, expected, tmp_path):
+    src = tmp_path / "in.wasm"
+    if content is not None:
+        src.write_bytes(content)
+    p = run_cli("init", str(src), "-o", str(tmp_path / "out.wasm"))
+    assert p.returncode == 1
+    text = _no_traceback(p.stderr)
+    assert expected in text and text.startswith("error: ") and text.count("\n") == 1, text
+    assert not (tmp_path / "out.wasm").exists()
+
+
+def test_check_lists_every_rejection(tmp_path):
+    src = tmp_path / "in.wat"
+    src.write_text(THREE_PROBLEMS)
+    p = run_cli("init", "--check", str(src))
+    assert p.returncode == 1
+    lines = [ln for ln in _no_traceback(p.stderr).splitlines() if ln.startswith("rejected: ")]
+    assert len(lines) == 3
+    src.write_text(GOOD)
+    p = run_cli("init", "--check", str(src))
+    assert p.returncode == 0 and "no rejections" in p.stderr.decode()
+
+
+def test_json_needs_an_output_file(tmp_path):
+    src = tmp_path / "in.wat"
+    src.write_text(GOOD)
+    p = run_cli("init", str(src), "--json")
+    assert p.returncode == 1 and "needs -o FILE" in _no_traceback(p.stderr)
+
+
+def test_init_results_are_printed(tmp_path, wasmtime_cli):
+    src, out = tmp_path / "in.wat", tmp_path / "out.wasm"
+    src.write_text('(module (func (export "init") (result i32) (i32.const 7)))')
+    p = run_cli("init", str(src), "-f", "init", "-o", str(out))
+    assert p.returncode == 0 and "7" in p.stdout.decode()
+    ref = subprocess.run([wasmtime_cli, "wizer", "-C", "cache=n", "-f", "init", str(src), "-o",
+                          str(tmp_path / "ref.wasm")], capture_output=True)
+    assert ref.returncode == 0 and ref.stdout.decode().strip() == "7"
+    assert out.read_bytes() == (tmp_path / "ref.wasm").read_bytes()
