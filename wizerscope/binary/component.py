@@ -274,7 +274,7 @@ def _skip_valtype(r: Reader) -> None:
         r.s33()
 
 
-def _read_externdesc(r: Reader) -> str:
+def read_externdesc(r: Reader) -> str:
     """Skip an externdesc; return the sort it describes."""
     at = r.pos
     b = r.u8()
@@ -322,7 +322,7 @@ def _read_opts(r: Reader) -> tuple[tuple[str, int | None], ...]:
     return tuple(out)
 
 
-def _read_canon(r: Reader, c: Component) -> Canon:
+def read_canon(r: Reader, c: Component) -> Canon:
     start = r.pos
     at = r.offset
     op = r.u8()
@@ -474,7 +474,7 @@ def _read_section(c: Component, sec: ComponentSection, r: Reader, depth: int) ->
                 c.instances.append(ComponentInstance(alias.index, "alias", offset=at))
     elif sid == C_CANON:
         for _ in range(r.count(1)):
-            c.canons.append(_read_canon(r, c))
+            c.canons.append(read_canon(r, c))
     elif sid == C_START:
         c.starts.append(sec.offset)
         r.u32()
@@ -487,7 +487,7 @@ def _read_section(c: Component, sec: ComponentSection, r: Reader, depth: int) ->
             at = r.offset
             name = read_extern_name(r)
             d0 = r.pos
-            sort = _read_externdesc(r)
+            sort = read_externdesc(r)
             ext = Extern(name, sort, c.spaces[sort], None, at, start, r.pos, bytes(r.data[start:d0]),
                          bytes(r.data[d0:r.pos]))
             c.imports.append(ext)
@@ -505,7 +505,7 @@ def _read_section(c: Component, sec: ComponentSection, r: Reader, depth: int) ->
             d0 = r.pos
             has_desc = r.u8()
             if has_desc == 0x01:
-                _read_externdesc(r)
+                read_externdesc(r)
             elif has_desc != 0x00:
                 raise r.error(f"invalid export type ascription flag {has_desc:#04x}", d0)
             ext = Extern(name, sort, c.spaces[sort], target, at, start, r.pos, bytes(r.data[start:n_end]),

@@ -18,15 +18,19 @@ from ..binary.types import MemoryType
 _RECORDS_PER_CALL = 65536 // 16
 
 
-@functools.lru_cache(maxsize=None)
-def _module(engine: wasmtime.Engine, memory64: bool, page_size_log2: int | None) -> wasmtime.Module:
+def wat_text(memory64: bool, page_size_log2: int | None) -> str:
+    """The scanner's WAT for one memory type (also embedded in instrumented components)."""
     memtype = ("i64 " if memory64 else "") + "0" + (f" (pagesize {1 << page_size_log2})"
                                                     if page_size_log2 is not None else "")
     text = Path(__file__).with_name("runscan.wat").read_text()
     # the address operand: an i64 as is for 64-bit memories (a no-op block keeps the folded
     # form valid), wrapped to i32 otherwise
-    text = text.replace("{MEMTYPE}", memtype).replace("{A}", "block (result i64)" if memory64 else "i32.wrap_i64")
-    return wasmtime.Module(engine, wasmtime.wat2wasm(text))
+    return text.replace("{MEMTYPE}", memtype).replace("{A}", "block (result i64)" if memory64 else "i32.wrap_i64")
+
+
+@functools.lru_cache(maxsize=None)
+def _module(engine: wasmtime.Engine, memory64: bool, page_size_log2: int | None) -> wasmtime.Module:
+    return wasmtime.Module(engine, wasmtime.wat2wasm(wat_text(memory64, page_size_log2)))
 
 
 def nonzero_runs(store: wasmtime.Store, engine: wasmtime.Engine, memory: wasmtime.Memory,

@@ -1,0 +1,160 @@
+"""Encoders for the component sections wizerscope appends or re-emits, and func renumbering.
+
+The instrumentation appends accessor plumbing (core modules, core instances, aliases, func types,
+`canon lift`s, an exports instance and its export); the rewrite re-emits the sections that refer to
+component functions when an export is removed (an export defines a func index, so later ones
+shift). Entries nobody changes keep their original bytes.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from . import encode
+from .component import (C_CANON, C_EXPORT, C_INSTANCE, CORE_SORT_CODES, SORT_CODES, Component,
+                        ComponentSection, read_canon, read_extern_name, read_externdesc)
+from .reader import Reader
+
+PRIMITIVES = {"bool": 0x7F, "s8": 0x7E, "u8": 0x7D, "s16": 0x7C, "u16": 0x7B, "s32": 0x7A, "u32": 0x79,
+              "s64": 0x78, "u64": 0x77, "f32": 0x76, "f64": 0x75, "char": 0x74, "string": 0x73}
+_OPT_CODES = {"utf8": 0x00, "utf16": 0x01, "latin1+utf16": 0x02, "memory": 0x03, "realloc": 0x04,
+              "post-return": 0x05}
+
+
+def sort_code(sort: str) -> bytes:
+    if sort.startswith("core "):
+        return bytes((0x00, CORE_SORT_CODES[sort]))
+    return bytes((SORT_CODES[sort],))
+
+
+def extern_name(name: str) -> bytes:
+    return b"\x00" + encode.name(name)
+
+
+def func_type(params: list[tuple[str, str]], result: str | None) -> bytes:
+    """A component func type over primitive value types."""
+    out = b"\x40" + encode.vec([encode.name(n) + bytes((PRIMITIVES[t],)) for n, t in params])
+    if result is None:
+        return out + b"\x01\x00"
+    return out + b"\x00" + bytes((PRIMITIVES[result],))
+
+
+def canon_lift(core_func: int, type_index: int, options: list[tuple[str, int | None]]) -> bytes:
+    opts = [bytes((_OPT_CODES[n],)) + (encode.uleb(v) if v is not None else b"") for n, v in options]
+    return b"\x00\x00" + encode.uleb(core_func) + encode.vec(opts) + encode.uleb(type_index)
+
+
+def core_instantiate(module: int, args: list[tuple[str, int]]) -> bytes:
+    return b"\x00" + encode.uleb(module) + encode.vec(
+        [encode.name(n) + b"\x12" + encode.uleb(i) for n, i in args])
+
+
+def core_from_exports(items: list[tuple[str, str, int]]) -> bytes:
+    return b"\x01" + encode.vec([encode.name(n) + bytes((CORE_SORT_CODES[s],)) + encode.uleb(i)
+                                 for n, s, i in items])
+
+
+def instance_from_exports(items: list[tuple[str, str, int]]) -> bytes:
+    return b"\x01" + encode.vec([extern_name(n) + sort_code(s) + encode.uleb(i) for n, s, i in items])
+
+
+def alias_export(sort: str, instance: int, name: str) -> bytes:
+    return sort_code(sort) + b"\x00" + encode.uleb(instance) + encode.name(name)
+
+
+def alias_core_export(sort: str, instance: int, name: str) -> bytes:
+    return sort_code(sort) + b"\x01" + encode.uleb(instance) + encode.name(name)
+
+
+def export(name: str, sort: str, index: int) -> bytes:
+    return extern_name(name) + sort_code(sort) + encode.uleb(index) + b"\x00"
+
+
+def section(section_id: int, entries: list[bytes]) -> bytes:
+    return encode.section(section_id, encode.vec(entries))
+
+
+# -- renumbering component funcs ----------------------------------------------------------
+FuncMap = Callable[[int], int]
+
+
+def _sortidx(r: Reader, remap: FuncMap) -> bytes:
+    start = r.pos
+    b = r.u8()
+    if b == 0x00:
+        r.u8()
+    code = bytes(r.data[start:r.pos])
+    idx = r.u32()
+    if b == SORT_CODES["func"]:
+        idx = remap(idx)
+    return code + encode.uleb(idx)
+
+
+def renumber_section(sec: ComponentSection, remap: FuncMap) -> bytes:
+    """Re-encode an instance, canon or export section with component func indices mapped."""
+    r = Reader(sec.payload, sec.payload_offset)
+    entries: list[bytes] = []
+    n = r.count(1)
+    for _ in range(n):
+        start = r.pos
+        if sec.id == C_INSTANCE:
+            tag = r.u8()
+            if tag == 0x00:
+                head = b"\x00" + encode.uleb(r.u32())
+                args = []
+                for _ in range(r.count(1)):
+                    nm = r.name()
+                    args.append(encode.name(nm) + _sortidx(r, remap))
+                entries.append(head + encode.vec(args))
+            else:
+                items = []
+                for _ in range(r.count(1)):
+                    n0 = r.pos
+                    read_extern_name(r)
+                    nm = bytes(r.data[n0:r.pos])
+                    items.append(nm + _sortidx(r, remap))
+                entries.append(b"\x01" + encode.vec(items))
+        elif sec.id == C_CANON:
+            op = r.peek()
+            _skip_canon(r)
+            raw = bytes(r.data[start:r.pos])
+            if op == 0x01:          # lower: 0x01 0x00 funcidx opts
+                rr = Reader(raw)
+                rr.u8(), rr.u8()
+                f = rr.u32()
+                raw = b"\x01\x00" + encode.uleb(remap(f)) + bytes(raw[rr.pos:])
+            entries.append(raw)
+        elif sec.id == C_EXPORT:
+            read_extern_name(r)
+            nm = bytes(r.data[start:r.pos])
+            si = _sortidx(r, remap)
+            d0 = r.pos
+            if r.u8() == 0x01:
+                read_externdesc(r)
+            entries.append(nm + si + bytes(r.data[d0:r.pos]))
+        else:
+            raise ValueError(f"section {sec.kind} holds no component func references")
+    return encode.section(sec.id, encode.vec(entries))
+
+
+def _skip_canon(r: Reader) -> None:
+    read_canon(r, Component(r.data, 0, 0))
+
+
+def drop_exports(sec: ComponentSection, names: set[str], remap: FuncMap) -> tuple[bytes, list[str]]:
+    """The export section without the exports named in ``names`` (the rest renumbered)."""
+    r = Reader(sec.payload, sec.payload_offset)
+    kept: list[bytes] = []
+    dropped: list[str] = []
+    for _ in range(r.count(1)):
+        start = r.pos
+        name = read_extern_name(r)
+        nm = bytes(r.data[start:r.pos])
+        si = _sortidx(r, remap)
+        d0 = r.pos
+        if r.u8() == 0x01:
+            read_externdesc(r)
+        if name in names:
+            dropped.append(name)
+            continue
+        kept.append(nm + si + bytes(r.data[d0:r.pos]))
+    return encode.section(C_EXPORT, encode.vec(kept)), dropped
