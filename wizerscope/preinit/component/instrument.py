@@ -1,0 +1,321 @@
+"""Instrumentation of a component: every instantiated core module exposes its state, and a
+``wasmtime:wizer/access`` instance exports accessors for it (SPEC §3.3, redesigned for Python).
+
+Each instantiated module is instrumented by the core :func:`instrument_module` (its ``__wizer_*``
+exports). Per such instance, a generated accessor core module imports that state and offers:
+
+* globals as ``func() -> u32|u64`` returning the raw bits (f32/f64 reinterpreted, so NaN payloads
+  survive; v128 as two u64 halves);
+* memories as ``len`` (byte length), ``scan``/``records``/``resume`` (the core run scanner,
+  :mod:`wizerscope.preinit.runscan`, instantiated on the target memory, so only (start, end) pairs
+  cross into Python) and ``read`` (``memory.copy`` of a chunk into the accessor's own memory, lifted
+  as a latin1+utf16 ``string``: bytes at C speed, without growing the target memory, so a memory at
+  its maximum works, and 64-bit memories too).
+
+Nested components with state are instrumented the same way and export their own access instance;
+the parent aliases those functions and re-exports them, so one flat table reaches every level.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...binary import component_encode as ce
+from ...binary.component import (C_ALIAS, C_CANON, C_COMPONENT, C_CORE_INSTANCE, C_CORE_MODULE, C_EXPORT,
+                                 C_INSTANCE, C_TYPE, Component)
+from ...binary.encode import section
+from ..instrument import GlobalProbe, Instrumentation, MemoryProbe, instrument_module
+from ..runscan import wat_text
+from .check import has_state
+
+ACCESS_EXPORT = "wasmtime:wizer/access"
+SCAN_CAP = 4095             # records per scan call; the slot after them holds the string's (ptr, len)
+RETAREA = SCAN_CAP * 16
+
+_GLOBAL_WIT = {"i32": "u32", "f32": "u32", "i64": "u64", "f64": "u64"}
+# role -> (params, result, lift options kind)
+_ROLE_TYPES = {
+    "u32": ([], "u32"), "u64": ([], "u64"),
+    "len": ([], "u64"),
+    "read": ([("from", "u64"), ("len", "u32")], "string"),
+    "scan": ([("from", "u64"), ("to", "u64"), ("page", "u64"), ("cap", "u32")], "u32"),
+    "records": ([("count", "u32")], "string"),
+    "resume": ([], "u64"),
+}
+
+
+@dataclass(frozen=True)
+class Accessor:
+    """One row of the accessor table: which state of which module it reads, and how.
+
+    ``funcs`` maps a role (``get``, ``lo``/``hi`` for v128, ``len``/``read``/``scan``/``records``/
+    ``resume`` for memories) to the function's name in the top-level ``wasmtime:wizer/access``.
+    """
+
+    ordinal: int
+    path: str                  # component path ("" = root)
+    module: int                # core module index in that component
+    instance: int              # core instance index in that component
+    core_export: str           # __wizer_global_{i} / __wizer_memory_{k}
+    probe: GlobalProbe | MemoryProbe
+    funcs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return "global" if isinstance(self.probe, GlobalProbe) else "memory"
+
+    @property
+    def wit_type(self) -> str:
+        if isinstance(self.probe, MemoryProbe):
+            return "len: func() -> u64; read: func(from: u64, len: u32) -> string; scan: func(from: u64, " \
+                   "to: u64, page: u64, cap: u32) -> u32; records: func(count: u32) -> string"
+        t = self.probe.type.value.name
+        return "func() -> u64 (x2: lo, hi)" if t == "v128" else f"func() -> {_GLOBAL_WIT[t]}"
+
+    def to_json(self) -> dict:
+        return {"ordinal": self.ordinal, "component": self.path, "core_module": self.module,
+                "core_instance": self.instance, "core_export": self.core_export, "kind": self.kind,
+                "type": str(self.probe.type), "wit": self.wit_type, "funcs": self.funcs}
+
+
+@dataclass
+class ModuleSite:
+    """An instantiated core module somewhere in the tree and what its instrumentation exposes."""
+
+    path: str
+    module_index: int
+    instance: int
+    module: object             # the parsed core Module
+    instrumentation: Instrumentation
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.path, self.module_index)
+
+    @property
+    def label(self) -> str:
+        return f"{self.path} / core module {self.module_index}" if self.path else f"core module {self.module_index}"
+
+
+@dataclass
+class ComponentInstrumentation:
+    """The instrumented bytes' map: the accessor table and every instrumented module."""
+
+    accessors: list[Accessor] = field(default_factory=list)
+    sites: list[ModuleSite] = field(default_factory=list)
+
+    def to_json(self) -> list[dict]:
+        return [a.to_json() for a in self.accessors]
+
+
+def _accessor_wat(site: ModuleSite) -> tuple[str, list[tuple[Accessor, dict[str, str]]]]:
+    """The accessor module of one instance; returns its text and, per accessor, role -> core export."""
+    ins = site.instrumentation
+    imports, funcs, rows = [], [], []
+    for g in ins.globals:
+        t = g.type.value.name
+        imports.append(f'(import "t" "{g.export}" (global $g{g.index} (mut {t})))')
+        get = f"(global.get $g{g.index})"
+        if t == "v128":
+            funcs.append(f'(func (export "g{g.index}lo") (result i64) (i64x2.extract_lane 0 {get}))')
+            funcs.append(f'(func (export "g{g.index}hi") (result i64) (i64x2.extract_lane 1 {get}))')
+            roles = {"lo": f"g{g.index}lo", "hi": f"g{g.index}hi"}
+        else:
+            body = {"i32": get, "i64": get, "f32": f"(i32.reinterpret_f32 {get})",
+                    "f64": f"(i64.reinterpret_f64 {get})"}[t]
+            res = {"i32": "i32", "f32": "i32", "i64": "i64", "f64": "i64"}[t]
+            funcs.append(f'(func (export "g{g.index}") (result {res}) {body})')
+            roles = {"get": f"g{g.index}"}
+        rows.append((g, roles))
+    for mp in ins.memories:
+        k = mp.defined
+        mt = mp.type
+        memtype = ("i64 " if mt.memory64 else "") + "0" + (
+            f" (pagesize {mt.page_size})" if mt.page_size_log2 is not None else "")
+        imports.append(f'(import "t" "{mp.export}" (memory $m{k} {memtype}))')
+        imports.append(f'(import "s{k}" "out" (memory $o{k} 1))')
+        imports.append(f'(import "s{k}" "resume" (global $r{k} (mut i64)))')
+        size = f"(memory.size $m{k})" if mt.memory64 else f"(i64.extend_i32_u (memory.size $m{k}))"
+        src = "(local.get $from)" if mt.memory64 else "(i32.wrap_i64 (local.get $from))"
+        funcs.append(f'(func (export "len{k}") (result i64) (i64.mul {size} (i64.const {mt.page_size})))')
+        funcs.append(f'''(func (export "read{k}") (param $from i64) (param $n i32) (result i32) (local $need i32)
+    (local.set $need (i32.shr_u (i32.add (local.get $n) (i32.const 65551)) (i32.const 16)))
+    (if (i32.lt_u (memory.size $buf) (local.get $need))
+      (then (if (i32.eq (memory.grow $buf (i32.sub (local.get $need) (memory.size $buf))) (i32.const -1))
+              (then unreachable))))
+    (memory.copy $buf $m{k} (i32.const 16) {src} (local.get $n))
+    (i32.store $buf (i32.const 0) (i32.const 16))
+    (i32.store $buf (i32.const 4) (local.get $n))
+    (i32.const 0))''')
+        funcs.append(f'''(func (export "records{k}") (param $n i32) (result i32)
+    (i32.store $o{k} (i32.const {RETAREA}) (i32.const 0))
+    (i32.store $o{k} (i32.const {RETAREA + 4}) (i32.shl (local.get $n) (i32.const 4)))
+    (i32.const {RETAREA}))''')
+        funcs.append(f'(func (export "resume{k}") (result i64) (global.get $r{k}))')
+        rows.append((mp, {"len": f"len{k}", "read": f"read{k}", "records": f"records{k}",
+                          "resume": f"resume{k}"}))
+    text = "(module\n  " + "\n  ".join(imports) + '\n  (memory $buf (export "buf") 0)\n  ' + \
+        "\n  ".join(funcs) + ")"
+    return text, rows
+
+
+class _Level:
+    """Appends the accessor plumbing to one component, tracking its index spaces."""
+
+    def __init__(self, c: Component) -> None:
+        self.c = c
+        sp = c.spaces
+        self.next = {s: sp[s] for s in ("core module", "core instance", "core func", "core memory", "type",
+                                        "func", "instance")}
+        self.modules: list[bytes] = []
+        self.aliases1: list[bytes] = []
+        self.core_instances: list[bytes] = []
+        self.aliases2: list[bytes] = []
+        self.types: list[bytes] = []
+        self.type_index: dict[str, int] = {}
+        self.canons: list[bytes] = []
+        self.func_aliases: list[bytes] = []
+        self.exports: list[tuple[str, str, int]] = []     # (name, sort, index) of the access instance
+
+    def new(self, sort: str) -> int:
+        i = self.next[sort]
+        self.next[sort] = i + 1
+        return i
+
+    def func_type(self, role: str) -> int:
+        if role not in self.type_index:
+            params, result = _ROLE_TYPES[role]
+            self.types.append(ce.func_type(params, result))
+            self.type_index[role] = self.new("type")
+        return self.type_index[role]
+
+    def lift(self, core_func: int, role: str, memory: int | None = None) -> int:
+        opts = [] if memory is None else [("latin1+utf16", None), ("memory", memory)]
+        self.canons.append(ce.canon_lift(core_func, self.func_type(role), opts))
+        return self.new("func")
+
+    def export_func(self, func: int) -> str:
+        name = f"f{len(self.exports)}"
+        self.exports.append((name, "func", func))
+        return name
+
+    def sections(self) -> list[bytes]:
+        out = [section(C_CORE_MODULE, m) for m in self.modules]
+        for sid, entries in ((C_ALIAS, self.aliases1), (C_CORE_INSTANCE, self.core_instances),
+                             (C_ALIAS, self.aliases2), (C_TYPE, self.types), (C_CANON, self.canons),
+                             (C_ALIAS, self.func_aliases)):
+            if entries:
+                out.append(ce.section(sid, entries))
+        inst = self.new("instance")
+        out.append(ce.section(C_INSTANCE, [ce.instance_from_exports(self.exports)]))
+        out.append(ce.section(C_EXPORT, [ce.export(ACCESS_EXPORT, "instance", inst)]))
+        return out
+
+
+def _wat2wasm(text: str) -> bytes:
+    import wasmtime   # only to assemble the generated accessor text
+    return wasmtime.wat2wasm(text)
+
+
+def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[bytes, list[Accessor]]:
+    """Instrumented bytes of ``c`` and its accessors (``funcs`` named in c's own access instance)."""
+    replaced: dict[int, bytes] = {}          # section index -> new section bytes
+    level = _Level(c)
+    accessors: list[Accessor] = []
+    sites: list[ModuleSite] = []
+    for mi, m in enumerate(c.modules):
+        insts = c.instantiations(mi)
+        if len(insts) != 1:
+            continue
+        inst_bytes, ins = instrument_module(m)
+        replaced[c.module_sections[mi]] = section(C_CORE_MODULE, inst_bytes)
+        site = ModuleSite(c.path, mi, insts[0].index, m, ins)
+        table.sites.append(site)
+        sites.append(site)
+    # runscan modules, one per memory type
+    scan_modules: dict[tuple, int] = {}
+    for site in sites:
+        for mp in site.instrumentation.memories:
+            key = (mp.type.memory64, mp.type.page_size_log2)
+            if key not in scan_modules:
+                level.modules.append(_wat2wasm(wat_text(*key)))
+                scan_modules[key] = level.new("core module")
+    # phase 1 (first alias section, core instance section): target memories, scanners, accessors
+    planned = []
+    for site in sites:
+        ins = site.instrumentation
+        if not ins.globals and not ins.memories:
+            continue
+        text, rows = _accessor_wat(site)
+        level.modules.append(_wat2wasm(text))
+        acc_module = level.new("core module")
+        args = [("t", site.instance)]
+        scan_instances: dict[int, int] = {}
+        for mp in ins.memories:
+            level.aliases1.append(ce.alias_core_export("core memory", site.instance, mp.export))
+            mem = level.new("core memory")
+            level.core_instances.append(ce.core_from_exports([("memory", "core memory", mem)]))
+            target = level.new("core instance")
+            level.core_instances.append(ce.core_instantiate(
+                scan_modules[(mp.type.memory64, mp.type.page_size_log2)], [("target", target)]))
+            scan_instances[mp.defined] = level.new("core instance")
+            args.append((f"s{mp.defined}", scan_instances[mp.defined]))
+        level.core_instances.append(ce.core_instantiate(acc_module, args))
+        planned.append((site, rows, scan_instances, level.new("core instance")))
+    # nested components: instrument them; alias their access instance
+    nested = []
+    for k, child in enumerate(c.components):
+        insts = c.component_instantiations(k)
+        if len(insts) != 1 or not has_state(child):
+            continue
+        child_bytes, child_accessors = _instrument_level(child, table)
+        replaced[c.component_sections[k]] = section(C_COMPONENT, child_bytes)
+        if child_accessors:
+            level.aliases1.append(ce.alias_export("instance", insts[0].index, ACCESS_EXPORT))
+            nested.append((level.new("instance"), child_accessors))
+    # phase 2 (second alias section, types, lifts): core funcs and memories of the accessors
+    for site, rows, scan_instances, acc_inst in planned:
+        buf = None
+        for probe, roles in rows:
+            funcs: dict[str, str] = {}
+            if isinstance(probe, MemoryProbe):
+                if buf is None:
+                    level.aliases2.append(ce.alias_core_export("core memory", acc_inst, "buf"))
+                    buf = level.new("core memory")
+                scan_inst = scan_instances[probe.defined]
+                level.aliases2.append(ce.alias_core_export("core memory", scan_inst, "out"))
+                out_mem = level.new("core memory")
+                level.aliases2.append(ce.alias_core_export("core func", scan_inst, "scan"))
+                funcs["scan"] = level.export_func(level.lift(level.new("core func"), "scan"))
+                for role, core_name in roles.items():
+                    level.aliases2.append(ce.alias_core_export("core func", acc_inst, core_name))
+                    memory = buf if role == "read" else out_mem if role == "records" else None
+                    funcs[role] = level.export_func(level.lift(level.new("core func"), role, memory))
+            else:
+                wit = "u64" if probe.type.value.name == "v128" else _GLOBAL_WIT[probe.type.value.name]
+                for role, core_name in roles.items():
+                    level.aliases2.append(ce.alias_core_export("core func", acc_inst, core_name))
+                    funcs[role] = level.export_func(level.lift(level.new("core func"), wit))
+            accessors.append(Accessor(0, c.path, site.module_index, site.instance, probe.export, probe, funcs))
+    # phase 3 (alias section after the lifts): the nested levels' accessor funcs
+    for child_access, child_accessors in nested:
+        for acc in child_accessors:
+            funcs = {}
+            for role, name in acc.funcs.items():
+                level.func_aliases.append(ce.alias_export("func", child_access, name))
+                funcs[role] = level.export_func(level.new("func"))
+            accessors.append(Accessor(0, acc.path, acc.module, acc.instance, acc.core_export, acc.probe, funcs))
+    parts: list[bytes | memoryview] = [c.data[c.start:c.start + 8]]
+    for si, sec in enumerate(c.sections):
+        parts.append(replaced.get(si, sec.raw(c.data)))
+    if accessors:
+        parts.extend(level.sections())
+    return b"".join(parts), accessors
+
+
+def instrument_component(c: Component) -> tuple[bytes, ComponentInstrumentation]:
+    """The instrumented component's bytes and its accessor table (ordinals in table order)."""
+    table = ComponentInstrumentation()
+    out, accessors = _instrument_level(c, table)
+    table.accessors = [Accessor(i, a.path, a.module, a.instance, a.core_export, a.probe, a.funcs)
+                       for i, a in enumerate(accessors)]
+    return out, table
