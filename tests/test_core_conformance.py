@@ -456,3 +456,33 @@ def test_rejects_forbidden_instruction(instruction, decls, body, tmp_path, wasmt
     assert e.value.rejections[0].item.startswith("func ")
     proc, ref = _reference(wasmtime_cli, tmp_path, wasm, [])
     assert ref is None and message in proc.stderr.decode(), proc.stderr.decode()
+
+
+# -- the segment cap's tie-break, against the reference on generated heaps ---------------------
+def _scatter_module(seed: int, spread: int, run_mask: int, pages: int) -> str:
+    """Init writes runs of 1..(run_mask+1) bytes separated by pseudo-random gaps of 5..5+spread-1
+    (an LCG): tens of thousands of segments with many equal gaps, so the cap's tie-break decides."""
+    return f"""(module (memory {pages})
+      (func (export "wizer-initialize") (local $pos i32) (local $x i32) (local $len i32)
+        (local.set $x (i32.const {seed}))
+        (loop $l
+          (local.set $x (i32.add (i32.mul (local.get $x) (i32.const 1103515245)) (i32.const 12345)))
+          (local.set $len (i32.add (i32.const 1) (i32.and (i32.shr_u (local.get $x) (i32.const 8))
+                                                          (i32.const {run_mask}))))
+          (memory.fill (local.get $pos) (i32.const 7) (local.get $len))
+          (local.set $pos (i32.add (i32.add (local.get $pos) (local.get $len))
+            (i32.add (i32.const 5) (i32.rem_u (i32.shr_u (local.get $x) (i32.const 16)) (i32.const {spread})))))
+          (br_if $l (i32.lt_u (local.get $pos) (i32.const {pages * 65536 - 64}))))))"""
+
+
+@pytest.mark.parametrize("seed, spread, run_mask, pages", [
+    (1, 2, 0, 4), (2, 3, 1, 6), (3, 7, 3, 8), (4, 40, 0, 6), (5, 60, 7, 10), (6, 2, 3, 2), (7, 5, 15, 12),
+    (8, 3, 0, 12), (9, 13, 1, 5),
+])
+def test_segment_cap_tie_break_matches_reference(seed, spread, run_mask, pages, tmp_path, wasmtime_cli):
+    wasm = wasmtime.wat2wasm(_scatter_module(seed, spread, run_mask, pages))
+    result = _ours(wasm, [])
+    assert len(result.snapshot.plan.merged) > 10_000          # the cap is in play
+    proc, ref = _reference(wasmtime_cli, tmp_path, wasm, [])
+    assert ref is not None, proc.stderr.decode()
+    assert result.output == ref

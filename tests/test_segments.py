@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from wizerscope.binary.types import MemoryType
 from wizerscope.preinit import rewrite, segments
 from wizerscope.preinit.runscan import nonzero_runs
+from wizerscope.preinit.rustsort import _heapsort, select_first, sort_unstable
 from wizerscope.preinit.segments import (MAX_DATA_SEGMENTS, Run, cap_segments, find_runs, merge_close,
                                          plan_segments)
 from wizerscope.preinit.snapshot import SegmentData
@@ -131,10 +132,10 @@ def test_cap_boundary(count, merges):
     assert len(final) == min(count, MAX_DATA_SEGMENTS)
 
 
-def test_cap_picks_smallest_gaps_with_stable_ties(monkeypatch):
+def test_cap_picks_smallest_gaps_small_ties_by_position(monkeypatch):
     monkeypatch.setattr(segments, "MAX_DATA_SEGMENTS", 4)
-    # gaps: 9, 7, 20, 7, 7, 30 -> 7 segments, excess 3: the three gaps of 7, lowest index first
-    # (ties among equal gaps go to the earlier pair).
+    # gaps: 9, 7, 20, 7, 7, 30 -> 7 segments, excess 3: the three gaps of 7. With at most 20
+    # candidates Rust's unstable sort is an insertion sort, so ties go to the earlier pair.
     starts = [0, 10, 18, 39, 47, 55, 86]
     runs = [Run(0, s, s + 1) for s in starts]
     assert [b.start - a.end for a, b in zip(runs, runs[1:])] == [9, 7, 20, 7, 7, 30]
@@ -237,3 +238,37 @@ def test_wasm_scanner_matches_spec(page_log2, memory64, pages):
     expected = spec_runs(bytes(buf), 1 << (16 if page_log2 is None else page_log2))
     assert len(expected) > 4096
     assert list(zip(starts, ends)) == [(r.start, r.end) for r in expected]
+
+
+# -- the replay of Rust's sort_unstable_by_key (the cap's tie-break) ---------------------------
+@settings(max_examples=40, deadline=None)
+@given(keys=st.lists(st.integers(0, 12), min_size=0, max_size=3000), frac=st.floats(0, 1))
+def test_rust_sort_replay_sorts_and_selects_its_own_prefix(keys, frac):
+    perm = sort_unstable(keys)
+    assert sorted(perm) == list(range(len(keys)))
+    assert [keys[i] for i in perm] == sorted(keys)
+    k = int(len(keys) * frac)
+    assert select_first(keys, k) == sorted(perm[:k])
+
+
+def test_rust_sort_replay_keeps_presorted_and_reverses_descending():
+    assert sort_unstable([5] * 100) == list(range(100))
+    assert sort_unstable(list(range(50, 0, -1))) == list(range(49, -1, -1))
+
+
+def test_rust_sort_replay_tie_choice_is_not_positional():
+    """The reason the replay exists: on larger inputs the tied elements kept are not the first."""
+    rnd = random.Random(7)
+    keys = [rnd.choice((5, 6, 7)) for _ in range(5000)]
+    k = keys.count(5) + 100
+    chosen = select_first(keys, k)
+    positional = sorted(sorted(range(len(keys)), key=keys.__getitem__)[:k])
+    assert chosen != positional and [keys[i] for i in chosen].count(6) == 100
+
+
+@settings(max_examples=20, deadline=None)
+@given(keys=st.lists(st.integers(0, 50), min_size=1, max_size=300))
+def test_heapsort_fallback_sorts(keys):
+    v = list(zip(keys, range(len(keys))))
+    _heapsort(v, 0, len(v))
+    assert [k for k, _ in v] == sorted(keys)

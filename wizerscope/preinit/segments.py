@@ -2,7 +2,8 @@
 
 1. per page, every maximal run of non-zero bytes (runs crossing a page boundary are split);
 2. sorted by (memory, start), runs whose gap is ≤ MIN_ACTIVE_SEGMENT_OVERHEAD merge;
-3. past MAX_DATA_SEGMENTS, the smallest same-memory gaps are merged, ties broken by position;
+3. past MAX_DATA_SEGMENTS, the smallest same-memory gaps are merged, ties broken the way Rust's
+   ``sort_unstable_by_key`` breaks them (:mod:`rustsort`), as the reference does;
 4. only the bytes of the final segments are copied out.
 
 Live core memories are scanned in wasm (:mod:`runscan`); :func:`find_runs` is the fallback for
@@ -180,8 +181,11 @@ def merge_close(runs: list[Run]) -> list[Run]:
 
 def choose_cap_pairs(gaps: list[int], candidates: list[int], excess: int) -> list[int]:
     """Which adjacent pairs (indices into ``gaps``) the cap merges: the ``excess`` smallest gaps
-    among ``candidates``, ties broken by position."""
-    return sorted(candidates, key=gaps.__getitem__)[:excess]
+    among ``candidates``. Among equal gaps the reference keeps whichever its unstable sort leaves
+    in front (not the lowest positions: on c_hashmap it is a block in the middle), so the choice
+    replays that sort."""
+    from .rustsort import select_first
+    return [candidates[j] for j in select_first([gaps[i] for i in candidates], excess)]
 
 
 def cap_segments_arrays(merged: RunArrays) -> tuple[RunArrays, RunArrays]:
