@@ -86,7 +86,7 @@ def validation_rejections(c: Component) -> list[Rejection]:
     for comp in c.walk():
         for i, m in enumerate(comp.modules):
             try:
-                engines.validate(m.raw())
+                engines.validate(bytes(m.raw()))
             except WizerscopeError as e:
                 out.append(Rejection("validation", e.message, item=f"core module {i}", offset=m.start,
                                      path=comp.path, hint="fix the producer: wasmtime rejects this module"))

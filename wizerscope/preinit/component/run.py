@@ -1,0 +1,184 @@
+"""Run a component's initialization under wasmtime (SPEC §3.4), step by step.
+
+Built on the core :class:`~wizerscope.preinit.run.CoreRunner` (store, limits, timeouts, captured
+WASI output, error explanations); what differs is compiling a component, WASI p2
+(``Linker.add_wasip2``) instead of p1, resolving the init function by item name or WAVE call,
+and calling accessors of ``wasmtime:wizer/access`` for the snapshot.
+"""
+from __future__ import annotations
+
+import time
+
+import wasmtime
+from wasmtime import component as wc
+
+from ...errors import InitError, WizerscopeError
+from .. import engine as engines
+from ..options import Options
+from ..run import CoreRunner
+from . import wave
+from .instrument import ACCESS_EXPORT
+
+
+class _P2Linker:
+    """The component linker seen through the core runner's WASI set-up (p2 instead of p1)."""
+
+    def __init__(self, linker: wc.Linker) -> None:
+        self.linker = linker
+
+    def define_wasi(self) -> None:
+        self.linker.add_wasip2()
+
+
+def find_init(component_type: wc.ComponentType, engine: wasmtime.Engine, spec: wave.InitSpec) -> tuple[str | None, str]:
+    """(exported instance or None, function name) of the init function.
+
+    A bare name is a top-level function export or, failing that, searched in every exported
+    instance (like ``wasmtime run --invoke``); an ambiguous name is an error listing candidates.
+    """
+    exports = component_type.exports(engine)
+    if spec.instance is not None:
+        ext = exports.get(spec.instance)
+        inner = ext.ty.exports(engine) if ext is not None and isinstance(ext.ty, wc.ComponentInstanceType) else {}
+        if spec.func not in inner:
+            raise InitError(f"the component does not export the function `{spec.text}`",
+                            hint=_candidates_hint(exports, engine))
+        if not isinstance(inner[spec.func].ty, wc.FuncType):
+            raise InitError(f"the component's `{spec.text}` export is not a function")
+        return spec.instance, spec.func
+    if spec.func in exports:
+        if not isinstance(exports[spec.func].ty, wc.FuncType):
+            raise InitError(f"the component's `{spec.text}` export is not a function")
+        return None, spec.func
+    found = []
+    for name, ext in exports.items():
+        if name == ACCESS_EXPORT or not isinstance(ext.ty, wc.ComponentInstanceType):
+            continue
+        inner = ext.ty.exports(engine)
+        if spec.func in inner and isinstance(inner[spec.func].ty, wc.FuncType):
+            found.append(name)
+    if not found:
+        raise InitError(f"No exported func named `{spec.func}` in component.",
+                        hint=_candidates_hint(exports, engine))
+    if len(found) > 1:
+        listed = ", ".join(f"`{i.split('@')[0]}.{spec.func}" + (f"@{i.split('@')[1]}`" if "@" in i else "`")
+                           for i in found)
+        raise InitError(f"Multiple instances contained funcs named `{spec.func}`, retry with a more specific "
+                        f"name: {listed}")
+    return found[0], spec.func
+
+
+def _candidates_hint(exports: dict, engine: wasmtime.Engine) -> str:
+    names = []
+    for name, ext in exports.items():
+        if name == ACCESS_EXPORT:
+            continue
+        if isinstance(ext.ty, wc.FuncType):
+            names.append(name)
+        elif isinstance(ext.ty, wc.ComponentInstanceType):
+            base, at, ver = name.partition("@")
+            for f, inner in ext.ty.exports(engine).items():
+                if isinstance(inner.ty, wc.FuncType):
+                    names.append(f"{base}.{f}" + (f"@{ver}" if at else ""))
+    if not names:
+        return "the component exports no functions"
+    shown = ", ".join(f"`{n}`" for n in names[:10]) + (" ..." if len(names) > 10 else "")
+    return f"exported functions: {shown}"
+
+
+class ComponentRunner(CoreRunner):
+    """One instantiation of an instrumented component, driven step by step."""
+
+    def __init__(self, instrumented: bytes, options: Options, *, interruptible: bool = False) -> None:
+        super().__init__(instrumented, None, options, interruptible=interruptible)
+        self.linker = wc.Linker(self.engine)
+        self.compiled: wc.Component | None = None
+        self.instance: wc.Instance | None = None
+        self._access = None
+        self._funcs: dict[str, wc.Func] = {}
+
+    def compile(self) -> None:
+        t = time.perf_counter()
+        try:
+            self.compiled = wc.Component(self.engine, self.instrumented)
+        except wasmtime.WasmtimeError as e:
+            raise WizerscopeError(f"failed to compile the Wasm component: {engines._first_line(e)}") from None
+        self.report.timings["compile"] = time.perf_counter() - t
+
+    def _configure_wasi(self) -> None:
+        linker = self.linker
+        self.linker = _P2Linker(linker)
+        try:
+            super()._configure_wasi()
+        finally:
+            self.linker = linker
+
+    def instantiate(self) -> wc.Instance:
+        if self.options.preloads:
+            raise WizerscopeError("--preload cannot be used with components")
+        if self.compiled is None:
+            self.compile()
+        t = time.perf_counter()
+        if self.options.wasi:
+            self._configure_wasi()
+        self.linker.define_unknown_imports_as_traps(self.compiled)
+        self.instance = self._guarded("failed to instantiate the component",
+                                      lambda: self.linker.instantiate(self.store, self.compiled))
+        self.report.timings["instantiate"] = time.perf_counter() - t
+        return self.instance
+
+    def initialize(self) -> list:
+        """Call the init function (item name or WAVE call); return its results as WAVE text."""
+        if self.instance is None:
+            self.instantiate()
+        spec = wave.parse_init(self.options.init_func)
+        inst_name, func_name = find_init(self.compiled.type, self.engine, spec)
+        parent = self.instance.get_export_index(self.store, inst_name) if inst_name else None
+        idx = self.instance.get_export_index(self.store, func_name, parent)
+        func = self.instance.get_func(self.store, idx) if idx is not None else None
+        if func is None:
+            raise InitError(f"the component's `{spec.text}` export is not a function")
+        ftype = func.type(self.store)
+        params = ftype.params
+        if spec.args is None:
+            if params:
+                raise InitError(f"the component's `{spec.text}` function export does not have type `[] -> []`",
+                                hint="give its arguments as a WAVE call, e.g. "
+                                     f"`{spec.text}({', '.join(n for n, _ in params)})` with values")
+            args: list = []
+        else:
+            if len(spec.args) != len(params):
+                raise InitError(f"parsing `{spec.text}` params as types: {len(spec.args)} argument(s) given, "
+                                f"the function takes {len(params)} ({', '.join(n for n, _ in params)})")
+            args = [wave.to_python(v, ty, spec.text) for v, (_, ty) in zip(spec.args, params)]
+        t = time.perf_counter()
+        value = self._guarded("the initialization function trapped", lambda: func(self.store, *args))
+        self._guarded("the initialization function trapped", lambda: func.post_return(self.store))
+        self.report.timings["init"] = time.perf_counter() - t
+        result_ty = ftype.result
+        self.report.results = [] if result_ty is None else [wave.format_value(value, result_ty)]
+        return self.report.results
+
+    # -- accessor calls (the snapshot's instance state) ----------------------------------------
+    def access(self, name: str, *args):
+        """Call accessor ``name`` of ``wasmtime:wizer/access`` (with post-return)."""
+        func = self._funcs.get(name)
+        if func is None:
+            if self._access is None:
+                self._access = self.instance.get_export_index(self.store, ACCESS_EXPORT)
+                if self._access is None:
+                    raise WizerscopeError("internal error: the instrumented component lost its "
+                                          f"`{ACCESS_EXPORT}` export")
+                if self._epoch:
+                    self.store.set_epoch_deadline(1 << 40)
+                if self.options.fuel is not None:
+                    self.store.set_fuel(1 << 62)
+            func = self.instance.get_func(self.store, self.instance.get_export_index(self.store, name, self._access))
+            self._funcs[name] = func
+        try:
+            value = func(self.store, *args)
+            func.post_return(self.store)
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
+            raise WizerscopeError(f"reading the initialized state failed in accessor `{name}`: "
+                                  f"{engines._first_line(e)}") from None
+        return value

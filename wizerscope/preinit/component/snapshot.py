@@ -1,0 +1,154 @@
+"""The snapshot of every instantiated module, read through the component's accessors (SPEC §3.5).
+
+For each :class:`ModuleSite`, the core :func:`~wizerscope.preinit.snapshot.snapshot` runs against an
+:class:`AccessorState`: globals come back as raw bits, the non-zero runs of each memory are found
+by the scanner inside the component (only (start, end) pairs cross), and the bytes of the final
+segments are fetched lazily in windows around those runs (:class:`LazyMemory`).
+"""
+from __future__ import annotations
+
+import bisect
+from array import array
+from dataclasses import dataclass, field
+
+from ..instrument import GlobalProbe, MemoryProbe
+from ..snapshot import Snapshot, snapshot
+from .instrument import SCAN_CAP, Accessor, ComponentInstrumentation, ModuleSite
+
+CHUNK = 8 << 20          # bytes per `read` call: far below the host-call limits
+WINDOW_GAP = 4096        # neighbouring runs closer than this are fetched in one call
+
+
+class LazyMemory:
+    """A read-only, sliceable view of a live component memory, fetched on demand.
+
+    ``runs`` (sorted starts and ends of the non-zero runs) decide the windows: a miss at ``s``
+    fetches from ``s`` over every following run that starts within WINDOW_GAP of the previous one.
+    """
+
+    def __init__(self, read, length: int, runs: tuple[list[int], list[int]] | None) -> None:
+        self._read = read
+        self._length = length
+        self._starts, self._ends = runs if runs is not None else ([], [])
+        self._wstarts: list[int] = []                   # sorted window starts
+        self._wdata: list[bytes] = []
+        self.fetched = 0
+        self.calls = 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    def _fetch(self, start: int, end: int) -> bytes:
+        parts = []
+        pos = start
+        while pos < end:
+            n = min(CHUNK, end - pos)
+            raw = self._read(pos, n)
+            self.calls += 1
+            parts.append(raw)
+            pos += n
+        self.fetched += end - start
+        return b"".join(parts)
+
+    def _window_end(self, s: int, e: int) -> int:
+        i = bisect.bisect_left(self._ends, s + 1)
+        end = e
+        while i < len(self._starts) and self._starts[i] <= end + WINDOW_GAP and self._ends[i] - s <= CHUNK:
+            end = max(end, self._ends[i])
+            i += 1
+        return min(end, self._length)
+
+    def __getitem__(self, key: slice) -> bytes:
+        if not isinstance(key, slice):
+            raise TypeError("LazyMemory supports slices only")
+        s, e, _ = key.indices(self._length)
+        if e <= s:
+            return b""
+        k = bisect.bisect_right(self._wstarts, s) - 1
+        if k >= 0 and e <= self._wstarts[k] + len(self._wdata[k]):
+            ws = self._wstarts[k]
+            return self._wdata[k][s - ws:e - ws]
+        data = self._fetch(s, self._window_end(s, e))
+        self._wstarts.insert(k + 1, s)
+        self._wdata.insert(k + 1, data)
+        return data[:e - s]
+
+
+class AccessorState:
+    """The core snapshot's "instance state" for one module site, backed by accessor calls."""
+
+    def __init__(self, runner, accessors: list[Accessor]) -> None:
+        self.runner = runner
+        self.by_export = {a.core_export: a for a in accessors}
+        self.runs: dict[str, tuple[list[int], list[int]]] = {}
+        self.views: dict[str, LazyMemory] = {}
+
+    def global_bits(self, probe: GlobalProbe) -> int:
+        acc = self.by_export[probe.export]
+        if probe.type.value.name == "v128":
+            lo = self.runner.access(acc.funcs["lo"])
+            hi = self.runner.access(acc.funcs["hi"])
+            return (lo & (2**64 - 1)) | ((hi & (2**64 - 1)) << 64)
+        width = 32 if probe.type.value.name in ("i32", "f32") else 64
+        return self.runner.access(acc.funcs["get"]) & ((1 << width) - 1)
+
+    def nonzero_runs(self, probe: MemoryProbe) -> tuple[list[int], list[int]]:
+        if probe.export in self.runs:
+            return self.runs[probe.export]
+        acc = self.by_export[probe.export]
+        total = self._length(acc)
+        flat: array = array("q")
+        pos = 0
+        page = probe.type.page_size
+        while pos < total:
+            n = self.runner.access(acc.funcs["scan"], pos, total, page, SCAN_CAP)
+            if n:
+                raw = self.runner.access(acc.funcs["records"], n).encode("latin-1")
+                flat.frombytes(raw)
+            pos = self.runner.access(acc.funcs["resume"])
+        runs = (flat[0::2].tolist(), flat[1::2].tolist())
+        self.runs[probe.export] = runs
+        return runs
+
+    def _length(self, acc: Accessor) -> int:
+        return self.runner.access(acc.funcs["len"])
+
+    def memory(self, probe: MemoryProbe) -> LazyMemory:
+        acc = self.by_export[probe.export]
+        read_name = acc.funcs["read"]
+        runs = self.nonzero_runs(probe)     # first, so the view knows where the data is
+
+        def read(start: int, n: int) -> bytes:
+            return self.runner.access(read_name, start, n).encode("latin-1")
+        view = LazyMemory(read, self._length(acc), runs)
+        self.views[probe.export] = view
+        return view
+
+
+@dataclass
+class ComponentSnapshot:
+    """One core :class:`Snapshot` per instantiated module, keyed by (component path, module index)."""
+
+    modules: dict[tuple[str, int], Snapshot] = field(default_factory=dict)
+    bytes_read: int = 0
+    read_calls: int = 0
+
+
+def snapshot_component(table: ComponentInstrumentation, runner) -> ComponentSnapshot:
+    """Read every module's state through the accessors."""
+    out = ComponentSnapshot()
+    for site in table.sites:
+        accs = [a for a in table.accessors if (a.path, a.module) == site.key]
+        state = AccessorState(runner, accs)
+        out.modules[site.key] = snapshot(site.instrumentation, state)
+        for v in state.views.values():
+            out.bytes_read += v.fetched
+            out.read_calls += v.calls
+    return out
+
+
+def site_for(table: ComponentInstrumentation, key: tuple[str, int]) -> ModuleSite | None:
+    for s in table.sites:
+        if s.key == key:
+            return s
+    return None

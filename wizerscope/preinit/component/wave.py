@@ -1,0 +1,391 @@
+"""The component init function: item names, WAVE calls, and WAVE text for the results.
+
+``--init-func`` for a component is either an item name — ``name`` (searched across the exported
+instances when it is not a top-level export, like ``wasmtime run --invoke``), or
+``ns:pkg/iface.func@version`` — or a WAVE call such as ``pkg:x/api.add-string("hello")``. The
+arguments are parsed untyped first, then converted against the function's parameter types into
+the values wasmtime-py expects (records as ``Record``, variants as ``Variant``, flags as sets).
+"""
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import dataclass
+
+from ...errors import InitError
+
+
+@dataclass(frozen=True)
+class InitSpec:
+    """The parsed ``--init-func`` string."""
+
+    text: str
+    instance: str | None       # exported instance holding the function, None = top level or search
+    func: str
+    args: tuple | None         # untyped WAVE values; None = no call syntax
+
+    @property
+    def searched(self) -> bool:
+        return self.instance is None
+
+
+def parse_item_name(text: str) -> tuple[str | None, str]:
+    """``name`` → (None, name); ``ns:pkg/iface.func@ver`` → ("ns:pkg/iface@ver", "func")."""
+    base, at, version = text.partition("@")
+    if "/" in base:
+        if "." not in base.split("/", 1)[1]:
+            raise InitError(f"parsing `{text}` as wit item name: expected `ns:pkg/interface.function`",
+                            hint="name a function inside an exported interface, e.g. "
+                                 "`wasi:cli/run.run` or `my:pkg/api.init@0.1.0`")
+        iface, func = base.rsplit(".", 1)
+        return (iface + (at + version if at else "")), func
+    if at or not base or any(ch in base for ch in ":. "):
+        raise InitError(f"parsing `{text}` as wit item name",
+                        hint="expected `name` or `ns:pkg/interface.function[@version]`")
+    return None, base
+
+
+def parse_init(text: str) -> InitSpec:
+    """Split an item name or WAVE call into where the function is and its untyped arguments."""
+    text = text.strip()
+    if "(" not in text:
+        inst, func = parse_item_name(text)
+        return InitSpec(text, inst, func, None)
+    name, rest = text.split("(", 1)
+    if not rest.rstrip().endswith(")"):
+        raise InitError(f"parsing `{text}` as wave function call: missing closing `)`")
+    p = _Parser(rest.rstrip()[:-1], text)
+    args = p.items(end=None)
+    inst, func = parse_item_name(name.strip())
+    return InitSpec(text, inst, func, tuple(args))
+
+
+# -- untyped WAVE values ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Label:
+    """A bare identifier: an enum case, a variant case without payload, a bool, none, nan, inf."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Call:
+    """``case(payload)``: a variant case, ``some(x)``, ``ok(x)``, ``err(x)``."""
+
+    name: str
+    payload: object
+
+
+@dataclass(frozen=True)
+class Braced:
+    """``{...}``: a record (fields) or flags (labels)."""
+
+    fields: tuple[tuple[str, object], ...]
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Tuple_:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Char:
+    value: str
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"'}
+
+
+class _Parser:
+    def __init__(self, text: str, whole: str) -> None:
+        self.s, self.i, self.whole = text, 0, whole
+
+    def fail(self, what: str) -> InitError:
+        return InitError(f"parsing `{self.whole}` as wave function call: {what} at argument position "
+                         f"{self.i}", hint="arguments use WAVE syntax: 42, -1.5, true, 'c', \"text\", "
+                                          "[1, 2], some(x), none, {field: value}, (a, b), ok(x)")
+
+    def ws(self) -> None:
+        while self.i < len(self.s) and self.s[self.i] in " \t\r\n":
+            self.i += 1
+
+    def peek(self) -> str:
+        self.ws()
+        return self.s[self.i] if self.i < len(self.s) else ""
+
+    def expect(self, ch: str) -> None:
+        if self.peek() != ch:
+            raise self.fail(f"expected `{ch}`")
+        self.i += 1
+
+    def items(self, end: str | None) -> list:
+        out = []
+        while True:
+            c = self.peek()
+            if (end is None and c == "") or c == end:
+                break
+            out.append(self.value())
+            c = self.peek()
+            if c == ",":
+                self.i += 1
+                continue
+            if (end is None and c == "") or c == end:
+                break
+            raise self.fail("expected `,`")
+        if end is not None:
+            self.expect(end)
+        return out
+
+    def value(self):
+        c = self.peek()
+        if c == '"':
+            return self.string()
+        if c == "'":
+            self.i += 1
+            ch = self.char_body("'")
+            self.expect("'")
+            return Char(ch)
+        if c == "[":
+            self.i += 1
+            return self.items("]")
+        if c == "(":
+            self.i += 1
+            return Tuple_(tuple(self.items(")")))
+        if c == "{":
+            self.i += 1
+            return self.braced()
+        if c and (c.isdigit() or c in "-+."):
+            return self.number()
+        if c and (c.isalpha() or c == "%"):
+            name = self.ident()
+            if name in ("inf", "nan"):
+                return float(name)
+            if self.peek() == "(":
+                self.i += 1
+                inner = self.items(")")
+                if len(inner) != 1:
+                    raise self.fail(f"`{name}(...)` takes exactly one payload")
+                return Call(name, inner[0])
+            return Label(name)
+        raise self.fail("expected a value")
+
+    def ident(self) -> str:
+        self.ws()
+        if self.s[self.i] == "%":
+            self.i += 1
+        j = self.i
+        while j < len(self.s) and (self.s[j].isalnum() or self.s[j] == "-"):
+            j += 1
+        name, self.i = self.s[self.i:j], j
+        return name
+
+    def number(self):
+        j = self.i
+        while j < len(self.s) and (self.s[j].isalnum() or self.s[j] in "-+._"):
+            j += 1
+        tok, self.i = self.s[self.i:j], j
+        try:
+            return int(tok, 0)
+        except ValueError:
+            pass
+        if tok in ("-inf", "+inf"):
+            return float(tok)
+        try:
+            return float(tok)
+        except ValueError:
+            raise self.fail(f"invalid number `{tok}`") from None
+
+    def char_body(self, quote: str) -> str:
+        if self.i >= len(self.s):
+            raise self.fail("unterminated literal")
+        ch = self.s[self.i]
+        self.i += 1
+        if ch != "\\":
+            return ch
+        esc = self.s[self.i] if self.i < len(self.s) else ""
+        self.i += 1
+        if esc in _ESCAPES:
+            return _ESCAPES[esc]
+        if esc == "u" and self.s[self.i:self.i + 1] == "{":
+            end = self.s.index("}", self.i)
+            code = int(self.s[self.i + 1:end], 16)
+            self.i = end + 1
+            return chr(code)
+        raise self.fail(f"invalid escape `\\{esc}`")
+
+    def string(self) -> str:
+        self.i += 1
+        out = []
+        while True:
+            if self.i >= len(self.s):
+                raise self.fail("unterminated string")
+            if self.s[self.i] == '"':
+                self.i += 1
+                return "".join(out)
+            out.append(self.char_body('"'))
+
+    def braced(self) -> Braced:
+        fields, labels = [], []
+        while self.peek() != "}":
+            name = self.ident()
+            if not name:
+                raise self.fail("expected a field or flag name")
+            if self.peek() == ":":
+                self.i += 1
+                fields.append((name, self.value()))
+            else:
+                labels.append(name)
+            if self.peek() == ",":
+                self.i += 1
+        self.expect("}")
+        return Braced(tuple(fields), tuple(labels))
+
+
+# -- typed conversion ----------------------------------------------------------------------
+def to_python(value, ty, where: str):
+    """An untyped WAVE value as the Python value wasmtime-py lowers for component type ``ty``."""
+    from wasmtime import component as wc
+    bad = InitError(f"parsing `{where}` params as types: {value!r} is not a valid {type(ty).__name__} value")
+    if isinstance(ty, wc.Bool):
+        if isinstance(value, Label) and value.name in ("true", "false"):
+            return value.name == "true"
+        raise bad
+    if isinstance(ty, (wc.S8, wc.S16, wc.S32, wc.S64, wc.U8, wc.U16, wc.U32, wc.U64)):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise bad
+    if isinstance(ty, (wc.F32, wc.F64)):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise bad
+    if isinstance(ty, wc.Char):
+        if isinstance(value, Char):
+            return value.value
+        raise bad
+    if isinstance(ty, wc.String):
+        if isinstance(value, str):
+            return value
+        raise bad
+    if isinstance(ty, wc.ListType):
+        if isinstance(value, list):
+            items = [to_python(v, ty.element, where) for v in value]
+            return bytes(items) if isinstance(ty.element, wc.U8) else items
+        raise bad
+    if isinstance(ty, wc.OptionType):
+        if isinstance(value, Label) and value.name == "none":
+            return None
+        if isinstance(value, Call) and value.name == "some":
+            return to_python(value.payload, ty.payload, where)
+        raise bad
+    if isinstance(ty, wc.ResultType):
+        if isinstance(value, (Label, Call)) and value.name in ("ok", "err"):
+            case_ty = ty.ok if value.name == "ok" else ty.err
+            payload = to_python(value.payload, case_ty, where) if isinstance(value, Call) else None
+            return wc.Variant(value.name, payload) if ty._tagged() else payload
+        raise bad
+    if isinstance(ty, wc.RecordType):
+        if isinstance(value, Braced) and not value.labels:
+            given = dict(value.fields)
+            rec = wc.Record()
+            for name, fty in ty.fields:
+                if name in given:
+                    setattr(rec, name, to_python(given.pop(name), fty, where))
+                elif isinstance(fty, wc.OptionType):
+                    setattr(rec, name, None)
+                else:
+                    raise InitError(f"parsing `{where}` params as types: record field `{name}` is missing")
+            if given:
+                raise InitError(f"parsing `{where}` params as types: unknown record field(s) {sorted(given)}")
+            return rec
+        raise bad
+    if isinstance(ty, wc.TupleType):
+        if isinstance(value, Tuple_) and len(value.items) == len(ty.elements):
+            return tuple(to_python(v, t, where) for v, t in zip(value.items, ty.elements))
+        raise bad
+    if isinstance(ty, wc.EnumType):
+        if isinstance(value, Label) and value.name in ty.names:
+            return value.name
+        raise bad
+    if isinstance(ty, wc.FlagsType):
+        if isinstance(value, Braced) and not value.fields and set(value.labels) <= set(ty.names):
+            return set(value.labels)
+        raise bad
+    if isinstance(ty, wc.VariantType):
+        cases = dict(ty.cases)
+        if isinstance(value, (Label, Call)) and value.name in cases:
+            cty = cases[value.name]
+            payload = to_python(value.payload, cty, where) if isinstance(value, Call) and cty else None
+            return wc.Variant(value.name, payload) if ty._tagged() else payload
+        raise bad
+    raise InitError(f"parsing `{where}` params as types: parameters of type {type(ty).__name__} cannot be "
+                    "given on the command line")
+
+
+# -- formatting results -------------------------------------------------------------------
+def _escape(s: str, quote: str) -> str:
+    out = []
+    for ch in s:
+        if ch in ("\\", quote):
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x20:
+            out.append(f"\\u{{{ord(ch):x}}}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def format_value(value, ty=None) -> str:
+    """A result value in WAVE text (types guide floats, chars and variants)."""
+    from wasmtime import component as wc
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(ty, wc.Char) and isinstance(value, str):
+        return "'" + _escape(value, "'") + "'"
+    if isinstance(value, str):
+        if isinstance(ty, (wc.EnumType,)):
+            return value
+        return '"' + _escape(value, '"') + '"'
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        if isinstance(ty, wc.F32):
+            value = struct.unpack("<f", struct.pack("<f", value))[0]
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if value is None:
+        return "none" if isinstance(ty, wc.OptionType) else "()"
+    if isinstance(ty, wc.OptionType):
+        return f"some({format_value(value, ty.payload)})"
+    if isinstance(value, (bytes, bytearray)):
+        return "[" + ", ".join(str(b) for b in value) + "]"
+    if isinstance(value, list):
+        el = ty.element if isinstance(ty, wc.ListType) else None
+        return "[" + ", ".join(format_value(v, el) for v in value) + "]"
+    if isinstance(value, tuple):
+        els = ty.elements if isinstance(ty, wc.TupleType) else [None] * len(value)
+        return "(" + ", ".join(format_value(v, t) for v, t in zip(value, els)) + ")"
+    if isinstance(value, set):
+        return "{" + ", ".join(sorted(value)) + "}"
+    if isinstance(value, wc.Variant):
+        cty = None
+        if isinstance(ty, wc.ResultType):
+            cty = ty.ok if value.tag == "ok" else ty.err
+        elif isinstance(ty, wc.VariantType):
+            cty = dict(ty.cases).get(value.tag)
+        if value.payload is None and cty is None:
+            return value.tag
+        return f"{value.tag}({format_value(value.payload, cty)})"
+    if isinstance(value, wc.Record):
+        ftypes = dict(ty.fields) if isinstance(ty, wc.RecordType) else {}
+        return "{" + ", ".join(f"{k}: {format_value(v, ftypes.get(k))}" for k, v in vars(value).items()) + "}"
+    return repr(value)
