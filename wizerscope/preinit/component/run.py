@@ -121,7 +121,11 @@ class ComponentRunner(CoreRunner):
         t = time.perf_counter()
         if self.options.wasi:
             self._configure_wasi()
-        self.linker.define_unknown_imports_as_traps(self.compiled)
+        else:
+            # Trapping stubs only without WASI: wasmtime-py's stubs are defined under the exact
+            # imported names and so shadow WASI p2 definitions that match by semver (measured:
+            # componentize-py's `wasi:cli/environment@0.2.9#get-environment` then traps).
+            self.linker.define_unknown_imports_as_traps(self.compiled)
         self.instance = self._guarded("failed to instantiate the component",
                                       lambda: self.linker.instantiate(self.store, self.compiled))
         self.report.timings["instantiate"] = time.perf_counter() - t
