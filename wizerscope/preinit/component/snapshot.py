@@ -32,6 +32,7 @@ class LazyMemory:
         self._starts, self._ends = runs if runs is not None else ([], [])
         self._wstarts: list[int] = []                   # sorted window starts
         self._wdata: list[bytes] = []
+        self._breaks: list[int] | None = None
         self.fetched = 0
         self.calls = 0
 
@@ -51,12 +52,21 @@ class LazyMemory:
         return b"".join(parts)
 
     def _window_end(self, s: int, e: int) -> int:
-        i = bisect.bisect_left(self._ends, s + 1)
-        end = e
-        while i < len(self._starts) and self._starts[i] <= end + WINDOW_GAP and self._ends[i] - s <= CHUNK:
-            end = max(end, self._ends[i])
-            i += 1
-        return min(end, self._length)
+        """End of the fetch window starting at ``s``: through the cluster of runs (gaps at most
+        WINDOW_GAP) that the slice [s, e) starts in, at most CHUNK bytes, at least ``e``."""
+        starts, ends = self._starts, self._ends
+        if not starts:
+            return e
+        if self._breaks is None:    # indices i where run i starts a new cluster
+            self._breaks = [i for i, (s1, e0) in enumerate(zip(starts[1:], ends), 1) if s1 - e0 > WINDOW_GAP]
+        i = bisect.bisect_left(ends, s + 1)            # first run ending after s
+        b = bisect.bisect_right(self._breaks, i)
+        last = (self._breaks[b] if b < len(self._breaks) else len(ends)) - 1
+        end = ends[last] if last >= i else e
+        if end - s > CHUNK:
+            j = bisect.bisect_right(ends, s + CHUNK) - 1
+            end = ends[j] if j >= i else e
+        return min(max(end, e), self._length)
 
     def __getitem__(self, key: slice) -> bytes:
         if not isinstance(key, slice):
