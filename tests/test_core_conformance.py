@@ -46,6 +46,11 @@ def _inc_module(k: int) -> str:
     return f'(module (func (export "f") (param i32) (result i32) (i32.add (local.get 0) (i32.const {k}))))'
 
 
+def _custom_section(name: str, payload: bytes) -> bytes:
+    body = bytes((len(name),)) + name.encode() + payload
+    return bytes((0, len(body))) + body
+
+
 def _name_section_first(wasm: bytes) -> bytes:
     """Move the `name` section right after the type section (valid: custom sections go anywhere)."""
     m = parse_module(wasm)
@@ -251,6 +256,32 @@ ACCEPT = [
           (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 3))
           (drop (call $w (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8))))
         (func (export "run") (result i32) (i32.load (i32.const 8))))""", [("run", (), 3)], flags=["-S", "cli"]),
+
+    Case("multi_memory_mixed_index_types_and_page_sizes", f"""(module (memory $a 1) (memory $b i64 1)
+        (memory $c 100 (pagesize 1))
+        {INIT} (drop (memory.grow $a (i32.const 1))) (i32.store $a (i32.const 70000) (i32.const 5))
+          (i32.store $b (i64.const 65000) (i32.const 6)) (i32.store8 $c (i32.const 99) (i32.const 7)))
+        (func (export "run") (result i32) (i32.add (i32.add (i32.load $a (i32.const 70000))
+          (i32.load $b (i64.const 65000))) (i32.add (i32.load8_u $c (i32.const 99)) (memory.size $a)))))""",
+         [("run", (), 5 + 6 + 7 + 2)], ref_flags=["-W", "custom-page-sizes=y"]),
+    Case("trailing_custom_section_without_name_section", f"""(module (memory 1)
+        {INIT} (i32.store (i32.const 4) (i32.const 9))) (func (export "run") (result i32) (i32.load (i32.const 4))))""",
+         [("run", (), 9)], transform=lambda w: w + _custom_section("producers", b"\x00")),
+    Case("init_func_exported_twice", """(module (global $g (mut i32) (i32.const 0))
+        (func $i (global.set $g (i32.add (global.get $g) (i32.const 1))))
+        (export "wizer-initialize" (func $i)) (export "again" (func $i))
+        (func (export "run") (result i32) (global.get $g)))""",
+         [("run", (), 1), ("again", (), None), ("run", (), 2)], exports=["again", "run"]),
+    Case("initialize_export_that_is_not_a_function", f"""(module (global (export "_initialize") i32 (i32.const 0))
+        (global $g (mut i32) (i32.const 0)) {INIT} (global.set $g (i32.const 1)))
+        (func (export "run") (result i32) (global.get $g)))""", [("run", (), 1)], exports=["run"]),
+    Case("wasi_env_during_init", """(module (import "wasi_snapshot_preview1" "environ_sizes_get"
+          (func $sizes (param i32 i32) (result i32)))
+        (memory (export "memory") 1)
+        (func (export "wizer-initialize") (drop (call $sizes (i32.const 0) (i32.const 4))))
+        (func (export "run") (result i32) (i32.add (i32.mul (i32.load (i32.const 0)) (i32.const 100))
+          (i32.load (i32.const 4)))))""", [("run", (), 2 * 100 + len("A=1\0BB=22\0"))],
+         flags=["-S", "cli", "--env", "A=1", "--env", "BB=22"]),
 ]
 
 
@@ -295,6 +326,16 @@ REJECT = [
      "Duplicated function rename src c", "Duplicated function rename src c"),
     ("rename_without_equals", f"(module {INIT}))", ["-r", "ab"],
      "must contain exactly one equals character ('=')", "must contain exactly one equals character ('=')"),
+    ("proc_exit_during_init", '(module (import "wasi_snapshot_preview1" "proc_exit" (func $e (param i32))) '
+     f'(memory (export "memory") 1) {INIT} (call $e (i32.const 3))))', ["-S", "cli"],
+     "exited with status 3", None),
+    ("fuel_runs_out", f"(module {INIT} (loop $l (br $l))))", ["-W", "fuel=100000"], "ran out of fuel", None),
+    ("timeout", f"(module {INIT} (loop $l (br $l))))", ["-W", "timeout=200ms"], "did not finish within 0.2 s",
+     None),
+    ("bad_preload_option", f"(module {INIT}))", ["--preload", "foo"], "Bad preload option: foo",
+     "must contain exactly one equals character"),
+    ("missing_preload_file", f"(module {INIT}))", ["--preload", "foo=/nonexistent/x.wat"],
+     "failed to process preload `foo`", 'failed to open wasm module "/nonexistent/x.wat"'),
     ("wasi_without_flag", '(module (import "wasi_snapshot_preview1" "proc_exit" (func $e (param i32))) '
      f'{INIT} (call $e (i32.const 0))))', [], "'wasi_snapshot_preview1' 'proc_exit'", "proc_exit"),
 ]
