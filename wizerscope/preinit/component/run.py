@@ -7,6 +7,7 @@ and calling accessors of ``wasmtime:wizer/access`` for the snapshot.
 """
 from __future__ import annotations
 
+import re
 import time
 
 import wasmtime
@@ -15,9 +16,12 @@ from wasmtime import component as wc
 from ...errors import InitError, WizerscopeError
 from .. import engine as engines
 from ..options import Options
-from ..run import CoreRunner
+from ..run import CoreRunner, trap_backtrace
 from . import wave
 from .instrument import ACCESS_EXPORT
+
+
+_UNKNOWN_COMPONENT_IMPORT = re.compile(r"unknown import: `([^`]+)` has not been defined")
 
 
 class _P2Linker:
@@ -162,6 +166,18 @@ class ComponentRunner(CoreRunner):
         result_ty = ftype.result
         self.report.results = [] if result_ty is None else [wave.format_value(value, result_ty)]
         return self.report.results
+
+    def _explain(self, context: str, e: BaseException) -> InitError:
+        """Component stubs report `unknown import: `ns:pkg/iface@v#func` has not been defined`."""
+        m = _UNKNOWN_COMPONENT_IMPORT.search(str(e))
+        if m and self.instance is not None:
+            name = m.group(1)
+            hint = "imported functions cannot be called during Wizer initialization"
+            if name.startswith("wasi:") and not self.options.wasi:
+                hint += "; this is a WASI function: allow WASI p2 with -S cli"
+            return InitError(f"{context}: attempted to call the unknown import `{name}`", hint=hint,
+                             backtrace=trap_backtrace(e))
+        return super()._explain(context, e)
 
     # -- accessor calls (the snapshot's instance state) ----------------------------------------
     def access(self, name: str, *args):

@@ -1,0 +1,505 @@
+"""Component pre-initialization: SPEC §5.2 conformance as WAT fixtures, and the reference's gaps.
+
+Each test builds a component from WAT, pre-initializes it with wizerscope and checks what the
+output *does* (its `run` export, instantiated with wasmtime); where `wasmtime wizer` handles the
+input correctly, the output must be byte-identical to its output (with --keep-init-func=true,
+which the reference needs to avoid its bug #13168).
+"""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import wasmtime
+from wasmtime import component as wc
+
+from wizerscope.binary.component import parse_component
+from wizerscope.errors import InitError, RejectedError, WizerscopeError
+from wizerscope.preinit.component.pipeline import analyze_component, preinit_component
+from wizerscope.preinit.options import Options
+
+
+def comp(text: str) -> bytes:
+    return wasmtime.wat2wasm(text)
+
+
+def call(wasm: bytes, name: str, *args, wasi: bool = False, instance: str | None = None):
+    """Instantiate a component fresh and call one export (inside ``instance`` if given)."""
+    engine = wasmtime.Engine()
+    c = wc.Component(engine, wasm)
+    linker = wc.Linker(engine)
+    store = wasmtime.Store(engine)
+    if wasi:
+        linker.add_wasip2()
+        store.set_wasi(wasmtime.WasiConfig())
+    inst = linker.instantiate(store, c)
+    parent = inst.get_export_index(store, instance) if instance else None
+    f = inst.get_func(store, inst.get_export_index(store, name, parent))
+    value = f(store, *args)
+    f.post_return(store)
+    return value
+
+
+def export_names(wasm: bytes) -> list[str]:
+    return [e.name for e in parse_component(wasm).exports]
+
+
+def reference(wasmtime_cli: str, wasm: bytes, tmp_path, *flags: str) -> subprocess.CompletedProcess:
+    src = tmp_path / "in.wasm"
+    src.write_bytes(wasm)
+    out = tmp_path / "ref.wasm"
+    proc = subprocess.run([wasmtime_cli, "wizer", "-C", "cache=n", *flags, str(src), "-o", str(out)],
+                          capture_output=True, timeout=120)
+    proc.output = out.read_bytes() if out.exists() and proc.returncode == 0 else None
+    return proc
+
+
+def validate(wasm_tools: str, wasm: bytes, tmp_path) -> None:
+    p = tmp_path / "check.wasm"
+    p.write_bytes(wasm)
+    proc = subprocess.run([wasm_tools, "validate", str(p)], capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr.decode()
+
+
+def lifted(core: str, exports: str, pre: str = "") -> str:
+    """A component holding one core module instance $i and lifted exports."""
+    return f"(component {pre} (core module $m {core}) (core instance $i (instantiate $m)) {exports})"
+
+
+INIT_AND_RUN = '''
+  (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
+  (func (export "run") (param "arg" s32) (result s32) (canon lift (core func $i "run")))'''
+
+SIMPLE = lifted('''
+    (func (export "wizer-initialize"))
+    (func (export "run") (param i32) (result i32) (i32.const 42))''', INIT_AND_RUN)
+
+
+# -- SPEC §5.2 -------------------------------------------------------------------------------
+def test_simple_matches_reference(wasmtime_cli, tmp_path):
+    wasm = comp(SIMPLE)
+    out = preinit_component(wasm, Options(keep_init_func=True)).output
+    assert call(out, "run", 0) == 42
+    assert out == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+
+
+@pytest.mark.parametrize("ty,const,wit", [("i32", "i32.const 1", "s32"), ("i64", "i64.const 1", "s64"),
+                                          ("f32", "f32.const 1", "f32"), ("f64", "f64.const 1", "f64")])
+def test_snapshot_globals(wasmtime_cli, tmp_path, ty, const, wit):
+    wasm = comp(lifted(f'''
+        (global $g (mut {ty}) ({ty}.const 0))
+        (func (export "wizer-initialize") (global.set $g ({const})))
+        (func (export "run") (result {ty}) (global.get $g))''', f'''
+      (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
+      (func (export "run") (result {wit}) (canon lift (core func $i "run")))'''))
+    out = preinit_component(wasm, Options(keep_init_func=True)).output
+    assert call(out, "run") == 1
+    assert out == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+
+
+def test_float_globals_keep_nan_payloads():
+    """f32/f64 go through the accessors as raw bits: a signalling NaN payload survives."""
+    wasm = comp(lifted('''
+        (global $f (mut f32) (f32.const 0))
+        (global $d (mut f64) (f64.const 0))
+        (func (export "wizer-initialize")
+          (global.set $f (f32.const nan:0x200001)) (global.set $d (f64.const -nan:0x4000000000001)))
+        (func (export "run") (result i64)
+          (i64.xor (i64.extend_i32_u (i32.reinterpret_f32 (global.get $f))) (i64.reinterpret_f64 (global.get $d))))''',
+        '''(func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
+           (func (export "run") (result u64) (canon lift (core func $i "run")))'''))
+    res = preinit_component(wasm, Options())
+    bits = {g.type.name: g.bits for g in res.snapshot.modules[("", 0)].globals}
+    assert bits == {"f32": 0x7FA00001, "f64": 0xFFF4000000000001}
+    assert call(res.output, "run") == 0x7FA00001 ^ 0xFFF4000000000001
+
+
+def test_v128_global_is_snapshotted(tmp_path, wasmtime_cli):
+    """The reference rejects v128 globals in components; wizerscope reads them as two u64 halves."""
+    wasm = comp(lifted('''
+        (global $v (mut v128) (v128.const i64x2 0 0))
+        (func (export "wizer-initialize") (global.set $v (v128.const i64x2 0x1122334455667788 -2)))
+        (func (export "run") (result i64) (i64.add (i64x2.extract_lane 0 (global.get $v))
+                                                   (i64x2.extract_lane 1 (global.get $v))))''',
+        '''(func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
+           (func (export "run") (result s64) (canon lift (core func $i "run")))'''))
+    ref = reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true")
+    assert b"v128" in ref.stderr
+    out = preinit_component(wasm, Options()).output
+    assert call(out, "run") == 0x1122334455667788 - 2
+
+
+MEMORY_RUN = lifted('''
+    (memory (export "memory") 1)
+    (func (export "wizer-initialize") (i32.store (i32.const 200) (i32.const 100)) (i32.store (i32.const 300) (i32.const 101)))
+    (func (export "run") (param i32) (result i32) (i32.add (i32.load (i32.const 200)) (i32.load (i32.const 300))))''',
+    INIT_AND_RUN)
+
+
+def test_snapshot_memory_matches_reference(wasmtime_cli, tmp_path):
+    wasm = comp(MEMORY_RUN)
+    out = preinit_component(wasm, Options(keep_init_func=True)).output
+    assert call(out, "run", 0) == 201
+    assert out == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+
+
+def test_memory_at_maximum_and_64bit_memory(wasmtime_cli, tmp_path):
+    """The reference grows the memory for its accessor (traps at the maximum) and cannot lift from
+    64-bit memories; wizerscope copies chunks into its own memory instead."""
+    wasm = comp(lifted('''
+        (memory $a 1 1)
+        (memory $b i64 1 2)
+        (func (export "wizer-initialize")
+          (i32.store $a (i32.const 65532) (i32.const 7)) (i32.store $b (i64.const 65000) (i32.const 35)))
+        (func (export "run") (param i32) (result i32)
+          (i32.add (i32.load $a (i32.const 65532)) (i32.load $b (i64.const 65000))))''', INIT_AND_RUN))
+    assert reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").returncode != 0
+    res = preinit_component(wasm, Options())
+    assert call(res.output, "run", 0) == 42
+    seg = res.snapshot.modules[("", 0)].segments
+    assert [(s.memory, s.offset, s.memory64) for s in seg] == [(0, 65532, False), (1, 65000, True)]
+
+
+def test_module_without_export_section(tmp_path, wasm_tools):
+    """A module with state and no export section (the reference panics in its rewrite)."""
+    wasm = comp('''(component
+      (core module $hidden (memory 1) (global $g (mut i32) (i32.const 0))
+        (func $s (global.set $g (i32.const 5)) (i32.store (i32.const 16) (i32.const 77))) (start $s))
+      (core instance $h (instantiate $hidden))
+      (core module $m (func (export "wizer-initialize")) (func (export "run") (param i32) (result i32) (i32.const 42)))
+      (core instance $i (instantiate $m))''' + INIT_AND_RUN + ")")
+    res = preinit_component(wasm, Options())
+    validate(wasm_tools, res.output, tmp_path)
+    assert call(res.output, "run", 0) == 42
+    out = parse_component(res.output)
+    hidden = out.modules[0]
+    assert not hidden.has_export_section and hidden.start_func is None
+    assert hidden.globals[0].init_expr == b"\x41\x05\x0b"
+    seg = hidden.segments[-1]
+    assert (seg.length, bytes(out.data[seg.data_offset:seg.data_offset + seg.length])) == (1, b"\x4d")
+
+
+def test_nested_components_without_modules(wasmtime_cli, tmp_path):
+    wasm = comp('''(component
+      (core module $m (func (export "wizer-initialize")) (func (export "run") (param i32) (result i32) (i32.const 42)))
+      (core instance $i (instantiate $m))
+      (func $run (param "arg" s32) (result s32) (canon lift (core func $i "run")))
+      (component $shim
+        (type $t (record (field "a" u32)))
+        (export "t" (type $t))
+        (import "f" (func $f (param "arg" s32) (result s32)))
+        (export "run" (func $f)))
+      (instance $s (instantiate $shim (with "f" (func $run))))
+      (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
+      (export "run" (func $s "run")))''')
+    out = preinit_component(wasm, Options(keep_init_func=True)).output
+    assert call(out, "run", 0) == 42
+    assert out == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+
+
+MULTIPLE_MODULES = '''(component
+  (core module $A
+    (memory (export "memory") 1)
+    (global (export "g") (mut i32) (i32.const 0))
+    (func (export "init") (i32.store (i32.const 200) (i32.const 100)) (i32.store (i32.const 300) (i32.const 101)))
+    (func (export "run") (result i32) (i32.add (i32.load (i32.const 200)) (i32.load (i32.const 300)))))
+  (core instance $a (instantiate $A))
+  (core module $B
+    (import "a" "g" (global $g (mut i32)))
+    (memory (export "memory") 1)
+    (func (export "init") (i32.store (i32.const 200) (i32.const 200)) (i32.store (i32.const 300) (i32.const 201)))
+    (func (export "run") (result i32) (i32.add (i32.load (i32.const 200)) (i32.load (i32.const 300)))))
+  (core instance $b (instantiate $B (with "a" (instance $a))))
+  (core module $C
+    (import "a" "memory" (memory 1)) (import "a" "g" (global $g (mut i32)))
+    (import "a" "init" (func $ai)) (import "a" "run" (func $ar (result i32)))
+    (import "b" "memory" (memory $bm 1))
+    (import "b" "init" (func $bi)) (import "b" "run" (func $br (result i32)))
+    (func (export "wizer-initialize") (call $ai) (call $bi)
+      (drop (memory.grow $bm (i32.const 1))) (i32.store $bm (i32.const 65536) (i32.const 7))
+      (global.set $g (i32.const 112)))
+    (func (export "run") (param i32) (result i32)
+      (i32.add (i32.add (call $ar) (call $br)) (i32.add (i32.load $bm (i32.const 65536)) (global.get $g)))))
+  (core instance $i (instantiate $C (with "a" (instance $a)) (with "b" (instance $b))))''' + INIT_AND_RUN + ")"
+
+
+def test_multiple_modules_match_reference(wasmtime_cli, tmp_path):
+    wasm = comp(MULTIPLE_MODULES)
+    out = preinit_component(wasm, Options(keep_init_func=True)).output
+    assert call(out, "run", 0) == 100 + 101 + 200 + 201 + 7 + 112
+    assert out == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+
+
+@pytest.mark.parametrize("layout,expected", [
+    ('(export "wizer-initialize" (func $init))', []),
+    ('(export "other" (func $run)) (export "wizer-initialize" (func $init))', ["other"]),
+    ('(export "wizer-initialize" (func $init)) (export "other" (func $run))', ["other"]),
+    ('(export "other1" (func $run)) (export "wizer-initialize" (func $init)) (export "other2" (func $run))',
+     ["other1", "other2"]),
+    ('(export "wizer-initialize" (func $init)) (export $e "other" (func $run)) '
+     '(export "again" (func $e))', ["other", "again"]),
+    ('(export $x "wizer-initialize" (func $init)) (instance $n (export "a" (func $run)) (export "b" (func $x))) '
+     '(export "inst" (instance $n))', ["inst"]),
+])
+def test_export_is_removed_with_func_renumbering(layout, expected, tmp_path, wasm_tools):
+    """Removing the init export renumbers later func references (including ones to the export)."""
+    wasm = comp(lifted('''(func (export "init")) (func (export "run") (param i32) (result i32) (i32.const 42))''',
+                       '''(func $init (canon lift (core func $i "init")))
+                          (func $run (param "arg" s32) (result s32) (canon lift (core func $i "run")))''' + layout))
+    out = preinit_component(wasm, Options()).output
+    validate(wasm_tools, out, tmp_path)
+    assert export_names(out) == expected
+    for name in expected:
+        if name != "inst":
+            assert call(out, name, 0) == 42
+    if expected == ["inst"]:
+        assert call(out, "a", 0, instance="inst") == 42
+
+
+def test_leave_wasip1_initialize(wasmtime_cli, tmp_path, wasm_tools):
+    """`_initialize` stays exported inside components (SPEC #12540): a shim start calls it."""
+    wasm = comp('''(component
+      (core module $m (global $g (mut i32) (i32.const 0))
+        (func (export "_initialize") (global.set $g (i32.const 40)))
+        (func (export "wizer-initialize") (global.set $g (i32.add (global.get $g) (i32.const 2))))
+        (func (export "run") (param i32) (result i32) (global.get $g)))
+      (core instance $i (instantiate $m))
+      (core module $shim (import "m" "_initialize" (func $f)) (start $f))
+      (core instance (instantiate $shim (with "m" (instance $i))))''' + INIT_AND_RUN + ")")
+    res = preinit_component(wasm, Options(keep_init_func=True))
+    validate(wasm_tools, res.output, tmp_path)
+    assert call(res.output, "run", 0) == 42     # every start section already ran: removed
+    assert "_initialize" in [e.name for e in parse_component(res.output).modules[0].exports]
+    assert res.output == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+
+
+# -- bug #13168: the component aliases the init function's core export ------------------------
+@pytest.mark.parametrize("keep", [False, True])
+def test_aliased_init_core_export_stays_valid(keep, wasmtime_cli, tmp_path, wasm_tools):
+    """Reference bug #13168: without --keep-init-func it strips the core export the component
+    still aliases and writes an invalid component (exit 0). wizerscope keeps that core export."""
+    wasm = comp(MEMORY_RUN)
+    flags = ["--keep-init-func=true"] if keep else []
+    ref = reference(wasmtime_cli, wasm, tmp_path, *flags)
+    res = preinit_component(wasm, Options(keep_init_func=keep))
+    validate(wasm_tools, res.output, tmp_path)
+    assert call(res.output, "run", 0) == 201
+    assert ("wizer-initialize" in export_names(res.output)) == keep
+    if keep:
+        assert res.output == ref.output
+    else:
+        p = tmp_path / "ref-invalid.wasm"
+        p.write_bytes(ref.output)
+        bad = subprocess.run([wasm_tools, "validate", str(p)], capture_output=True)
+        assert bad.returncode != 0 and b"no export named `wizer-initialize`" in bad.stderr
+        assert res.rewrite.kept_core_exports == ["core module 0: wizer-initialize"]
+
+
+# -- rejections (SPEC §3.1) -----------------------------------------------------------------
+M = '(core module $m (func (export "f")))'
+
+
+@pytest.mark.parametrize("text,rule,message,path", [
+    ('(component (import "c" (component)))', "component-import",
+     "wizer does not currently support component imports", ""),
+    ('(component (import "m" (core module)))', "module-import", "wizer does not currently support module imports", ""),
+    (f'(component {M} (export "m" (core module $m)))', "module-export",
+     "wizer does not currently support module exports", ""),
+    ('(component (component $c) (export "c" (component $c)))', "component-export",
+     "wizer does not currently support component exports", ""),
+    (f'(component {M} (component (import "m" (core module))))', "module-import",
+     "wizer does not currently support module imports", "component 0"),
+    (f'(component {M} (component (alias outer 1 $m (core module))))', "module-alias",
+     "wizer does not currently support module aliases", "component 0"),
+    ('(component (component $c) (component (alias outer 1 $c (component))))', "component-alias",
+     "wizer does not currently support component aliases", "component 1"),
+    ('(component (component $c (component $d) (export "d" (component $d))) (instance $x (instantiate $c)) '
+     '(alias export $x "d" (component)))', "component-export", "wizer does not currently support component exports",
+     "component 0"),
+    (f'(component {M} (core instance (instantiate $m)) (core instance (instantiate $m)))',
+     "module-instantiated-twice", "modules may be instantiated at most once", ""),
+    ('(component (core module $m (func (export "f"))) (core instance $i (instantiate $m)) '
+     '(func $f (canon lift (core func $i "f"))) (start $f))', "component-start",
+     "wizer does not currently support component start functions", ""),
+    (f'(component (component $c {M} (core instance (instantiate $m))) (instance (instantiate $c)) '
+     '(instance (instantiate $c)))', "component-instantiated-twice",
+     "a nested component with core modules may be instantiated at most once", ""),
+])
+def test_unsupported_constructs(text, rule, message, path):
+    c, rejections = analyze_component(comp(text))
+    hit = [r for r in rejections if r.rule == rule]
+    assert hit, [r.describe() for r in rejections]
+    assert hit[0].message == message and hit[0].path == path and hit[0].offset is not None
+    with pytest.raises(RejectedError):
+        preinit_component(comp(text), Options())
+
+
+def test_instantiated_twice_names_both_instances():
+    text = f'(component {M} (core instance (instantiate $m)) (core instance (instantiate $m)))'
+    r = [r for r in analyze_component(comp(text))[1] if r.rule == "module-instantiated-twice"][0]
+    assert "core instance 0 and core instance 1" in r.item
+    text = (f'(component (component $c {M} (core instance (instantiate $m))) (instance (instantiate $c)) '
+            '(instance (instantiate $c)))')
+    r = [r for r in analyze_component(comp(text))[1] if r.rule == "component-instantiated-twice"][0]
+    assert "instance 0 and instance 1" in r.item
+
+
+def test_core_rejections_carry_the_module_path():
+    text = ('(component (component (core module (table 1 funcref) (func (table.set (i32.const 0) (ref.null func)))) '
+            '(core module $ok)))')
+    r = analyze_component(comp(text))[1]
+    assert [(x.rule, x.message, x.path) for x in r] == [
+        ("forbidden-instruction", "unsupported `table.set` instruction", "component 0 / core module 0")]
+
+
+def test_renames_and_preloads_are_refused():
+    with pytest.raises(WizerscopeError, match="components do not support renaming functions"):
+        preinit_component(comp(SIMPLE), Options(renames=[("a", "b")]))
+    with pytest.raises(WizerscopeError, match="--preload cannot be used with components"):
+        preinit_component(comp(SIMPLE), Options(preloads=[("x", "/dev/null")]))
+
+
+def test_core_module_input_is_refused():
+    with pytest.raises(WizerscopeError, match="expected a component, found a core module"):
+        analyze_component(wasmtime.wat2wasm("(module)"))
+
+
+# -- nested components with core modules (beyond the reference) ---------------------------
+NESTED = '''(component
+  (component $inner
+    (core module $m (global $g (mut i32) (i32.const 0)) (memory 1)
+      (func (export "wizer-initialize") (global.set $g (i32.const 40)) (i32.store (i32.const 8) (i32.const 2)))
+      (func (export "run") (param i32) (result i32) (i32.add (global.get $g) (i32.load (i32.const 8)))))
+    (core instance $i (instantiate $m))''' + INIT_AND_RUN + ''')
+  (instance $x (instantiate $inner))
+  (export "wizer-initialize" (func $x "wizer-initialize"))
+  (export "run" (func $x "run")))'''
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_nested_component_with_module_is_preinitialized(keep, wasmtime_cli, tmp_path, wasm_tools):
+    wasm = comp(NESTED)
+    assert b"nested components with modules" in reference(wasmtime_cli, wasm, tmp_path).stderr
+    res = preinit_component(wasm, Options(keep_init_func=keep))
+    validate(wasm_tools, res.output, tmp_path)
+    assert call(res.output, "run", 0) == 42
+    assert [a.path for a in res.instrumentation.accessors] == ["component 0", "component 0"]
+    inner = parse_component(res.output).components[0].modules[0]
+    assert inner.globals[0].init_expr == b"\x41\x28\x0b"      # i32.const 40, written into the definition
+    assert ("wizer-initialize" in export_names(res.output)) == keep
+
+
+# -- init functions: names, search, WAVE calls --------------------------------------------
+IFACES = lifted('''
+    (global $g (mut i32) (i32.const 0))
+    (func (export "a-init") (global.set $g (i32.const 1)))
+    (func (export "b-init") (global.set $g (i32.const 2)))
+    (func (export "set") (param i32) (global.set $g (local.get 0)))
+    (func (export "get") (result i32) (global.get $g))''', '''
+  (func $ai (canon lift (core func $i "a-init")))
+  (func $bi (canon lift (core func $i "b-init")))
+  (func $set (param "v" s32) (canon lift (core func $i "set")))
+  (func $get (result s32) (canon lift (core func $i "get")))
+  (instance $a (export "init" (func $ai)))
+  (instance $b (export "init" (func $bi)) (export "only-b" (func $bi)))
+  (export "x:y/a@1.0.0" (instance $a))
+  (export "x:y/b" (instance $b))
+  (export "set" (func $set))
+  (export "get" (func $get))''')
+
+
+@pytest.mark.parametrize("init,value", [("x:y/a.init@1.0.0", 1), ("x:y/b.init", 2), ("only-b", 2), ("set(-7)", -7)])
+def test_init_function_names(init, value):
+    res = preinit_component(comp(IFACES), Options(init_func=init))
+    assert call(res.output, "get") == value
+    assert export_names(res.output) == ["x:y/a@1.0.0", "x:y/b", "set", "get"]
+
+
+def test_ambiguous_bare_name_lists_candidates():
+    with pytest.raises(InitError, match=r"Multiple instances contained funcs named `init`.*`x:y/a.init@1.0.0`.*`x:y/b.init`"):
+        preinit_component(comp(IFACES), Options(init_func="init"))
+
+
+@pytest.mark.parametrize("init,match", [("nope", "No exported func named `nope`"),
+                                        ("x:y/b.nope", "does not export the function"),
+                                        ("set", r"does not have type `\[\] -> \[\]`"),
+                                        ("set(1, 2)", "2 argument"), ('set("x")', "params as types"),
+                                        ("set(1", "missing closing")])
+def test_init_function_errors(init, match):
+    with pytest.raises(InitError, match=match):
+        preinit_component(comp(IFACES), Options(init_func=init))
+
+
+WAVE_ARGS = '''(component
+  (core module $m
+    (memory (export "memory") 1)
+    (global $heap (mut i32) (i32.const 1024))
+    (global $sum (mut i64) (i64.const 0))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32) (local $p i32)
+      (local.set $p (i32.and (i32.add (global.get $heap) (i32.sub (local.get 2) (i32.const 1)))
+                             (i32.sub (i32.const 0) (local.get 2))))
+      (global.set $heap (i32.add (local.get $p) (local.get 3))) (local.get $p))
+    (func $bytes (param $p i32) (param $n i32) (result i64) (local $s i64)
+      (block $done (loop $l (br_if $done (i32.eqz (local.get $n)))
+        (local.set $s (i64.add (i64.mul (local.get $s) (i64.const 31)) (i64.load8_u (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1))) (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $l)))
+      (local.get $s))
+    (func (export "init") (param $a i32) (param $f f64) (param $b i32) (param $c i32) (param $sp i32) (param $sn i32)
+          (param $lp i32) (param $ln i32) (param $ot i32) (param $ov i32) (param $rx i32) (param $ry i32) (result i32)
+      (global.set $sum (i64.add (i64.add (i64.add (i64.extend_i32_s (local.get $a)) (i64.trunc_f64_s (local.get $f)))
+                                          (i64.add (i64.extend_i32_u (local.get $b)) (i64.extend_i32_u (local.get $c))))
+                                 (i64.add (i64.add (call $bytes (local.get $sp) (local.get $sn))
+                                                   (call $bytes (local.get $lp) (i32.shl (local.get $ln) (i32.const 2))))
+                                          (i64.add (i64.extend_i32_u (i32.mul (local.get $ot) (local.get $ov)))
+                                                   (i64.extend_i32_u (i32.sub (local.get $rx) (local.get $ry)))))))
+      (i32.const 99))
+    (func (export "get") (result i64) (global.get $sum)))
+  (core instance $i (instantiate $m))
+  (alias core export $i "memory" (core memory $mem))
+  (alias core export $i "realloc" (core func $re))
+  (type $r0 (record (field "x" u32) (field "y" u32)))
+  (export $r "r" (type $r0))
+  (func $init (param "a" s32) (param "f" f64) (param "b" bool) (param "c" char) (param "s" string)
+               (param "l" (list u32)) (param "o" (option u32)) (param "r" $r) (result u32)
+    (canon lift (core func $i "init") (memory $mem) (realloc $re)))
+  (func $get (result s64) (canon lift (core func $i "get")))
+  (export "init" (func $init))
+  (export "get" (func $get)))'''
+
+
+def test_wave_call_with_arguments_returns_results():
+    init = 'init(-5, 2.75, true, \'A\', "hé", [1, 258], some(6), {x: 10, y: 3})'
+    res = preinit_component(comp(WAVE_ARGS), Options(init_func=init))
+    assert res.init.results == ["99"]
+    h = 0
+    for b in "hé".encode():
+        h = h * 31 + b
+    lst = 0
+    for b in (1).to_bytes(4, "little") + (258).to_bytes(4, "little"):
+        lst = lst * 31 + b
+    assert call(res.output, "get") == -5 + 2 + 1 + ord("A") + h + lst + 6 + 7
+
+
+# -- WASI during init ------------------------------------------------------------------------
+def test_wasi_only_with_option():
+    """Without -S cli a WASI import stubs out and traps when init calls it; with it, init runs."""
+    wasm = comp('''(component
+      (import "wasi:cli/environment@0.2.0" (instance $env
+        (export "get-arguments" (func (result (list string))))))
+      (core module $m (import "env" "args" (func $args (param i32)))
+        (memory (export "memory") 1) (global $n (mut i32) (i32.const 0))
+        (func (export "realloc") (param i32 i32 i32 i32) (result i32) (i32.const 4096))
+        (func (export "wizer-initialize") (call $args (i32.const 16)) (global.set $n (i32.add (i32.const 40) (i32.load (i32.const 20)))))
+        (func (export "run") (param i32) (result i32) (global.get $n)))
+      (core module $mem (memory (export "memory") 1) (func (export "realloc") (param i32 i32 i32 i32) (result i32) (i32.const 0)))
+      (core instance $tmp (instantiate $mem))
+      (alias core export $tmp "memory" (core memory $tm))
+      (alias core export $tmp "realloc" (core func $tr))
+      (core func $args (canon lower (func $env "get-arguments") (memory $tm) (realloc $tr)))
+      (core instance $i (instantiate $m (with "env" (instance (export "args" (func $args))))))''' + INIT_AND_RUN + ")")
+    with pytest.raises(InitError, match="the initialization function trapped: attempted to call "
+                                        "the unknown import `wasi:cli/environment@0.2.0#get-arguments`"):
+        preinit_component(wasm, Options())
+    out = preinit_component(wasm, Options(wasi=True)).output
+    assert call(out, "run", 0, wasi=True) == 40     # no arguments: the list is empty
