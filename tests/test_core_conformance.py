@@ -318,6 +318,8 @@ REJECT = [
      "the Wasm module's `wizer-initialize` export is not a function", None),
     ("init_with_params", '(module (func (export "wizer-initialize") (param i32)))', [],
      "does not have type `[] -> []`", "not enough arguments for `wizer-initialize`"),
+    ("initialize_with_params", '(module (func (export "_initialize") (param i32)) (func (export "wizer-initialize")))',
+     [], "calling the Reactor initialization function", "type mismatch with parameters"),
     ("rename_duplicate_dst", f"(module {INIT}))", ["-r", "a=b", "-r", "a=c"],
      "Duplicated function rename dst a", SAME),
     ("rename_duplicate_src", f"(module {INIT}))", ["-r", "a=c", "-r", "b=c"],
