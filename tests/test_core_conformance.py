@@ -283,6 +283,10 @@ ACCEPT = [
         (func (export "run") (result i32) (i32.add (i32.mul (i32.load (i32.const 0)) (i32.const 100))
           (i32.load (i32.const 4)))))""", [("run", (), 2 * 100 + len("A=1\0BB=22\0"))],
          flags=["-S", "cli", "--env", "A=1", "--env", "BB=22"]),
+    Case("init_is_a_reexported_import", """(module (import "helper" "f" (func $f))
+        (export "wizer-initialize" (func $f)) (export "again" (func $f)))""", [("again", (), None)],
+         flags=["--preload", "helper={tmp}/helper.wat"], exports=["again"],
+         preloads={"helper": '(module (global $g (mut i32) (i32.const 0)) (func (export "f")))'}),
 ]
 
 
