@@ -12,6 +12,7 @@ issue's targets:
 Items wizerscope fails on are skipped and listed with the reason.
 
     python benchmarks/bench_init.py [--runs 3] [--only c_lut,comp_py] [--corpus DIR] [--json FILE]
+    python benchmarks/bench_init.py --profile c_hashmap      # where wizerscope's time goes (cProfile)
 """
 from __future__ import annotations
 
@@ -171,15 +172,38 @@ def table(rows: list[Row], skipped: list[tuple[str, str]], runs: int) -> str:
     return "\n".join(lines)
 
 
+def profile(corpus: Path, name: str, top: int = 30) -> None:
+    """One `wizerscope init` of the item under cProfile, cumulative times, plus the stage timings."""
+    row = next((r for r in manifest(corpus) if r["name"].removesuffix(".wasm") == name), None)
+    if row is None:
+        sys.exit(f"no item {name!r} in {corpus / 'MANIFEST.tsv'}")
+    flags, src = item_flags(row)
+    with tempfile.TemporaryDirectory(prefix="bench-init-") as tmp:
+        stats = os.path.join(tmp, "prof")
+        subprocess.run([sys.executable, "-m", "cProfile", "-o", stats, "-m", "wizerscope", "init", *flags,
+                        str(corpus / src), "-o", os.path.join(tmp, "out.wasm")], check=True,
+                       stdout=subprocess.DEVNULL)
+        import pstats
+        pstats.Stats(stats).sort_stats("cumulative").print_stats(top)
+        rep = subprocess.run([sys.executable, "-m", "wizerscope", "init", *flags, str(corpus / src), "-o",
+                              os.path.join(tmp, "out.wasm"), "--json"], capture_output=True, check=True)
+        timings = json.loads(rep.stdout).get("timings", {})
+        print("stage timings (s):", ", ".join(f"{k} {v:.3f}" for k, v in timings.items()))
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--corpus", default=os.environ.get("WIZERSCOPE_CORPUS", "/tmp/wizerscope-corpus"))
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--only", default="", help="comma-separated item names")
     p.add_argument("--json", help="also write the measurements to this file")
+    p.add_argument("--profile", metavar="ITEM", help="profile wizerscope on one item instead")
     args = p.parse_args(argv)
     if not (Path(args.corpus) / "MANIFEST.tsv").exists():
         sys.exit(f"no corpus at {args.corpus}: run bash ../shared/corpus/build.sh first")
+    if args.profile:
+        profile(Path(args.corpus), args.profile)
+        return 0
     rows, skipped = run(args)
     print(table(rows, skipped, args.runs))
     if args.json:
