@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import subprocess
 
+import json
+
 import pytest
 import wasmtime
 from wasmtime import component as wc
 
 from wizerscope.binary.component import parse_component
 from wizerscope.errors import InitError, RejectedError, WizerscopeError
-from wizerscope.preinit.component.pipeline import analyze_component, preinit_component
+from wizerscope.preinit.component.pipeline import analyze_component, preinit_component, validate_output
 from wizerscope.preinit.options import Options
+
+from conftest import run_cli
 
 
 def comp(text: str) -> bytes:
@@ -293,6 +297,9 @@ def test_aliased_init_core_export_stays_valid(keep, wasmtime_cli, tmp_path, wasm
         bad = subprocess.run([wasm_tools, "validate", str(p)], capture_output=True)
         assert bad.returncode != 0 and b"no export named `wizer-initialize`" in bad.stderr
         assert res.rewrite.kept_core_exports == ["core module 0: wizer-initialize"]
+        # and our own output check catches exactly that mistake before anything is written
+        with pytest.raises(WizerscopeError, match="core instance 0 has no export named `wizer-initialize`"):
+            validate_output(ref.output, renumbered=False)
 
 
 # -- rejections (SPEC §3.1) -----------------------------------------------------------------
@@ -503,3 +510,29 @@ def test_wasi_only_with_option():
         preinit_component(wasm, Options())
     out = preinit_component(wasm, Options(wasi=True)).output
     assert call(out, "run", 0, wasi=True) == 40     # no arguments: the list is empty
+
+
+# -- the CLI ----------------------------------------------------------------------------------
+def test_cli_component_init_json_and_results(tmp_path):
+    src = tmp_path / "in.wasm"
+    src.write_bytes(comp(IFACES))
+    out = tmp_path / "out.wasm"
+    p = run_cli("init", "-f", "set(12)", str(src), "-o", str(out), "--json")
+    assert p.returncode == 0, p.stderr.decode()
+    rep = json.loads(p.stdout.decode()[p.stdout.decode().index("{"):])
+    assert rep["kind"] == "component" and rep["init_func"] == "set(12)"
+    assert [(a["kind"], a["core_export"], a["wit"]) for a in rep["accessors"]] == [
+        ("global", "__wizer_global_0", "func() -> u32")]
+    assert rep["modules"][0]["globals"] == [{"index": 0, "type": "i32", "after": "12"}]
+    assert call(out.read_bytes(), "get") == 12
+
+
+def test_cli_component_errors_are_one_paragraph(tmp_path):
+    src = tmp_path / "in.wasm"
+    src.write_bytes(comp(IFACES))
+    p = run_cli("init", "-f", "init", str(src), "-o", str(tmp_path / "out.wasm"))
+    err = p.stderr.decode()
+    assert p.returncode == 1 and "Traceback" not in err and "Multiple instances contained funcs" in err
+    assert not (tmp_path / "out.wasm").exists()
+    p = run_cli("init", "--check", str(src))
+    assert p.returncode == 0 and "no rejections" in p.stderr.decode()

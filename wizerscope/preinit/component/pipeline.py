@@ -1,10 +1,14 @@
 """The whole component pipeline as one call, plus its stages.
 
 ``preinit_component(wasm, options)`` = parse → check → instrument → run → snapshot → rewrite →
-validate. The output is validated before anyone writes it: the core modules by wasmtime's
-validator, the component's wiring by re-parsing it and checking every ``alias core export``
-against the rewritten modules' exports (the mistake behind reference bug #13168), and, for
-components up to FULL_VALIDATION_LIMIT bytes, by compiling the whole output with wasmtime.
+validate. The output is validated before anyone writes it: every core module by wasmtime's
+validator, and the component's wiring by re-parsing it and checking every ``alias core export``
+and every module import satisfied by an instantiation argument against the rewritten modules'
+exports (the mistake behind reference bug #13168). Those are the only things a rewrite with the
+component sections copied verbatim can break (memory minimums only grow, export kinds and types
+never change). When the rewrite re-encoded component sections (the init export was removed and
+later funcs renumbered), the whole output is also compiled with wasmtime, up to
+FULL_VALIDATION_LIMIT bytes.
 """
 from __future__ import annotations
 
@@ -88,7 +92,7 @@ def analyze_component(wasm: bytes | memoryview) -> tuple[Component, list[Rejecti
     return c, check_component(c)
 
 
-def validate_output(out: bytes, options: Options) -> None:
+def validate_output(out: bytes, *, renumbered: bool = True) -> None:
     """Raise if the rewritten component is not valid (see the module docstring)."""
     try:
         c = parse_component(out)
@@ -106,8 +110,19 @@ def validate_output(out: bytes, options: Options) -> None:
             ci = comp.core_instances[a.instance]
             if ci.kind == "instantiate" and ci.module is not None and ci.module < len(comp.modules) \
                     and comp.modules[ci.module].export(a.name) is None:
-                raise _invalid(f"core instance {ci.index} has no export named `{a.name}`")
-    if len(out) <= FULL_VALIDATION_LIMIT:
+                raise _invalid(f"{comp.item_path(f'core instance {ci.index}')} has no export named `{a.name}`")
+        for ci in comp.core_instances:
+            if ci.kind != "instantiate" or ci.module is None or ci.module >= len(comp.modules):
+                continue
+            args = dict(ci.args)
+            for imp in comp.modules[ci.module].imports:
+                src = comp.core_instances[args[imp.module]] if args.get(imp.module, 1 << 40) < len(
+                    comp.core_instances) else None
+                if src is not None and src.kind == "instantiate" and src.module is not None \
+                        and src.module < len(comp.modules) and comp.modules[src.module].export(imp.field) is None:
+                    raise _invalid(f"{comp.item_path(f'core instance {src.index}')} has no export named "
+                                   f"`{imp.field}` (imported by core instance {ci.index})")
+    if renumbered and len(out) <= FULL_VALIDATION_LIMIT:
         import wasmtime
         from wasmtime import component as wc
         try:
@@ -139,8 +154,10 @@ def preinit_component(wasm: bytes | memoryview, options: Options | None = None, 
     instrumented, table = instrument_component(c)
     timings["instrument"] = time.perf_counter() - t
     runner = ComponentRunner(instrumented, options)
+    del instrumented
     try:
         runner.compile()
+        runner.instrumented = b""      # wasmtime keeps its own copy: 18 MB less at the peak
         runner.instantiate()
         runner.initialize()
         t = time.perf_counter()
@@ -155,6 +172,6 @@ def preinit_component(wasm: bytes | memoryview, options: Options | None = None, 
     timings["rewrite"] = time.perf_counter() - t
     if validate:
         t = time.perf_counter()
-        validate_output(out, options)
+        validate_output(out, renumbered=bool(log.removed_exports))
         timings["validate output"] = time.perf_counter() - t
     return ComponentResult(out, c, table, snap, runner.report, log, timings)
