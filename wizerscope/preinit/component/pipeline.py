@@ -92,43 +92,61 @@ def analyze_component(wasm: bytes | memoryview) -> tuple[Component, list[Rejecti
     return c, check_component(c)
 
 
+def check_wiring(c: Component, removed: dict[tuple[str, int], list[str]] | None = None) -> None:
+    """Raise unless every ``alias core export`` and every module import fed by an instantiation
+    argument names an export the (rewritten) module still has; ``removed`` lists, per module,
+    the exports the rewrite dropped (so the input's model can stand for the output's)."""
+    removed = removed or {}
+    for comp in c.walk():
+        def exports(ci_index: int, name: str) -> bool:
+            ci = comp.core_instances[ci_index] if ci_index < len(comp.core_instances) else None
+            if ci is None or ci.kind != "instantiate" or ci.module is None or ci.module >= len(comp.modules):
+                return True
+            return comp.modules[ci.module].export(name) is not None \
+                and name not in removed.get((comp.path, ci.module), ())
+        for a in comp.aliases:
+            if a.target == "core export" and not exports(a.instance, a.name):
+                raise _invalid(f"{comp.item_path(f'core instance {a.instance}')} has no export named `{a.name}`")
+        for ci in comp.core_instances:
+            if ci.kind != "instantiate" or ci.module is None or ci.module >= len(comp.modules):
+                continue
+            args = dict(ci.args)
+            for imp in comp.modules[ci.module].imports:
+                if imp.module in args and not exports(args[imp.module], imp.field):
+                    raise _invalid(f"{comp.item_path(f'core instance {args[imp.module]}')} has no export named "
+                                   f"`{imp.field}` (imported by core instance {ci.index})")
+
+
+def validate_module(label: str, module: bytes) -> None:
+    try:
+        engines.validate(module, "output")
+    except WizerscopeError as e:
+        raise _invalid(f"{label}: {e.message}") from None
+
+
+def validate_component(out: bytes) -> None:
+    """Compile the whole output with wasmtime (its full component validation)."""
+    import wasmtime
+    from wasmtime import component as wc
+    try:
+        wc.Component(engines.validation_engine(), out)
+    except wasmtime.WasmtimeError as e:
+        raise _invalid(engines._first_line(e)) from None
+
+
 def validate_output(out: bytes, *, renumbered: bool = True) -> None:
-    """Raise if the rewritten component is not valid (see the module docstring)."""
+    """Check any component output from scratch (re-parsed): every core module, the wiring, and
+    with ``renumbered`` (up to FULL_VALIDATION_LIMIT bytes) a full compile."""
     try:
         c = parse_component(out)
     except WizerscopeError as e:
         raise _invalid(str(e)) from None
     for comp in c.walk():
         for i, m in enumerate(comp.modules):
-            try:
-                engines.validate(bytes(m.raw()), "output")
-            except WizerscopeError as e:
-                raise _invalid(f"{comp.item_path(f'core module {i}')}: {e.message}") from None
-        for a in comp.aliases:
-            if a.target != "core export" or a.instance >= len(comp.core_instances):
-                continue
-            ci = comp.core_instances[a.instance]
-            if ci.kind == "instantiate" and ci.module is not None and ci.module < len(comp.modules) \
-                    and comp.modules[ci.module].export(a.name) is None:
-                raise _invalid(f"{comp.item_path(f'core instance {ci.index}')} has no export named `{a.name}`")
-        for ci in comp.core_instances:
-            if ci.kind != "instantiate" or ci.module is None or ci.module >= len(comp.modules):
-                continue
-            args = dict(ci.args)
-            for imp in comp.modules[ci.module].imports:
-                src = comp.core_instances[args[imp.module]] if args.get(imp.module, 1 << 40) < len(
-                    comp.core_instances) else None
-                if src is not None and src.kind == "instantiate" and src.module is not None \
-                        and src.module < len(comp.modules) and comp.modules[src.module].export(imp.field) is None:
-                    raise _invalid(f"{comp.item_path(f'core instance {src.index}')} has no export named "
-                                   f"`{imp.field}` (imported by core instance {ci.index})")
+            validate_module(comp.item_path(f"core module {i}"), bytes(m.raw()))
+    check_wiring(c)
     if renumbered and len(out) <= FULL_VALIDATION_LIMIT:
-        import wasmtime
-        from wasmtime import component as wc
-        try:
-            wc.Component(engines.validation_engine(), out)
-        except wasmtime.WasmtimeError as e:
-            raise _invalid(engines._first_line(e)) from None
+        validate_component(out)
 
 
 def _invalid(message: str) -> WizerscopeError:
@@ -168,10 +186,19 @@ def preinit_component(wasm: bytes | memoryview, options: Options | None = None, 
     timings.update(runner.report.timings)
     t = time.perf_counter()
     log = ComponentRewriteLog()
-    out = rewrite_component(c, snap.modules, options, log)
-    timings["rewrite"] = time.perf_counter() - t
+    checked = 0.0
+
+    def check_module_output(label: str, module: bytes) -> None:
+        nonlocal checked
+        t1 = time.perf_counter()
+        validate_module(label, module)
+        checked += time.perf_counter() - t1
+    out = rewrite_component(c, snap.modules, options, log, on_module=check_module_output if validate else None)
+    timings["rewrite"] = time.perf_counter() - t - checked
     if validate:
         t = time.perf_counter()
-        validate_output(out, renumbered=bool(log.removed_exports))
-        timings["validate output"] = time.perf_counter() - t
+        check_wiring(c, {k: v.removed_exports for k, v in log.modules.items()})
+        if log.removed_exports and len(out) <= FULL_VALIDATION_LIMIT:
+            validate_component(out)
+        timings["validate output"] = time.perf_counter() - t + checked
     return ComponentResult(out, c, table, snap, runner.report, log, timings)

@@ -13,6 +13,7 @@ renumbers the component functions defined after it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ...binary import component_encode as ce
 from ...binary.component import C_CANON, C_COMPONENT, C_CORE_MODULE, C_EXPORT, C_INSTANCE, Component
@@ -52,8 +53,11 @@ def _has_site(c: Component, snaps: dict) -> bool:
     return any(path == c.path or path.startswith(c.path + " / ") for path, _ in snaps)
 
 
+OnModule = Callable[[str, bytes], None]
+
+
 def _rewrite_level(c: Component, snaps: dict[tuple[str, int], Snapshot], options: Options,
-                   log: ComponentRewriteLog, root: bool) -> bytes:
+                   log: ComponentRewriteLog, root: bool, on_module: OnModule | None) -> bytes:
     replaced: dict[int, bytes] = {}
     for mi, m in enumerate(c.modules):
         snap = snaps.get((c.path, mi))
@@ -68,10 +72,12 @@ def _rewrite_level(c: Component, snaps: dict[tuple[str, int], Snapshot], options
         out = rewrite_module(m, snap, init_func=options.init_func, keep_init_func=keep,
                              remove_initialize=False, log=mlog)
         log.modules[(c.path, mi)] = mlog
+        if on_module is not None:
+            on_module(c.item_path(f"core module {mi}"), out)
         replaced[c.module_sections[mi]] = section(C_CORE_MODULE, out)
     for child, si in zip(c.components, c.component_sections):
         if _has_site(child, snaps):
-            replaced[si] = section(C_COMPONENT, _rewrite_level(child, snaps, options, log, False))
+            replaced[si] = section(C_COMPONENT, _rewrite_level(child, snaps, options, log, False, on_module))
     if root and not options.keep_init_func:
         _remove_init_export(c, options.init_func, replaced, log)
     parts: list[bytes | memoryview] = [c.data[c.start:c.start + 8]]
@@ -106,6 +112,8 @@ def _remove_init_export(c: Component, name: str, replaced: dict[int, bytes], log
 
 
 def rewrite_component(c: Component, snaps: dict[tuple[str, int], Snapshot], options: Options,
-                      log: ComponentRewriteLog | None = None) -> bytes:
-    """The pre-initialized component's bytes."""
-    return _rewrite_level(c, snaps, options, log if log is not None else ComponentRewriteLog(), True)
+                      log: ComponentRewriteLog | None = None, *, on_module: OnModule | None = None) -> bytes:
+    """The pre-initialized component's bytes; ``on_module(label, bytes)`` sees every rewritten
+    core module (the pipeline validates each one there, without re-parsing the output)."""
+    log = log if log is not None else ComponentRewriteLog()
+    return _rewrite_level(c, snaps, options, log, True, on_module)

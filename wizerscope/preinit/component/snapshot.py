@@ -33,6 +33,7 @@ class LazyMemory:
         self._wstarts: list[int] = []                   # sorted window starts
         self._wdata: list[bytes] = []
         self._breaks: list[int] | None = None
+        self._last: tuple[int, int, bytes] | None = None
         self.fetched = 0
         self.calls = 0
 
@@ -72,16 +73,20 @@ class LazyMemory:
         if not isinstance(key, slice):
             raise TypeError("LazyMemory supports slices only")
         s, e, _ = key.indices(self._length)
+        last = self._last
+        if last is not None and last[0] <= s and e <= last[1]:     # the common case: same window
+            return last[2][s - last[0]:e - last[0]]
         if e <= s:
             return b""
         k = bisect.bisect_right(self._wstarts, s) - 1
         if k >= 0 and e <= self._wstarts[k] + len(self._wdata[k]):
-            ws = self._wstarts[k]
-            return self._wdata[k][s - ws:e - ws]
-        data = self._fetch(s, self._window_end(s, e))
-        self._wstarts.insert(k + 1, s)
-        self._wdata.insert(k + 1, data)
-        return data[:e - s]
+            ws, data = self._wstarts[k], self._wdata[k]
+        else:
+            ws, data = s, self._fetch(s, self._window_end(s, e))
+            self._wstarts.insert(k + 1, s)
+            self._wdata.insert(k + 1, data)
+        self._last = (ws, ws + len(data), data)
+        return data[s - ws:e - ws]
 
 
 class AccessorState:
