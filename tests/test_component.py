@@ -536,3 +536,12 @@ def test_cli_component_errors_are_one_paragraph(tmp_path):
     assert not (tmp_path / "out.wasm").exists()
     p = run_cli("init", "--check", str(src))
     assert p.returncode == 0 and "no rejections" in p.stderr.decode()
+
+
+def test_unknown_import_with_wasi_fails_instantiation_clearly():
+    wasm = comp('(component (import "x:y/z" (instance $z (export "f" (func)))) ' + SIMPLE[len("(component"):])
+    with pytest.raises(InitError, match="failed to instantiate the component: the import `x:y/z` is not provided"):
+        preinit_component(wasm, Options(wasi=True))
+    # without WASI every import is a trapping stub: init does not call it, so this works
+    out = preinit_component(wasm, Options()).output
+    assert [i.name for i in parse_component(out).imports] == ["x:y/z"]

@@ -22,6 +22,7 @@ from .instrument import ACCESS_EXPORT
 
 
 _UNKNOWN_COMPONENT_IMPORT = re.compile(r"unknown import: `([^`]+)` has not been defined")
+_MISSING_COMPONENT_IMPORT = re.compile(r"component imports \w+ `([^`]+)`, but a matching implementation was not found")
 
 
 class _P2Linker:
@@ -177,6 +178,12 @@ class ComponentRunner(CoreRunner):
                 hint += "; this is a WASI function: allow WASI p2 with -S cli"
             return InitError(f"{context}: attempted to call the unknown import `{name}`", hint=hint,
                              backtrace=trap_backtrace(e))
+        missing = m or _MISSING_COMPONENT_IMPORT.search(str(e))
+        if missing:
+            return InitError(f"{context}: the import `{missing.group(1)}` is not provided",
+                             hint="with -S cli only WASI p2 is provided during initialization; other "
+                                  "imports must not be needed (without -S cli every import is a stub "
+                                  "that traps when called)")
         return super()._explain(context, e)
 
     # -- accessor calls (the snapshot's instance state) ----------------------------------------
