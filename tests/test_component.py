@@ -422,6 +422,16 @@ def test_init_function_names(init, value):
     assert export_names(res.output) == ["x:y/a@1.0.0", "x:y/b", "set", "get"]
 
 
+def test_rewizening_an_output_accumulates():
+    """SPEC §5.2 component_interfaces: an output pre-initialized again (keep-init-func) starts
+    from the first snapshot's state."""
+    first = preinit_component(comp(IFACES), Options(init_func="set(20)", keep_init_func=True)).output
+    second = preinit_component(first, Options(init_func="x:y/a.init@1.0.0", keep_init_func=True)).output
+    assert call(first, "get") == 20 and call(second, "get") == 1
+    third = preinit_component(second, Options(init_func="set(-3)")).output
+    assert call(third, "get") == -3 and export_names(third) == export_names(first)
+
+
 def test_ambiguous_bare_name_lists_candidates():
     with pytest.raises(InitError, match=r"Multiple instances contained funcs named `init`.*`x:y/a.init@1.0.0`.*`x:y/b.init`"):
         preinit_component(comp(IFACES), Options(init_func="init"))

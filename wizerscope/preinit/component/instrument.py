@@ -32,7 +32,7 @@ SCAN_CAP = 4095             # records per scan call; the slot after them holds t
 RETAREA = SCAN_CAP * 16
 
 _GLOBAL_WIT = {"i32": "u32", "f32": "u32", "i64": "u64", "f64": "u64"}
-# role -> (params, result, lift options kind)
+# role -> (params, result) of the lifted accessor's func type
 _ROLE_TYPES = {
     "u32": ([], "u32"), "u64": ([], "u64"),
     "len": ([], "u64"),
