@@ -452,6 +452,17 @@ def test_init_results_are_reported(tmp_path):
     assert proc.returncode == 0 and ref is not None
 
 
+def test_init_v128_results_are_read_raw(tmp_path):
+    """wasmtime-py cannot convert a v128 result (found by the differential fuzz test): read raw."""
+    wasm = wasmtime.wat2wasm("""(module (global $g (mut i32) (i32.const 0))
+        (func (export "init") (result v128 i32) (global.set $g (i32.const 3))
+          (v128.const i64x2 1 2) (i32.const 4)) (func (export "run") (result i32) (global.get $g)))""")
+    result = _ours(wasm, ["-f", "init"])
+    assert result.init.results == [1 | 2 << 64, 4]
+    proc, ref = _reference(tmp_path, wasm, ["-f", "init"])
+    assert result.output == ref
+
+
 def test_initialize_as_init_func_runs_once_where_the_reference_runs_it_twice(tmp_path):
     case = next(c for c in ACCEPT if c.name == "wasi_reactor_initializer_as_init_func")
     wasm, flags = _prepare(case, tmp_path)

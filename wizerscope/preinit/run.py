@@ -89,6 +89,26 @@ def trap_reason(e: BaseException) -> str:
     return lines[0] if lines else type(e).__name__
 
 
+def _call_raw(store: wasmtime.Store, func: wasmtime.Func, ft: FuncType) -> list:
+    """Call a function without parameters through the C API, reading v128 results as integers
+    (little-endian lane bytes) and every other result the way wasmtime-py does."""
+    from wasmtime._func import enter_wasm
+    n = len(ft.results)
+    results = (wasmtime._bindings.wasmtime_val_t * n)()
+    with enter_wasm(store) as trap:
+        error = wasmtime._ffi.wasmtime_func_call(store._context(), ctypes.byref(func._func), None, 0,
+                                                 results, n, trap)
+        if error:
+            raise wasmtime.WasmtimeError._from_ptr(error)
+    out = []
+    for raw, ty in zip(results, ft.results):
+        if ty.name == "v128":
+            out.append(int.from_bytes(bytes(raw.of.v128), "little"))
+        else:
+            out.append(wasmtime.Val._from_raw(store, raw).value)
+    return out
+
+
 class CoreRunner:
     """One instantiation of an instrumented module, driven step by step."""
 
@@ -194,7 +214,13 @@ class CoreRunner:
         func = exports.get(name) if name in exports else None
         if not isinstance(func, wasmtime.Func):
             raise InitError(f"no func export named `{name}` found")
-        result = self._guarded(f"the `{name}` function trapped", lambda: func(self.store))
+        exp = self.module.export(name)
+        ft = self.module.func_type(exp.index) if exp is not None and exp.kind == "func" else None
+        if ft is not None and any(r.name == "v128" for r in ft.results):
+            # wasmtime-py cannot convert v128 results (and aborts on printing their type)
+            result = self._guarded(f"the `{name}` function trapped", lambda: _call_raw(self.store, func, ft))
+        else:
+            result = self._guarded(f"the `{name}` function trapped", lambda: func(self.store))
         self.report.timings["init"] = time.perf_counter() - t
         if result is None:
             self.report.results = []
