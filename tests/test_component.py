@@ -323,6 +323,8 @@ M = '(core module $m (func (export "f")))'
     ('(component (component $c (component $d) (export "d" (component $d))) (instance $x (instantiate $c)) '
      '(alias export $x "d" (component)))', "component-export", "wizer does not currently support component exports",
      "component 0"),
+    ('(component (instance $e) (export "wasmtime:wizer/access" (instance $e)))', "reserved-export-name",
+     "the component already exports `wasmtime:wizer/access`", ""),
     (f'(component {M} (core instance (instantiate $m)) (core instance (instantiate $m)))',
      "module-instantiated-twice", "modules may be instantiated at most once", ""),
     ('(component (core module $m (func (export "f"))) (core instance $i (instantiate $m)) '
@@ -555,3 +557,27 @@ def test_unknown_import_with_wasi_fails_instantiation_clearly():
     # without WASI every import is a trapping stub: init does not call it, so this works
     out = preinit_component(wasm, Options()).output
     assert [i.name for i in parse_component(out).imports] == ["x:y/z"]
+
+
+# -- malformed input ------------------------------------------------------------------------
+def test_truncated_or_corrupted_components_fail_cleanly():
+    """Every truncation and every single-byte corruption of a component either parses or raises
+    a WizerscopeError: never an IndexError or another internal error. A cut inside a section
+    always raises, with the offset."""
+    wasm = comp(NESTED)
+    boundaries = {s.end for s in parse_component(wasm).sections} | {8}
+    for cut in range(8, len(wasm)):
+        if cut in boundaries:
+            parse_component(wasm[:cut])      # a shorter, well-formed component
+            continue
+        with pytest.raises(WizerscopeError) as e:
+            parse_component(wasm[:cut])
+        assert e.value.offset is not None
+    for pos in range(8, len(wasm)):
+        for value in (0x00, 0x7F, 0xFF):
+            bad = bytearray(wasm)
+            bad[pos] = value
+            try:
+                parse_component(bytes(bad))
+            except WizerscopeError:
+                pass

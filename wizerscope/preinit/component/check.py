@@ -12,6 +12,7 @@ from ...errors import Rejection, WizerscopeError
 from .. import engine as engines
 from ..check import check_module
 
+ACCESS_EXPORT = "wasmtime:wizer/access"     # the instrumentation's export (see instrument.py)
 _KIND_WORD = {"core module": "module", "component": "component", "value": "value"}
 _UNSUPPORTED_HINT = {
     "module": "core modules can only be defined inside the component (not imported, exported or "
@@ -30,6 +31,13 @@ def has_state(c: Component) -> bool:
 
 
 def _extern_rules(c: Component, out: list[Rejection]) -> None:
+    for e in c.exports:
+        if e.name == ACCESS_EXPORT:
+            out.append(Rejection(
+                "reserved-export-name", f"the component already exports `{ACCESS_EXPORT}`",
+                item=f"export {e.name!r} ({e.sort})", offset=e.offset, path=c.path,
+                hint="that name is reserved for the pre-initializer's state accessors (is this an "
+                     "instrumented component?); rename the export"))
     for what, entries in (("imports", c.imports), ("exports", c.exports)):
         for e in entries:
             word = _KIND_WORD.get(e.sort)

@@ -25,9 +25,8 @@ from ...binary.component import (C_ALIAS, C_CANON, C_COMPONENT, C_CORE_INSTANCE,
 from ...binary.encode import section
 from ..instrument import GlobalProbe, Instrumentation, MemoryProbe, instrument_module
 from ..runscan import wat_text
-from .check import has_state
+from .check import ACCESS_EXPORT, has_state
 
-ACCESS_EXPORT = "wasmtime:wizer/access"
 SCAN_CAP = 4095             # records per scan call; the slot after them holds the string's (ptr, len)
 RETAREA = SCAN_CAP * 16
 
