@@ -66,12 +66,27 @@ def write_output(path: str, data: bytes, *, input_path: str | None = None, allow
     except OSError as e:
         raise WizerscopeError(f"failed to write output file {path}: {e.strerror}") from None
     try:
+        # mkstemp makes the file private (0600); give the output the mode a plain open() would
+        # (or the mode of the file it replaces), as `wasmtime wizer` does
+        os.fchmod(fd, _output_mode(target))
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, target)
-    except OSError as e:
+    except BaseException as e:   # also Ctrl-C mid-write: never leave the temporary file behind
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise WizerscopeError(f"failed to write output file {path}: {e.strerror}") from None
+        if isinstance(e, OSError):
+            raise WizerscopeError(f"failed to write output file {path}: {e.strerror}") from None
+        raise
+
+
+def _output_mode(target: str) -> int:
+    """The permission bits for a new output: the replaced file's, else 0666 minus the umask."""
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask

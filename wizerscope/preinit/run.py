@@ -63,20 +63,44 @@ def _export_hint(m: Module, name: str) -> str:
     return f"choose one with -f/--init-func; exported functions without parameters: {shown}"
 
 
-def trap_backtrace(e: BaseException) -> list[str]:
-    """Wasm frames of a trap, innermost first, as readable lines."""
+def trap_backtrace(e: BaseException, module: Module | None = None) -> list[str]:
+    """Wasm frames of a trap, innermost first, as readable lines.
+
+    Functions without a name in the name section are named after their export or import (our
+    parser's ``func_name``), so a stripped module still shows `wizer-initialize` rather than
+    `<wasm function 7>`. Runs of identical frames (deep recursion) collapse into one line with a
+    count, so a stack overflow does not bury the frames that led into the recursion.
+    """
     frames = getattr(e, "frames", None)
     if frames:
         lines = []
         for f in frames:
-            name = f.func_name or f"<wasm function {f.func_index}>"
-            lines.append(f"{f.module_offset:#x} - {f.module_name or '<module>'}!{name}")
-        return lines
+            name = f.func_name or (module.func_name(f.func_index) if module is not None else None) \
+                or f"<wasm function {f.func_index}>"
+            offset = f.module_offset
+            where = f"{offset:#x}" if offset is not None and 0 <= offset < 1 << 32 else "??"
+            lines.append(f"{where} - {f.module_name or '<module>'}!{name}")
+        return collapse_repeats(lines)
     text = str(e)
     if "wasm backtrace:" in text:
         part = text.split("wasm backtrace:", 1)[1].split("Caused by:", 1)[0]
         return [re.sub(r"^\s*\d+:\s*", "", ln).strip() for ln in part.splitlines() if ln.strip()]
     return []
+
+
+def collapse_repeats(lines: list[str]) -> list[str]:
+    """Replace runs of identical consecutive lines by the line and a count of the repeats."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j + 1 < len(lines) and lines[j + 1] == lines[i]:
+            j += 1
+        out.append(lines[i])
+        if j > i:
+            out.append(f"... the frame above repeated {j - i} more time{'s' if j - i > 1 else ''}")
+        i = j + 1
+    return out
 
 
 def trap_reason(e: BaseException) -> str:
@@ -257,7 +281,7 @@ class CoreRunner:
 
     def _explain(self, context: str, e: BaseException) -> InitError:
         text = str(e)
-        bt = trap_backtrace(e)
+        bt = trap_backtrace(e, self.module)
         m = _UNKNOWN_IMPORT.search(text)
         if m:
             mod, fld = m.group(1), m.group(2)
@@ -280,7 +304,28 @@ class CoreRunner:
         if "unknown import" in text or "incompatible import" in text:
             return InitError(f"failed to instantiate: {trap_reason(e)}",
                              hint="imports other than functions cannot be provided during initialization")
-        return InitError(f"{context}: {trap_reason(e)}", backtrace=bt)
+        return InitError(f"{context}: {trap_reason(e)}", backtrace=bt, hint=self._memory_limit_hint(text))
+
+    def _memory_limit_hint(self, text: str) -> str | None:
+        """Explain a trap that --max-memory may have caused.
+
+        With a limit, `memory.grow` past it returns -1 instead of trapping (wasmtime-py has no
+        trap-on-grow-failure switch), and programs usually turn that into `unreachable` (abort) or
+        a bad pointer. Name the limit and the memory sizes when the trap looks like that.
+        """
+        limit = self.options.max_memory
+        if limit is None or self.instance is None or not any(
+                k in text for k in ("unreachable", "out of bounds", "null")):
+            return None
+        sizes = []
+        exports = self.instance.exports(self.store)
+        for k in range(len(self.module.memories)):
+            mem = exports.get(f"__wizer_memory_{k}") if f"__wizer_memory_{k}" in exports else None
+            if isinstance(mem, wasmtime.Memory):
+                sizes.append(f"memory {self.module.num_imported_memories + k}: {mem.data_len(self.store)} bytes")
+        return (f"--max-memory {limit} limits each memory to {limit} bytes; `memory.grow` past it returns -1, "
+                "which programs usually turn into a trap like this one ("
+                + (", ".join(sizes) or "no memory") + " at the trap). Raise --max-memory if init needs more")
 
     def _collect_output(self) -> None:
         for path, attr in ((self._out, "stdout"), (self._err, "stderr")):
