@@ -1,0 +1,113 @@
+"""``wizerscope inspect FILE [--json] [-f INIT]``: the inspector's model, printed headless.
+
+For CI and for people without a TUI: structure, globals, memories, init candidates and rejections
+of one input, read from the same :class:`~wizerscope.session.Session` the TUI shows. ``--json``
+never imports Rich or Textual. Exit status 1 when the input is rejected, so CI can gate on it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .session import Session, TreeNode
+
+SHOWN_CHILDREN = 25      # entries per tree node in the Rich report (the JSON has them all)
+
+
+def tree_json(node: TreeNode) -> dict:
+    return {"label": node.label, "kind": node.kind, "offset": node.offset, "size": node.size,
+            "details": dict(node.details), "children": [tree_json(c) for c in node.children]}
+
+
+def session_json(s: Session) -> dict:
+    """Everything `inspect --json` prints, as plain data."""
+    return {
+        "file": s.path,
+        "kind": s.kind,
+        "size": len(s.wasm),
+        "init_func": s.options.init_func,
+        "structure": tree_json(s.structure()),
+        "candidates": [c.__dict__ for c in s.candidates()],
+        "globals": [{**g.__dict__} for g in s.global_rows()],
+        "memories": [{**{k: v for k, v in m.__dict__.items() if k != "segments"},
+                      "data_segments": [d.__dict__ for d in m.segments]} for m in s.memory_rows()],
+        "instrumentation": [dict(zip(("module", "export", "exposes", "type"), r)) for r in s.instrumentation_rows()],
+        "rejections": [{**r.to_json(), "context": [[o, b.hex(" ")] for o, b in s.hex_context(r.offset)]
+                        if r.offset is not None else []} for r in s.rejections],
+    }
+
+
+def run_inspect(args: argparse.Namespace) -> int:
+    s = Session.open(args.input)
+    if getattr(args, "init_func", None):
+        s.options.init_func = args.init_func
+    if args.json:
+        json.dump(session_json(s), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_report(s)
+    return 1 if s.rejections else 0
+
+
+def print_report(s: Session, console=None) -> None:
+    """The Rich report: a tree and four tables."""
+    from rich.console import Console
+    from rich.markup import escape as e
+    from rich.table import Table
+    from rich.tree import Tree
+    console = console or Console()
+
+    def add(tree: Tree, node: TreeNode) -> None:
+        for c in node.children[:SHOWN_CHILDREN]:
+            add(tree.add(e(c.label)), c)
+        if len(node.children) > SHOWN_CHILDREN:
+            tree.add(f"[dim]... {len(node.children) - SHOWN_CHILDREN} more (see --json)[/]")
+    root = s.structure()
+    tree = Tree(f"[bold]{e(root.label)}[/]")
+    add(tree, root)
+    console.print(tree)
+
+    cand = Table(title=f"Init candidates (selected: {e(s.options.init_func)})", title_justify="left")
+    for col in ("export", "kind", "type", "usable", "why"):
+        cand.add_column(col)
+    for c in s.candidates():
+        mark = "[green]yes[/]" if c.usable else "[red]no[/]"
+        name = f"[bold]{e(c.name)}[/]" if c.name == s.options.init_func else e(c.name)
+        cand.add_row(name, c.kind, e(c.signature), mark, e(c.reason))
+    console.print(cand)
+
+    glob = Table(title="Globals", title_justify="left")
+    for col in ("module", "index", "name", "type", "mutable", "initializer"):
+        glob.add_column(col)
+    for g in s.global_rows():
+        glob.add_row(e(g.where or s.name), str(g.index), e(g.name or ""), g.type, "yes" if g.mutable else "no",
+                     e(g.init))
+    console.print(glob)
+
+    mem = Table(title="Memories", title_justify="left")
+    for col in ("module", "index", "type", "page size", "64-bit", "shared", "data segments"):
+        mem.add_column(col)
+    for m in s.memory_rows():
+        segs = ", ".join(f"{d.index}:{d.mode}@{d.offset or '-'}+{d.length}" for d in m.segments[:6])
+        if len(m.segments) > 6:
+            segs += f" ... ({len(m.segments)})"
+        mem.add_row(e(m.where or s.name), str(m.index), e(m.type), str(m.page_size), str(m.memory64), str(m.shared), segs)
+    console.print(mem)
+
+    if not s.rejections:
+        console.print("[green]No rejections:[/] this input can be pre-initialized.")
+        return
+    console.print(f"[bold red]{len(s.rejections)} rejection(s):[/]")
+    for r in s.rejections:
+        console.print(f"[red]{r.rule}[/]: {e(r.message)}")
+        if r.path or r.item:
+            console.print(f"  item: {e(' / '.join(p for p in (r.path, r.item) if p))}")
+        if r.offset is not None:
+            console.print(f"  at byte offset {r.offset:#x}:")
+            for off, chunk in s.hex_context(r.offset):
+                cells = " ".join(f"[reverse]{b:02x}[/]" if off + i == r.offset else f"{b:02x}"
+                                 for i, b in enumerate(chunk))
+                console.print(f"    {off:08x}  {cells}")
+        if r.hint:
+            console.print(f"  [yellow]hint:[/] {e(r.hint)}")
