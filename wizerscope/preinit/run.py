@@ -314,7 +314,7 @@ class CoreRunner:
         a bad pointer. Name the limit and the memory sizes when the trap looks like that.
         """
         limit = self.options.max_memory
-        if limit is None or self.instance is None or not any(
+        if limit is None or not isinstance(self.instance, wasmtime.Instance) or not any(
                 k in text for k in ("unreachable", "out of bounds", "null")):
             return None
         sizes = []
