@@ -183,6 +183,7 @@ def preinit_component(wasm: bytes | memoryview, options: Options | None = None, 
         timings["snapshot"] = time.perf_counter() - t
     finally:
         runner.close()
+        runner.release()
     timings.update(runner.report.timings)
     t = time.perf_counter()
     log = ComponentRewriteLog()

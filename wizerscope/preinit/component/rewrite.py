@@ -17,7 +17,7 @@ from typing import Callable
 
 from ...binary import component_encode as ce
 from ...binary.component import C_CANON, C_COMPONENT, C_CORE_MODULE, C_EXPORT, C_INSTANCE, Component
-from ...binary.encode import section
+from ...binary.encode import uleb
 from ..options import Options
 from ..rewrite import RewriteLog, rewrite_module
 from ..snapshot import Snapshot
@@ -58,7 +58,7 @@ OnModule = Callable[[str, bytes], None]
 
 def _rewrite_level(c: Component, snaps: dict[tuple[str, int], Snapshot], options: Options,
                    log: ComponentRewriteLog, root: bool, on_module: OnModule | None) -> bytes:
-    replaced: dict[int, bytes] = {}
+    replaced: dict[int, bytes | tuple[bytes, bytes]] = {}
     for mi, m in enumerate(c.modules):
         snap = snaps.get((c.path, mi))
         if snap is None:
@@ -74,16 +74,27 @@ def _rewrite_level(c: Component, snaps: dict[tuple[str, int], Snapshot], options
         log.modules[(c.path, mi)] = mlog
         if on_module is not None:
             on_module(c.item_path(f"core module {mi}"), out)
-        replaced[c.module_sections[mi]] = section(C_CORE_MODULE, out)
+        replaced[c.module_sections[mi]] = _section_parts(C_CORE_MODULE, out)
     for child, si in zip(c.components, c.component_sections):
         if _has_site(child, snaps):
-            replaced[si] = section(C_COMPONENT, _rewrite_level(child, snaps, options, log, False, on_module))
+            replaced[si] = _section_parts(C_COMPONENT, _rewrite_level(child, snaps, options, log, False, on_module))
     if root and not options.keep_init_func:
         _remove_init_export(c, options.init_func, replaced, log)
     parts: list[bytes | memoryview] = [c.data[c.start:c.start + 8]]
     for si, sec in enumerate(c.sections):
-        parts.append(replaced.get(si, sec.raw(c.data)))
+        new = replaced.get(si)
+        if new is None:
+            parts.append(sec.raw(c.data))
+        elif isinstance(new, tuple):
+            parts.extend(new)
+        else:
+            parts.append(new)
     return b"".join(parts)
+
+
+def _section_parts(section_id: int, payload: bytes) -> tuple[bytes, bytes]:
+    """A section as (header, payload): joined once at the end instead of copied per section."""
+    return bytes((section_id,)) + uleb(len(payload)), payload
 
 
 def _remove_init_export(c: Component, name: str, replaced: dict[int, bytes], log: ComponentRewriteLog) -> None:

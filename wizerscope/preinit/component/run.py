@@ -186,6 +186,19 @@ class ComponentRunner(CoreRunner):
                                   "that traps when called)")
         return super()._explain(context, e)
 
+    def release(self) -> None:
+        """Drop the instance, store and compiled code (hundreds of MB for big components) once the
+        snapshot is taken, so the rewrite does not stack its copies on top of them."""
+        self._funcs.clear()
+        self._access = None
+        self.instance = None
+        self.compiled = None
+        self.linker = None
+        self.store = None
+        self.instrumented = b""
+        import gc
+        gc.collect()
+
     # -- accessor calls (the snapshot's instance state) ----------------------------------------
     def access(self, name: str, *args):
         """Call accessor ``name`` of ``wasmtime:wizer/access`` (with post-return)."""
