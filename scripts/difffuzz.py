@@ -27,9 +27,11 @@ reproduced (``--only-seed N``) and, with ``--keep DIR``, the module is saved the
 from __future__ import annotations
 
 import argparse
+import collections
 import ctypes
 import json
 import multiprocessing
+import re
 import os
 import random
 import subprocess
@@ -119,6 +121,7 @@ class CaseResult:
     mains_compared: int = 0
     mismatches: list[Mismatch] = field(default_factory=list)
     seconds: float = 0.0
+    refusals: collections.Counter = field(default_factory=collections.Counter)
 
 
 # -- generation ----------------------------------------------------------------------------------
@@ -239,6 +242,14 @@ def reference_wizer(wasm_path: str, init: str, out_path: str) -> tuple[bytes | N
         return f.read(), ""
 
 
+def refusal_reason(message: str) -> str:
+    """Why both tools refused, without the function name (for the histogram)."""
+    text = re.sub(r"`[^`]*`", "`f`", message)
+    if "wasm trap:" in text:
+        return "init trapped: " + text.split("wasm trap:", 1)[1].split(".")[0].strip()
+    return text.split(" [")[0].split(" (at")[0][:80]
+
+
 def compare_main(engine: wasmtime.Engine, original: wasmtime.Module, snapshot: wasmtime.Module,
                  init: str, main: str, sig: FuncType, gtypes: dict[str, str]) -> tuple[str, str] | None:
     """(kind, detail) of the first difference between (a) original+init+main and (b) snapshot+main."""
@@ -307,6 +318,7 @@ def check_module(seed: int, wasm: bytes, workdir: str, *, reference: bool = True
                                                    f"outputs differ ({len(ours)} vs {len(ref)} bytes)"))
             if ours is None:
                 res.both_failed += 1
+                res.refusals[refusal_reason(our_error)] += 1
                 continue
             res.both_accepted += 1
             snapshot = wasmtime.Module(engine, ours)
@@ -354,6 +366,7 @@ class Totals:
     both_failed: int = 0
     mains_compared: int = 0
     mismatches: list[Mismatch] = field(default_factory=list)
+    refusals: collections.Counter = field(default_factory=collections.Counter)
 
     def add(self, r: CaseResult) -> None:
         if not r.generated:
@@ -365,11 +378,13 @@ class Totals:
         self.both_failed += r.both_failed
         self.mains_compared += r.mains_compared
         self.mismatches += r.mismatches
+        self.refusals.update(r.refusals)
 
     def to_json(self) -> dict:
         return {"modules": self.modules, "smith_declined": self.declined, "init_funcs": self.init_funcs,
                 "both_accepted": self.both_accepted, "both_failed": self.both_failed,
-                "mains_compared": self.mains_compared, "mismatches": len(self.mismatches)}
+                "mains_compared": self.mains_compared, "mismatches": len(self.mismatches),
+                "refusals": dict(self.refusals.most_common())}
 
 
 def run(count: int, start_seed: int = 0, *, jobs: int = 1, reference: bool = True,

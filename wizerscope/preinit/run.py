@@ -109,7 +109,12 @@ def trap_reason(e: BaseException) -> str:
         text = text.split("Caused by:", 1)[1]
     elif "wasm backtrace:" in text:
         text = text.split("wasm backtrace:", 1)[0]
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not re.match(r"^\d+:", ln.strip())]
+    # "Caused by:" lists the chain as "0: ...", "1: ..."; keep the trap line and the detail
+    lines = [re.sub(r"^\d+:\s*", "", ln.strip()) for ln in text.splitlines() if ln.strip()]
+    traps = [ln for ln in lines if ln.startswith("wasm trap:")]
+    if traps:
+        details = [ln for ln in lines if ln not in traps]
+        return traps[0] + (f" ({details[0]})" if details else "")
     return lines[0] if lines else type(e).__name__
 
 
