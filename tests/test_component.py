@@ -398,6 +398,28 @@ def test_nested_component_with_module_is_preinitialized(keep, wasmtime_cli, tmp_
     assert ("wizer-initialize" in export_names(res.output)) == keep
 
 
+def test_two_levels_of_nesting_and_a_sibling_module(tmp_path, wasm_tools):
+    """State two levels down plus a module at the top: accessors are re-exported level by level."""
+    inner = NESTED[len("(component"):-1]
+    wasm = comp(f'''(component
+      (component $mid {inner})
+      (instance $y (instantiate $mid))
+      (core module $top (global $t (mut i32) (i32.const 0)) (func (export "set") (global.set $t (i32.const 9)))
+        (func (export "get") (result i32) (global.get $t)))
+      (core instance $ti (instantiate $top))
+      (func $run (result s32) (canon lift (core func $ti "get")))
+      (export "wizer-initialize" (func $y "wizer-initialize"))
+      (export "run" (func $y "run"))
+      (export "top" (func $run)))''')
+    res = preinit_component(wasm, Options())
+    validate(wasm_tools, res.output, tmp_path)
+    assert call(res.output, "run", 0) == 42 and call(res.output, "top") == 0
+    assert sorted({(a.path, a.module) for a in res.instrumentation.accessors}) == [
+        ("", 0), ("component 0 / component 0", 0)]
+    deep = parse_component(res.output).components[0].components[0].modules[0]
+    assert deep.globals[0].init_expr == b"\x41\x28\x0b"
+
+
 # -- init functions: names, search, WAVE calls --------------------------------------------
 IFACES = lifted('''
     (global $g (mut i32) (i32.const 0))
