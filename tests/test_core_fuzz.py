@@ -38,7 +38,8 @@ def _module(wasm_tools: str, seed: int, extra: list[str]) -> bytes:
 
 def _init_func(wasm: bytes, seed: int) -> str | None:
     m = parse_module(wasm)
-    names = [e.name for e in m.exports if e.kind == "func" and not (m.func_type(e.index) or _NoParams).params]
+    names = [e.name for e in m.exports if e.kind == "func" and not (m.func_type(e.index) or _NoParams).params
+             and "\0" not in e.name]          # a command-line argument cannot hold NUL
     return names[seed % len(names)] if names else None
 
 
