@@ -1,0 +1,1 @@
+"""The Textual inspector. Imported only by ``wizerscope FILE``; the headless paths never load it."""

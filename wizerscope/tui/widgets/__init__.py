@@ -1,0 +1,1 @@
+"""The inspector's widgets, one job each: structure tree, tables, hex diff, run panel, rejections."""
