@@ -236,7 +236,10 @@ def cmd_tui(path: str) -> int:
 
 
 def _fail(e: BaseException) -> int:
-    if isinstance(e, RejectedError):
+    if isinstance(e, RejectedError) and len(e.rejections) == 1:
+        # one reason (e.g. a malformed binary): one paragraph, like every other error
+        print(f"error: {e.rejections[0].describe()}", file=sys.stderr)
+    elif isinstance(e, RejectedError):
         n = len(e.rejections)
         print(f"error: the input cannot be pre-initialized ({n} rejection{'s' if n > 1 else ''}):",
               file=sys.stderr)

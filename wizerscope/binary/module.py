@@ -279,6 +279,9 @@ def parse_module(data: bytes | bytearray | memoryview, start: int = 0, end: int 
     r = Reader(view, base, start, end)
     magic = bytes(r.bytes(4)) if r.remaining() >= 4 else bytes(view[start:end])
     if magic != MAGIC:
+        if start:      # embedded in a component: say where, and the likely cause
+            raise r.error("a component's core module section does not hold a core module (no \\0asm "
+                          "magic); is this a core module with a component header?", start)
         raise r.error("not a WebAssembly binary: missing \\0asm magic", start)
     version = bytes(r.bytes(4))
     if version == COMPONENT_VERSION:
