@@ -1,0 +1,192 @@
+"""The inspector's model: loading, candidates, a step-by-step run with a real before state, the
+diff, segments, rewrite changes, cancellation, traps, rejections and writing."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+import wasmtime
+
+from wizerscope.errors import InitError, RejectedError
+from wizerscope.preinit.statediff import MemoryDiff, SparseMemory, changed_ranges
+from wizerscope.session import STEPS, OutputExists, Session
+
+from inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, START_THEN_INIT, TRAPS, write
+
+
+def call(wasm: bytes, name: str, *args):
+    engine = wasmtime.Engine()
+    store = wasmtime.Store(engine)
+    inst = wasmtime.Instance(store, wasmtime.Module(engine, wasm), [])
+    return inst.exports(store)[name](store, *args)
+
+
+def test_counter_candidates_and_structure(tmp_path):
+    s = Session.open(write(tmp_path, "counter.wat", COUNTER))
+    assert s.kind == "module" and not s.rejections and s.loaded
+    by = {c.name: c for c in s.candidates()}
+    assert by["wizer-initialize"].usable and by["wizer-initialize"].default
+    assert not by["memory"].usable and "not a function" in by["memory"].reason
+    assert not by["square"].usable and "parameters" in by["square"].reason
+    assert by["checksum"].usable and "results" in by["checksum"].reason
+    assert s.options.init_func == "wizer-initialize"
+    tree = s.structure()
+    sections = [c.label.split(" section")[0] for c in tree.children]
+    assert sections == ["type", "function", "memory", "global", "export", "code", "data", "custom 'name'"]
+    glob = tree.find("global section")
+    assert [c.label for c in glob.children] == ["global 0 $calls : (mut i32) = 0",
+                                                "global 1 $checksum : (mut i64) = 0"]
+    assert glob.offset == s.module.section(6).offset and glob.size == s.module.section(6).size
+    data = tree.find("data 0")
+    assert ("offset", "0x10") in data.details and ("length", "18 bytes") in data.details
+
+
+def test_counter_run_diff_segments_and_write(tmp_path):
+    s = Session.open(write(tmp_path, "counter.wat", COUNTER))
+    seen = []
+    out = s.run(lambda step, i, n: seen.append(step))
+    assert out.ok, out.error
+    assert seen == list(STEPS) and out.steps_done == list(STEPS[:-1])
+    rows = {g.index: g for g in s.global_rows()}
+    assert (rows[0].before, rows[0].after, rows[0].changed) == ("0", "1", True)
+    expected_sum = sum(i * i for i in range(256))
+    assert rows[1].after == str(expected_sum)
+    # the diff: exactly the non-zero bytes of the squares table at 1024 + 4 i
+    expected = set()
+    for i in range(256):
+        for k, b in enumerate((i * i).to_bytes(4, "little")):
+            if b:
+                expected.add(1024 + 4 * i + k)
+    (d,) = s.memory_diffs()
+    got = {o for st, en in zip(d.starts, d.ends) for o in range(st, en)}
+    assert got == expected and d.changed_bytes == len(expected)
+    assert d.before.read(16, 18) == b"wizerscope example"        # the data segment was there before init
+    assert d.next_change(0) == min(expected) and d.prev_change(min(expected)) is None
+    # segments: totals agree with the rows; the rewrite's changes are listed
+    segs = s.segment_rows()
+    totals = s.segment_totals()
+    assert totals.segments == len(segs) and sum(r.raw_runs for r in segs) == totals.raw_runs
+    assert sum(r.length for r in segs) == totals.data_bytes
+    assert totals.output_size == len(out.output)
+    changes = s.rewrite_changes()
+    assert ("counter.wat", "export", "removed export 'wizer-initialize'") in changes
+    assert any(sec == "data" and "emptied" in text for _, sec, text in changes)
+    # write: refuses to overwrite silently, then writes a module that starts initialized
+    target = tmp_path / "out.wasm"
+    report = s.write(str(target))
+    assert report.size == len(out.output) == target.stat().st_size
+    with pytest.raises(OutputExists):
+        s.write(str(target))
+    s.write(str(target), overwrite=True)
+    assert call(target.read_bytes(), "square", 12) == 144 and call(target.read_bytes(), "calls") == 1
+
+
+def test_before_is_the_instance_after_its_start_function(tmp_path):
+    s = Session.open(write(tmp_path, "start.wat", START_THEN_INIT))
+    out = s.run()
+    assert out.ok, out.error
+    (g,) = s.global_rows()
+    assert (g.init, g.before, g.after) == ("0", "5", "7")
+    (d,) = s.memory_diffs()
+    assert d.before.read(100, 2) == b"\x01\x00" and d.after.read(100, 2) == b"\x01\x02"
+    assert (d.starts, d.ends) == ([101], [102])
+    assert any("start section removed" in c for _, _, c in s.rewrite_changes())
+
+
+def test_cancel_a_running_init(tmp_path):
+    s = Session.open(write(tmp_path, "forever.wat", FOREVER))
+    in_init = threading.Event()
+    result = {}
+
+    def progress(step, i, n):
+        if step == "init":
+            in_init.set()
+    t = threading.Thread(target=lambda: result.setdefault("out", s.run(progress)))
+    t.start()
+    assert in_init.wait(30)
+    s.cancel()
+    t.join(30)
+    out = result["out"]
+    assert not out.ok and out.cancelled and out.current_step == "init"
+    assert "snapshot before" in out.steps_done
+    assert s.memory_diffs() == [] and s.segment_rows() == []
+
+
+def test_trap_keeps_backtrace(tmp_path):
+    s = Session.open(write(tmp_path, "traps.wat", TRAPS))
+    out = s.run()
+    assert isinstance(out.error, InitError) and not out.cancelled
+    assert out.current_step == "init" and "unreachable" in str(out.error)
+    assert len(out.backtrace) >= 3
+
+
+def test_rejected_input_opens_and_explains(tmp_path):
+    s = Session.open(write(tmp_path, "rejected.wat", REJECTED))
+    rules = [(r.rule, r.message) for r in s.rejections]
+    assert ("forbidden-instruction", "unsupported `table.grow` instruction") in rules
+    assert ("forbidden-instruction", "unsupported `table.set` instruction") in rules
+    r = s.rejections[0]
+    lines = s.hex_context(r.offset)
+    assert any(o <= r.offset < o + len(b) for o, b in lines)
+    assert s.wasm[r.offset] == 0xFC          # the table.grow prefix byte sits at the offset
+    out = s.run()
+    assert isinstance(out.error, RejectedError) and not out.ok
+
+
+def test_malformed_input_still_opens(tmp_path):
+    p = tmp_path / "broken.wasm"
+    p.write_bytes(b"\0asm\x01\x00\x00\x00\x01\x05\x01")
+    s = Session.open(str(p))
+    assert not s.loaded
+    assert [r.rule for r in s.rejections] == ["validation", "format"]     # wasmtime's words, then ours with the offset
+    assert s.rejections[1].offset is not None
+    assert s.structure().kind == "file" and s.candidates() == []
+    assert "could not be parsed" in str(s.run().error)
+
+
+def test_nested_component(tmp_path):
+    s = Session.open(write(tmp_path, "nested.wat", NESTED))
+    assert s.kind == "component" and not s.rejections
+    assert [u.label for u in s.units()] == ["component 0 / core module 0"]
+    tree = s.structure()
+    nested = tree.find("component 0")
+    assert nested is not None and nested.find("core module 0") is not None
+    assert [c.name for c in s.candidates() if c.usable] == ["wizer-initialize", "get"]
+    acc = s.accessor_rows()
+    assert {a["core_export"] for a in acc} == {"__wizer_global_0", "__wizer_memory_0"}
+    out = s.run()
+    assert out.ok, out.error
+    (g,) = s.global_rows()
+    assert (g.where, g.before, g.after) == ("component 0 / core module 0", "0", "42")
+    (d,) = s.memory_diffs()
+    assert d.after.read(64, 4) == b"\x2a" * 4 and d.changed_bytes == 4
+    assert any(w == "component" for w, _, _ in s.rewrite_changes())
+
+
+def test_big_memory_diff_reads_windows_only(tmp_path):
+    s = Session.open(write(tmp_path, "big.wat", BIG))
+    assert s.run().ok
+    (d,) = s.memory_diffs()
+    assert d.length == 1600 * 65536
+    assert list(zip(d.starts, d.ends)) == [(16, 17), (52428800, 52428801), (104857599, 104857600)]
+    assert sum(len(x) for x in d.after.datas) < 64        # only the segments are held
+    assert d.after.read(104857590, 16) == b"\0" * 9 + b"\x03" + b"\0" * 6
+
+
+def test_sparse_memory_and_changed_ranges():
+    a = SparseMemory.from_pieces(64, [(8, b"\x01\x02\x03"), (40, b"\xff")])
+    b = SparseMemory.from_pieces(80, [(9, b"\x02\x09"), (40, b"\xff"), (70, b"\x05")])
+    assert a.read(6, 6) == b"\0\0\x01\x02\x03\0" and a.read(60, 8) == b"\0" * 8
+    starts, ends = changed_ranges(a, b)
+    assert list(zip(starts, ends)) == [(8, 9), (10, 11), (70, 71)]
+    d = MemoryDiff.between("", 0, a, b)
+    assert d.changed_mask(8, 4) == [True, False, True, False]
+    assert d.next_change(8) == 10 and d.prev_change(70) == 10 and d.next_change(70) is None
+
+
+def test_changed_run_across_chunk_border(monkeypatch):
+    from wizerscope.preinit import statediff
+    monkeypatch.setattr(statediff, "CHUNK", 16)
+    a = SparseMemory.from_pieces(64, [(0, b"\x01" * 40)])
+    b = SparseMemory.from_pieces(64, [(0, b"\x01" * 10 + b"\x02" * 20 + b"\x01" * 10)])
+    assert changed_ranges(a, b) == ([10], [30])
