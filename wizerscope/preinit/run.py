@@ -166,12 +166,16 @@ class CoreRunner:
         self.interrupted = False
 
     # -- set-up -----------------------------------------------------------------------------
+    # What compile() builds, and its name in messages (the component runner builds components).
+    _compiled_type = wasmtime.Module
+    _unit_name = "module"
+
     def compile(self) -> None:
         t = time.perf_counter()
         try:
-            self.compiled = wasmtime.Module(self.engine, self.instrumented)
+            self.compiled = self._compiled_type(self.engine, self.instrumented)
         except wasmtime.WasmtimeError as e:
-            raise WizerscopeError(f"failed to compile the Wasm module: {engines._first_line(e)}") from None
+            raise WizerscopeError(f"failed to compile the Wasm {self._unit_name}: {engines._first_line(e)}") from None
         self.report.timings["compile"] = time.perf_counter() - t
 
     def _configure_wasi(self) -> None:

@@ -94,6 +94,9 @@ def _candidates_hint(exports: dict, engine: wasmtime.Engine) -> str:
 class ComponentRunner(CoreRunner):
     """One instantiation of an instrumented component, driven step by step."""
 
+    _compiled_type = wc.Component
+    _unit_name = "component"
+
     def __init__(self, instrumented: bytes, options: Options, *, interruptible: bool = False) -> None:
         super().__init__(instrumented, None, options, interruptible=interruptible)
         self.linker = wc.Linker(self.engine)
@@ -101,14 +104,6 @@ class ComponentRunner(CoreRunner):
         self.instance: wc.Instance | None = None
         self._access = None
         self._funcs: dict[str, wc.Func] = {}
-
-    def compile(self) -> None:
-        t = time.perf_counter()
-        try:
-            self.compiled = wc.Component(self.engine, self.instrumented)
-        except wasmtime.WasmtimeError as e:
-            raise WizerscopeError(f"failed to compile the Wasm component: {engines._first_line(e)}") from None
-        self.report.timings["compile"] = time.perf_counter() - t
 
     def _configure_wasi(self) -> None:
         linker = self.linker
