@@ -305,3 +305,21 @@ def test_reference_output_of_a_trap_is_nothing_either(tmp_path, wasmtime_cli):
     src.write_text(NESTED_TRAP)
     p = subprocess.run([wasmtime_cli, "wizer", str(src), "-o", str(out)], capture_output=True, timeout=60)
     assert p.returncode != 0 and not out.exists()
+
+
+COMPONENT_INIT = '''(component
+  (core module $m (func $init (export "wizer-initialize") {body}))
+  (core instance $i (instantiate $m))
+  (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize"))))'''
+
+
+@pytest.mark.parametrize("body, flags, message", [
+    ("(loop $l (br $l))", ("--timeout", "0.3"), "did not finish within 0.3 s"),
+    ("(loop $l (br $l))", ("--fuel", "10000"), "ran out of fuel (10000 units)"),
+    ("(call $init)", (), "call stack exhausted"),
+], ids=["timeout", "fuel", "recursion"])
+def test_runaway_component_init_stops_cleanly(tmp_path, capsys, body, flags, message):
+    code, err, out = _init(tmp_path, capsys, COMPONENT_INIT.format(body=body), *flags)
+    assert code == 1 and message in err and "wasm backtrace:" in err, err
+    assert len(err.splitlines()) < 30
+    assert not out.exists()

@@ -273,6 +273,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:      # `wizerscope inspect --json x | head`: the reader left, not an error of ours
+        try:
+            sys.stdout = open(os.devnull, "w")     # no second failure when Python flushes at exit
+        except OSError:
+            pass
+        return 1
     except MemoryError:
         print("error: out of memory", file=sys.stderr)
         return 1

@@ -84,7 +84,8 @@ def trap_backtrace(e: BaseException, module: Module | None = None) -> list[str]:
     text = str(e)
     if "wasm backtrace:" in text:
         part = text.split("wasm backtrace:", 1)[1].split("Caused by:", 1)[0]
-        return [re.sub(r"^\s*\d+:\s*", "", ln).strip() for ln in part.splitlines() if ln.strip()]
+        return collapse_repeats([re.sub(r"^\s*\d+:\s*", "", ln).strip() for ln in part.splitlines()
+                                 if ln.strip()])
     return []
 
 
