@@ -172,7 +172,10 @@ class HexDiffView(ScrollView, can_focus=True):
         return target is not None
 
     def on_click(self, event) -> None:
-        row = self.scroll_offset.y + event.y
-        x = event.x + self.scroll_offset.x - 10
+        pos = event.get_content_offset(self)
+        if pos is None:
+            return
+        row = self.scroll_offset.y + pos.y
+        x = pos.x + self.scroll_offset.x - 10
         col = x // 3 if 0 <= x < BYTES_PER_LINE * 3 else 0
         self.go_to(row * BYTES_PER_LINE + col)

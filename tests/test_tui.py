@@ -1,0 +1,227 @@
+"""Pilot tests of the inspector: every action, asserting on the app's state."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from textual.widgets import Button, DataTable, Input, Label, Select, Tree
+
+from wizerscope.tui.app import ACTIONS, WizerscopeApp
+from wizerscope.tui.screens.dialogs import ConfirmDialog, HelpScreen, InputDialog
+from wizerscope.tui.widgets.hexdiff import HexDiffView
+from wizerscope.tui.widgets.structure import StructurePane
+
+from inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, write
+
+SIZE = (140, 44)
+
+
+async def settle(app, pilot) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def active(app) -> str:
+    return app.query_one("#tabs").active
+
+
+async def test_load_shows_structure_and_details(tmp_path):
+    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.session is not None and app.session.kind == "module"
+        assert active(app) == "tab-structure" and app.structure_shown_at is not None
+        tree = app.query_one("#structure-tree", Tree)
+        labels = [str(n.label) for n in tree.root.children]
+        assert labels[3].startswith("global section (2)")
+        tree.focus()
+        await pilot.press("down", "down", "down", "down")      # the global section
+        pane = app.query_one(StructurePane)
+        assert pane.selected.label.startswith("global section")
+        await pilot.press("enter")                              # expand it: entries added on demand
+        await pilot.pause()
+        node = tree.root.children[3]
+        assert [str(c.label) for c in node.children][0] == "global 0 $calls : (mut i32) = 0"
+        assert app.query_one("#globals", DataTable).row_count == 2
+        assert "counter.wat" in app.sub_title
+
+
+async def test_pick_init_from_candidates_and_run(tmp_path):
+    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        assert active(app) == "tab-init"
+        table = app.query_one("#candidates", DataTable)
+        assert table.row_count == 5 and table.cursor_row == 1           # wizer-initialize preselected
+        table.focus()
+        await pilot.press("down", "down", "down", "enter")             # checksum: [] -> [i64]
+        assert app.query_one("#opt-init-func", Input).value == "checksum"
+        app.query_one("#opt-timeout", Input).value = "30"
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.outcome.ok and app.session.options.init_func == "checksum"
+        assert app.session.options.timeout == 30.0
+        assert app.outcome.init.results == [0]     # checksum only reads the global: the init was checksum
+        log = "\n".join(str(line.text) for line in app.query_one("#run-log").lines)
+        assert "init returned: 0" in log
+
+
+async def test_run_then_navigate_the_diff(tmp_path):
+    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.outcome.ok and active(app) == "tab-diff"
+        assert not app.query_one("#btn-write", Button).disabled
+        view = app.query_one(HexDiffView)
+        d = view.diff
+        assert view.cursor == d.starts[0] == 0x404
+        await pilot.press("n")
+        assert view.cursor == d.starts[1]
+        await pilot.press("n", "n", "p")
+        assert view.cursor == d.starts[2]
+        await pilot.press("g")
+        assert isinstance(app.screen, InputDialog)
+        app.screen.query_one(Input).value = "0x10"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert view.cursor == 0x10
+        assert "offset 0x10" in str(app.query_one("#hex-status", Label).render())
+        await pilot.press("down", "right")
+        assert view.cursor == 0x21
+        assert app.query_one("#globals-diff", DataTable).row_count == 2
+        assert app.query_one("#segments", DataTable).row_count == 2
+        assert app.query_one("#rewrite-changes", DataTable).row_count >= 4
+
+
+async def test_cancel_a_running_init(tmp_path):
+    app = WizerscopeApp(write(tmp_path, "forever.wat", FOREVER))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("r")
+        for _ in range(300):
+            await asyncio.sleep(0.02)
+            if "init" in str(app.query_one("#run-step", Label).render()):
+                break
+        assert app.running and not app.query_one("#btn-cancel", Button).disabled
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert not app.running and app.outcome.cancelled and not app.outcome.ok
+        assert app.query_one("#btn-cancel", Button).disabled
+        assert app.query_one("#btn-write", Button).disabled
+        assert "cancelled" in str(app.query_one("#run-step", Label).render())
+
+
+async def test_write_asks_before_overwriting(tmp_path):
+    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
+    target = tmp_path / "counter.out.wasm"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("w")
+        assert not isinstance(app.screen, InputDialog)           # nothing to write before a run
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press("w")
+        assert isinstance(app.screen, InputDialog)
+        assert app.screen.query_one(Input).value.endswith("counter.init.wasm")
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert target.stat().st_size == app.last_write.size == len(app.outcome.output)
+        target.write_bytes(b"old")
+        await pilot.press("w")
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        assert target.read_bytes() == b"old"
+        await pilot.press("w")
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert target.read_bytes() == app.outcome.output
+
+
+async def test_rejected_input_opens_on_rejections(tmp_path):
+    app = WizerscopeApp(write(tmp_path, "rejected.wat", REJECTED))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert active(app) == "tab-rejections"
+        panels = app.query(".rejection")
+        assert len(panels) == len(app.session.rejections) == 2
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert not app.outcome.ok and "table.grow" in str(app.outcome.error)
+
+
+async def test_determinism_help_and_palette(tmp_path):
+    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert app.determinism is not None and app.determinism.deterministic
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {t for t, _, _ in ACTIONS} <= titles
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        for ch in "Show segments":
+            await pilot.press("space" if ch == " " else ch)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert active(app) == "tab-segments"
+
+
+async def test_open_another_file_and_mouse(tmp_path):
+    other = write(tmp_path, "nested.wat", NESTED)
+    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
+    async with app.run_test(size=(140, 60)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("o")
+        assert isinstance(app.screen, InputDialog)
+        app.screen.query_one(Input).value = other
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.session.kind == "component" and app.session.path == other
+        tree = app.query_one("#structure-tree", Tree)
+        nested = [n for n in tree.root.children if str(n.label) == "component 0"]
+        assert nested and nested[0].is_expanded
+        assert any(str(c.label).startswith("core module 0") for c in nested[0].children)
+        await pilot.click("Tab#--content-tab-tab-init")
+        assert active(app) == "tab-init"
+        await pilot.click("#btn-run")
+        await settle(app, pilot)
+        assert app.outcome.ok and active(app) == "tab-diff"
+        assert len(app.query_one("#memory-select", Select)._options) == 2     # blank + one memory
+        view = app.query_one(HexDiffView)
+        await pilot.click(HexDiffView, offset=(1 + 10 + 3 * 2 + 1, 1 + 3))     # border + offset column
+        assert view.cursor == (view.scroll_offset.y + 3) * 16 + 2
+
+
+async def test_big_memory_renders_only_visible_lines(tmp_path):
+    app = WizerscopeApp(write(tmp_path, "big.wat", BIG))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        view = app.query_one(HexDiffView)
+        assert view.length == 1600 * 65536 and view.virtual_size.height == 1600 * 4096
+        await pilot.press("n", "n")
+        await pilot.pause()
+        assert view.cursor == 104857599
+        assert view.scroll_offset.y > 6_000_000
+        view.focus()
+        await pilot.press("pageup", "pageup", "home")
+        await pilot.pause()
+        assert view.cursor == 0 and view.scroll_offset.y == 0
+        assert view.rendered_lines < 400
