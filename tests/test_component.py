@@ -622,3 +622,30 @@ def test_truncated_or_corrupted_components_fail_cleanly():
                 parse_component(bytes(bad))
             except WizerscopeError:
                 pass
+
+
+def test_lazy_memory_windows_return_exact_bytes():
+    """The windowed reader gives the same bytes as slicing the memory, in any order of slices,
+    and fetches far less than the whole memory when the data is sparse."""
+    import random
+    from wizerscope.preinit.component.snapshot import LazyMemory
+    rng = random.Random(7)
+    mem = bytearray(1 << 22)
+    starts, ends = [], []
+    pos = 0
+    while True:
+        pos += rng.choice([1, 3, 5, 600, 5000, 70000])
+        n = rng.randint(1, 300)
+        if pos + n >= len(mem):
+            break
+        mem[pos:pos + n] = bytes(rng.randint(1, 255) for _ in range(n))
+        starts.append(pos)
+        ends.append(pos + n)
+        pos += n
+    view = LazyMemory(lambda s, n: bytes(mem[s:s + n]), len(mem), (starts, ends))
+    slices = [(s, e) for s, e in zip(starts, ends)] + [(0, 10), (len(mem) - 5, len(mem))]
+    for s, e in slices:
+        assert view[s:e] == bytes(mem[s:e])
+    assert view.fetched < len(mem) // 2
+    for s, e in rng.sample(slices, 50):
+        assert view[s:e] == bytes(mem[s:e])

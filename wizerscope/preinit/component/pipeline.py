@@ -149,6 +149,16 @@ def validate_output(out: bytes, *, renumbered: bool = True) -> None:
         validate_component(out)
 
 
+def _return_freed_memory() -> None:
+    """Hand the heap that validation and parsing freed back to the OS before the big compile
+    (glibc keeps it otherwise: 13 MB of comp_py's peak). A no-op where malloc_trim is missing."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _invalid(message: str) -> WizerscopeError:
     return WizerscopeError(f"internal error: the pre-initialized component is invalid ({message}); nothing "
                            "was written. Please report this input.")
@@ -173,6 +183,7 @@ def preinit_component(wasm: bytes | memoryview, options: Options | None = None, 
     timings["instrument"] = time.perf_counter() - t
     runner = ComponentRunner(instrumented, options)
     del instrumented
+    _return_freed_memory()
     try:
         runner.compile()
         runner.instrumented = b""      # wasmtime keeps its own copy: 18 MB less at the peak

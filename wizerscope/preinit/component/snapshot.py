@@ -84,6 +84,11 @@ class LazyMemory:
             ws, data = self._wstarts[k], self._wdata[k]
         else:
             ws, data = s, self._fetch(s, self._window_end(s, e))
+            # slices come in ascending order: windows that end before this one are done with
+            keep = [j for j in range(len(self._wstarts)) if self._wstarts[j] + len(self._wdata[j]) > s]
+            self._wstarts = [self._wstarts[j] for j in keep]
+            self._wdata = [self._wdata[j] for j in keep]
+            k = bisect.bisect_right(self._wstarts, s) - 1
             self._wstarts.insert(k + 1, s)
             self._wdata.insert(k + 1, data)
         self._last = (ws, ws + len(data), data)
