@@ -439,6 +439,15 @@ def test_two_levels_of_nesting_and_a_sibling_module(tmp_path, wasm_tools):
     assert deep.globals[0].init_expr == b"\x41\x28\x0b"
 
 
+def test_nested_instance_with_state_can_be_exported_whole():
+    """The instrumented nested instance gains an export during init only; the output is clean."""
+    wasm = comp(NESTED.replace('(export "run" (func $x "run")))',
+                               '(export "run" (func $x "run")) (export "x:y/inner" (instance $x)))'))
+    out = preinit_component(wasm, Options()).output
+    assert export_names(out) == ["run", "x:y/inner"]
+    assert call(out, "run", 0, instance="x:y/inner") == 42
+
+
 # -- init functions: names, search, WAVE calls --------------------------------------------
 IFACES = lifted('''
     (global $g (mut i32) (i32.const 0))
