@@ -67,6 +67,9 @@ def test_counter_run_diff_segments_and_write(tmp_path):
     totals = s.segment_totals()
     assert totals.segments == len(segs) and sum(r.raw_runs for r in segs) == totals.raw_runs
     assert sum(r.length for r in segs) == totals.data_bytes
+    runs = s.raw_runs_in(segs[1])
+    assert len(runs) == segs[1].raw_runs == 255 and runs[0][2] is None
+    assert sum(g for _, _, g in runs[1:]) == segs[1].gap_bytes and all(g <= 4 for _, _, g in runs[1:])
     assert totals.output_size == len(out.output)
     changes = s.rewrite_changes()
     assert ("counter.wat", "export", "removed export 'wizer-initialize'") in changes

@@ -93,6 +93,12 @@ async def test_run_then_navigate_the_diff(tmp_path):
         assert view.cursor == 0x21
         assert app.query_one("#globals-diff", DataTable).row_count == 2
         assert app.query_one("#segments", DataTable).row_count == 2
+        assert app.query_one("#runs", DataTable).row_count == 1          # the first segment: one run
+        await pilot.press("6")
+        app.query_one("#segments", DataTable).focus()
+        await pilot.press("down")
+        await pilot.pause()
+        assert app.query_one("#runs", DataTable).row_count == 255
         assert app.query_one("#rewrite-changes", DataTable).row_count >= 4
 
 

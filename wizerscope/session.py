@@ -359,6 +359,26 @@ class Session:
             rows.extend(_segment_rows(ur.unit.label, ur.after))
         return rows
 
+    def raw_runs_in(self, row: SegmentRow) -> list[tuple[int, int, int | None]]:
+        """The non-zero runs a final segment covers: (start, end, zero gap before it inside the segment)."""
+        import bisect
+        for ur in self.last_run.units if self.last_run is not None and self.last_run.ok else []:
+            if ur.unit.label != row.where:
+                continue
+            raw = ur.after.plan.raw
+            keys = list(zip(raw.memory, raw.start)) if len(raw) < 200_000 else None
+            i = bisect.bisect_left(keys, (row.memory, row.start)) if keys is not None else 0
+            out: list[tuple[int, int, int | None]] = []
+            prev_end = None
+            while i < len(raw) and raw.memory[i] == row.memory and raw.start[i] < row.end:
+                if raw.start[i] >= row.start:
+                    s, e = raw.start[i], raw.end[i]
+                    out.append((s, e, None if prev_end is None else s - prev_end))
+                    prev_end = e
+                i += 1
+            return out
+        return []
+
     def segment_totals(self) -> SegmentTotals:
         t = SegmentTotals(input_size=len(self.wasm))
         if self.last_run is None or not self.last_run.ok:

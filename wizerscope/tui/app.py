@@ -120,6 +120,7 @@ class WizerscopeApp(App):
         tables.fill_globals(self.query_one("#globals", DataTable), s)
         tables.fill_memories(self.query_one("#memories", DataTable), self.query_one("#data-segments", DataTable), s)
         tables.fill_segments(self.query_one("#segments", DataTable), s)
+        tables.fill_runs(self.query_one("#runs", DataTable), s, 0)
         self.query_one("#segments-summary", Label).update(tables.segment_summary(s))
         tables.fill_instrumentation(self.query_one("#instr-exports", DataTable), self.query_one("#accessors", DataTable),
                                     self.query_one("#rewrite-changes", DataTable), s)
@@ -324,6 +325,10 @@ class WizerscopeApp(App):
                   "btn-determinism": self.action_determinism, "btn-write": self.action_write}.get(event.button.id)
         if action is not None:
             action()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "segments" and self.session is not None and event.row_key.value is not None:
+            tables.fill_runs(self.query_one("#runs", DataTable), self.session, int(event.row_key.value))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, TabbedContent, TabPane
@@ -44,7 +44,11 @@ class MainScreen(Screen):
                 with Vertical():
                     yield Label("Run init (r) to see the data segments the snapshot produces.",
                                 id="segments-summary")
-                    yield DataTable(id="segments", cursor_type="row", zebra_stripes=True)
+                    with Horizontal():
+                        yield DataTable(id="segments", cursor_type="row", zebra_stripes=True)
+                        with Vertical(id="runs-box"):
+                            yield Label("Non-zero runs in the selected segment", classes="section-title")
+                            yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
             with TabPane("7 Instrumentation", id="tab-instrumentation"):
                 with VerticalScroll():
                     yield Label("Exports the instrumentation adds (the snapshot reads state through them)",

@@ -76,10 +76,10 @@ class StructurePane(Horizontal):
         if node.offset is not None and self.session is not None:
             data = self.session.wasm[node.offset:node.offset + min(PREVIEW, node.size or PREVIEW)]
             hex_lines = Text()
-            for i in range(0, len(data), 16):
-                chunk = data[i:i + 16]
+            for i in range(0, len(data), 8):
+                chunk = data[i:i + 8]
                 hex_lines.append(f"{node.offset + i:08x}  ", style="bright_black")
-                hex_lines.append(" ".join(f"{b:02x}" for b in chunk).ljust(48))
+                hex_lines.append(" ".join(f"{b:02x}" for b in chunk).ljust(24))
                 hex_lines.append(" " + "".join(chr(b) if 32 <= b < 127 else "." for b in chunk) + "\n")
             parts.append(Text("\nfirst bytes:", style="bold"))
             parts.append(hex_lines)

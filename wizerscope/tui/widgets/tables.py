@@ -50,10 +50,21 @@ def fill_memories(table: DataTable, segs: DataTable, s: Session) -> None:
 
 def fill_segments(table: DataTable, s: Session) -> None:
     _fresh(table, "module", "memory", "start", "end", "length", "raw runs", "gap bytes merged", "cap merges")
-    for r in s.segment_rows()[:MAX_ROWS]:
+    for k, r in enumerate(s.segment_rows()[:MAX_ROWS]):
         table.add_row(r.where or s.name, str(r.memory), f"{r.start:#x}", f"{r.end:#x}", f"{r.length:,}",
                       str(r.raw_runs), f"{r.gap_bytes:,}",
-                      Text(str(r.cap_merges), style=CHANGED) if r.cap_merges else "0")
+                      Text(str(r.cap_merges), style=CHANGED) if r.cap_merges else "0", key=str(k))
+
+
+def fill_runs(table: DataTable, s: Session, row_index: int) -> None:
+    """The raw non-zero runs inside one final segment, with the zero gaps the merge swallowed."""
+    _fresh(table, "run start", "run end", "length", "gap before")
+    rows = s.segment_rows()
+    if not 0 <= row_index < len(rows):
+        return
+    for start, end, gap in s.raw_runs_in(rows[row_index])[:MAX_ROWS]:
+        gap_text = "" if gap is None else Text(f"{gap:,}", style="yellow" if gap > 4 else "")
+        table.add_row(f"{start:#x}", f"{end:#x}", f"{end - start:,}", gap_text)
 
 
 def segment_summary(s: Session) -> str:

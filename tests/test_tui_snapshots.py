@@ -1,0 +1,81 @@
+"""Snapshot tests of the inspector (pytest-textual-snapshot): fixed size, theme, no animations.
+
+Update after a deliberate UI change with ``pytest tests/test_tui_snapshots.py --snapshot-update``
+and look at the SVGs in tests/__snapshots__/ before committing them.
+"""
+from __future__ import annotations
+
+import pytest
+
+from wizerscope.tui.app import WizerscopeApp
+from wizerscope.tui.widgets.hexdiff import HexDiffView
+
+from inspector_wat import COUNTER, NESTED, REJECTED, write
+
+SIZE = (130, 40)
+
+
+def _app(path: str) -> WizerscopeApp:
+    app = WizerscopeApp(path)
+    app.theme = "textual-dark"
+    app.animation_level = "none"
+    return app
+
+
+async def _loaded(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _ran(pilot) -> None:
+    await _loaded(pilot)
+    await pilot.press("r")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+@pytest.fixture
+def files(tmp_path):
+    return {name: write(tmp_path, name, text) for name, text in
+            (("counter.wat", COUNTER), ("nested.wat", NESTED), ("rejected.wat", REJECTED))}
+
+
+def test_loaded_module(snap_compare, files):
+    assert snap_compare(_app(files["counter.wat"]), terminal_size=SIZE, run_before=_loaded)
+
+
+def test_component_tree_with_nested_component(snap_compare, files):
+    async def expand(pilot):
+        await _loaded(pilot)
+        tree = pilot.app.query_one("#structure-tree")
+        nested = next(n for n in tree.root.children if str(n.label) == "component 0")
+        for child in nested.children:
+            if str(child.label).startswith(("core module 0", "core instances")):
+                child.expand()
+        await pilot.pause()
+        tree.focus()
+        await pilot.pause()
+    assert snap_compare(_app(files["nested.wat"]), terminal_size=SIZE, run_before=expand)
+
+
+def test_rejected_input(snap_compare, files):
+    assert snap_compare(_app(files["rejected.wat"]), terminal_size=SIZE, run_before=_loaded)
+
+
+def test_diff_after_run(snap_compare, files):
+    async def run_and_step(pilot):
+        await _ran(pilot)
+        await pilot.press("n", "n")
+        await pilot.pause()
+        assert pilot.app.query_one(HexDiffView).cursor == pilot.app.query_one(HexDiffView).diff.starts[2]
+    assert snap_compare(_app(files["counter.wat"]), terminal_size=SIZE, run_before=run_and_step)
+
+
+def test_segments_view(snap_compare, files):
+    async def segments(pilot):
+        await _ran(pilot)
+        await pilot.press("6")
+        await pilot.pause()
+    assert snap_compare(_app(files["counter.wat"]), terminal_size=SIZE, run_before=segments)
