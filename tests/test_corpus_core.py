@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(not MANIFEST.exists() or not (TOOLS / "corpus.py
                                 reason="corpus not built (bash ../shared/corpus/build.sh)")
 
 
-def _items():
+def _load_corpus_py():
     if not (TOOLS / "corpus.py").exists():
         return []
     sys.path.insert(0, str(TOOLS))
@@ -39,7 +39,7 @@ def _manifest() -> dict[str, dict]:
         return {row["name"].removesuffix(".wasm"): row for row in csv.DictReader(f, delimiter="\t")}
 
 
-CORPUS_PY = _items()
+CORPUS_PY = _load_corpus_py()
 ROWS = _manifest()
 CORE = [it for it in getattr(CORPUS_PY, "ITEMS", []) if it.kind == "core" and it.name in ROWS]
 ACCEPTED = [it for it in CORE if ROWS[it.name]["wizer_accepts"] == "yes"]
