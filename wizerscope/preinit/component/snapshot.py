@@ -73,7 +73,9 @@ class LazyMemory:
     def __getitem__(self, key: slice) -> bytes:
         if not isinstance(key, slice):
             raise TypeError("LazyMemory supports slices only")
-        s, e, _ = key.indices(self._length)
+        s, e = key.start, key.stop
+        if s is None or e is None or s < 0 or e > self._length:
+            s, e, _ = key.indices(self._length)
         last = self._last
         if last is not None and last[0] <= s and e <= last[1]:     # the common case: same window
             return last[2][s - last[0]:e - last[0]]
