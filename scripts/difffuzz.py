@@ -243,11 +243,11 @@ def reference_wizer(wasm_path: str, init: str, out_path: str) -> tuple[bytes | N
 
 
 def refusal_reason(message: str) -> str:
-    """Why both tools refused, without the function name (for the histogram)."""
-    text = re.sub(r"`[^`]*`", "`f`", message)
+    """Why both tools refused, without function names, addresses or sizes (for the histogram)."""
+    text = re.sub(r"the `[^`]*` function", "the init function", message)
     if "wasm trap:" in text:
-        return "init trapped: " + text.split("wasm trap:", 1)[1].split(".")[0].strip()
-    return text.split(" [")[0].split(" (at")[0][:80]
+        text = "init trapped: " + text.split("wasm trap:", 1)[1].strip()
+    return text.split(" (")[0].split(" [")[0].split(". ")[0].strip()[:80]
 
 
 def compare_main(engine: wasmtime.Engine, original: wasmtime.Module, snapshot: wasmtime.Module,
@@ -359,6 +359,8 @@ def run_seed(args: tuple[int, bool, str | None]) -> CaseResult:
 
 @dataclass
 class Totals:
+    """The sums over all seeds of a run (what the closing report quotes)."""
+
     modules: int = 0
     declined: int = 0
     init_funcs: int = 0
