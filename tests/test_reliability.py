@@ -104,6 +104,15 @@ def test_huge_declared_counts_do_not_preallocate():
         assert e.value.offset == 10
 
 
+def test_huge_declared_counts_in_components_do_not_preallocate():
+    from wizerscope.binary.component import parse_component
+    for sid in (2, 3, 5, 6, 7, 8, 10, 11):
+        data = b"\0asm\x0d\0\x01\0" + bytes((sid,)) + b"\x05\xff\xff\xff\xff\x0f"
+        with pytest.raises(WizerscopeError, match="declared count 4294967295") as e:
+            parse_component(data)
+        assert e.value.offset == 10
+
+
 def test_truncation_at_every_byte_is_a_clean_error():
     """Every prefix of a real module: a clean error that names the offset, or (at a section
     boundary) a valid smaller module."""
