@@ -3,7 +3,7 @@
 1. per page, every maximal run of non-zero bytes (runs crossing a page boundary are split);
 2. sorted by (memory, start), runs whose gap is ≤ MIN_ACTIVE_SEGMENT_OVERHEAD merge;
 3. past MAX_DATA_SEGMENTS, the smallest same-memory gaps are merged, ties broken the way Rust's
-   ``sort_unstable_by_key`` breaks them (:mod:`rustsort`), as the reference does;
+   ``sort_unstable_by_key`` breaks them (:mod:`rust_sort`), as the reference does;
 4. only the bytes of the final segments are copied out.
 
 Live core memories are scanned in wasm (:mod:`runscan`); :func:`find_runs` is the fallback for
@@ -180,12 +180,14 @@ def merge_close(runs: list[Run]) -> list[Run]:
 
 
 def choose_cap_pairs(gaps: list[int], candidates: list[int], excess: int) -> list[int]:
-    """Which adjacent pairs (indices into ``gaps``) the cap merges: the ``excess`` smallest gaps
-    among ``candidates``. Among equal gaps the reference keeps whichever its unstable sort leaves
-    in front (not the lowest positions: on c_hashmap it is a block in the middle), so the choice
-    replays that sort."""
-    from .rustsort import select_first
-    return [candidates[j] for j in select_first([gaps[i] for i in candidates], excess)]
+    """Which adjacent pairs (indices into ``gaps``, ascending) the cap merges: the ``excess``
+    smallest gaps among ``candidates``. Among equal gaps the reference keeps whichever its
+    unstable sort leaves in front (not the lowest positions: on c_hashmap it is a block in the
+    middle), so the choice runs that very sort (:mod:`rust_sort`)."""
+    from itertools import compress
+
+    from .rust_sort import first_k_mask
+    return list(compress(candidates, first_k_mask([gaps[i] for i in candidates], excess)))
 
 
 def cap_segments_arrays(merged: RunArrays) -> tuple[RunArrays, RunArrays]:
@@ -202,7 +204,7 @@ def cap_segments_arrays(merged: RunArrays) -> tuple[RunArrays, RunArrays]:
     mem, start, end = merged.memory, merged.start, merged.end
     gaps = [start[i + 1] - end[i] for i in range(n - 1)]
     candidates = [i for i in range(n - 1) if mem[i] == mem[i + 1] and gaps[i] < (1 << 32)]
-    pairs = sorted(choose_cap_pairs(gaps, candidates, excess))
+    pairs = choose_cap_pairs(gaps, candidates, excess)
     join = bytearray(n)                      # join[i]: segment i merges into segment i - 1
     for i in pairs:
         join[i + 1] = 1
