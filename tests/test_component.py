@@ -571,7 +571,29 @@ def test_wasi_only_with_option():
                                         "the unknown import `wasi:cli/environment@0.2.0#get-arguments`"):
         preinit_component(wasm, Options())
     out = preinit_component(wasm, Options(wasi=True)).output
-    assert call(out, "run", 0, wasi=True) == 40     # no arguments: the list is empty
+    assert call(out, "run", 0, wasi=True) == 40     # init ran: the WASI call returned
+
+
+def test_wasi_env_reaches_component_init():
+    """--env works for components as for modules (WASI p2 through the same WasiConfig)."""
+    wasm = comp('''(component
+      (import "wasi:cli/environment@0.2.0" (instance $env
+        (export "get-environment" (func (result (list (tuple string string)))))))
+      (core module $mem (memory (export "memory") 1) (global $h (mut i32) (i32.const 1024))
+        (func (export "realloc") (param i32 i32 i32 i32) (result i32) (local $p i32)
+          (local.set $p (global.get $h)) (global.set $h (i32.add (global.get $h) (i32.const 256))) (local.get $p)))
+      (core instance $tmp (instantiate $mem))
+      (alias core export $tmp "memory" (core memory $tm))
+      (alias core export $tmp "realloc" (core func $tr))
+      (core func $get (canon lower (func $env "get-environment") (memory $tm) (realloc $tr)))
+      (core module $m (import "env" "get" (func $get (param i32))) (import "env" "memory" (memory 1))
+        (global $n (mut i32) (i32.const 0))
+        (func (export "wizer-initialize") (call $get (i32.const 16)) (global.set $n (i32.load (i32.const 20))))
+        (func (export "run") (param i32) (result i32) (global.get $n)))
+      (core instance $i (instantiate $m (with "env" (instance (export "get" (func $get)) (export "memory" (memory $tm))))))'''
+        + INIT_AND_RUN + ")")
+    out = preinit_component(wasm, Options(wasi=True, env=[("A", "1"), ("B", "2"), ("C", "3")])).output
+    assert call(out, "run", 0, wasi=True) == 3
 
 
 # -- the CLI ----------------------------------------------------------------------------------
