@@ -30,6 +30,7 @@ state). Nothing here imports wasmtime.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from ..errors import BinaryFormatError
 from .module import COMPONENT_VERSION, MAGIC, MODULE_VERSION, Module, parse_module
@@ -221,6 +222,7 @@ class Component:
     funcs: list[tuple[str, object]] = field(default_factory=list)
 
     def item_path(self, item: str) -> str:
+        """Where ``item`` (e.g. "core module 2") sits in the tree, as rejections and tables name it."""
         return f"{self.path} / {item}" if self.path else item
 
     def raw(self) -> memoryview:
@@ -233,7 +235,7 @@ class Component:
     def component_instantiations(self, component_index: int) -> list[ComponentInstance]:
         return [ci for ci in self.instances if ci.kind == "instantiate" and ci.component == component_index]
 
-    def walk(self):
+    def walk(self) -> "Iterator[Component]":
         """This component and every nested one, depth first."""
         yield self
         for c in self.components:
@@ -323,6 +325,7 @@ def _read_opts(r: Reader) -> tuple[tuple[str, int | None], ...]:
 
 
 def read_canon(r: Reader, c: Component) -> Canon:
+    """One canonical-function entry; defines its index in ``c`` (lift: func, else core func)."""
     start = r.pos
     at = r.offset
     op = r.u8()

@@ -21,6 +21,7 @@ _OPT_CODES = {"utf8": 0x00, "utf16": 0x01, "latin1+utf16": 0x02, "memory": 0x03,
 
 
 def sort_code(sort: str) -> bytes:
+    """The sort's encoding: one byte, or 0x00 plus the core sort byte."""
     if sort.startswith("core "):
         return bytes((0x00, CORE_SORT_CODES[sort]))
     return bytes((SORT_CODES[sort],))
@@ -39,6 +40,7 @@ def func_type(params: list[tuple[str, str]], result: str | None) -> bytes:
 
 
 def canon_lift(core_func: int, type_index: int, options: list[tuple[str, int | None]]) -> bytes:
+    """A `canon lift` entry; ``options`` as (name, index or None), e.g. ("memory", 3)."""
     opts = [bytes((_OPT_CODES[n],)) + (encode.uleb(v) if v is not None else b"") for n, v in options]
     return b"\x00\x00" + encode.uleb(core_func) + encode.vec(opts) + encode.uleb(type_index)
 
@@ -70,6 +72,7 @@ def export(name: str, sort: str, index: int) -> bytes:
 
 
 def section(section_id: int, entries: list[bytes]) -> bytes:
+    """A component section holding a vector of already-encoded entries."""
     return encode.section(section_id, encode.vec(entries))
 
 

@@ -118,6 +118,7 @@ def check_wiring(c: Component, removed: dict[tuple[str, int], list[str]] | None 
 
 
 def validate_module(label: str, module: bytes) -> None:
+    """Raise the pipeline's "internal error" if a rewritten core module does not validate."""
     try:
         engines.validate(module, "output")
     except WizerscopeError as e:

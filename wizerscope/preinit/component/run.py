@@ -210,7 +210,7 @@ class ComponentRunner(CoreRunner):
         gc.collect()
 
     # -- accessor calls (the snapshot's instance state) ----------------------------------------
-    def access(self, name: str, *args):
+    def access(self, name: str, *args) -> int | str:
         """Call accessor ``name`` of ``wasmtime:wizer/access`` (with post-return)."""
         func = self._funcs.get(name)
         if func is None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..instrument import GlobalProbe, MemoryProbe
 from ..segments import MIN_ACTIVE_SEGMENT_OVERHEAD as JOIN_GAP
 from ..snapshot import Snapshot, snapshot
-from .instrument import SCAN_CAP, Accessor, ComponentInstrumentation, ModuleSite
+from .instrument import SCAN_CAP, Accessor, ComponentInstrumentation
 
 CHUNK = 8 << 20          # bytes per `read` call: far below the host-call limits
 WINDOW_GAP = 4096        # neighbouring runs closer than this are fetched in one call
@@ -177,10 +177,3 @@ def snapshot_component(table: ComponentInstrumentation, runner) -> ComponentSnap
             out.bytes_read += v.fetched
             out.read_calls += v.calls
     return out
-
-
-def site_for(table: ComponentInstrumentation, key: tuple[str, int]) -> ModuleSite | None:
-    for s in table.sites:
-        if s.key == key:
-            return s
-    return None

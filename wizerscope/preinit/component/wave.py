@@ -243,7 +243,7 @@ class _Parser:
 
 
 # -- typed conversion ----------------------------------------------------------------------
-def to_python(value, ty, where: str):
+def to_python(value: object, ty: object, where: str) -> object:
     """An untyped WAVE value as the Python value wasmtime-py lowers for component type ``ty``."""
     from wasmtime import component as wc
     bad = InitError(f"parsing `{where}` params as types: {value!r} is not a valid {type(ty).__name__} value")
