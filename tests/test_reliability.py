@@ -332,3 +332,19 @@ def test_runaway_component_init_stops_cleanly(tmp_path, capsys, body, flags, mes
     assert code == 1 and message in err and "wasm backtrace:" in err, err
     assert len(err.splitlines()) < 30
     assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["garbage", "leb128-overflow", "component-nesting-bomb", "huge-declared-count"])
+def test_inspect_reports_bad_input_as_a_rejection_with_offset(name, tmp_path, capsys):
+    """The inspector's headless path keeps the error as data (what the TUI's error panel shows)."""
+    import json
+    src = tmp_path / "bad.wasm"
+    src.write_bytes(BAD_INPUTS[name][0])
+    assert cli.main(["inspect", "--json", str(src)]) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    if not captured.out:        # not even Wasm (no magic): the same one-paragraph error as `init`
+        assert "offset" in _one_paragraph(captured.err)
+        return
+    report = json.loads(captured.out)
+    assert any(r["offset"] is not None for r in report["rejections"]), report["rejections"]

@@ -19,7 +19,7 @@ class WizerscopeError(Exception):
 
     def __str__(self) -> str:  # one paragraph: message, where, what to do
         text = self.message
-        if self.offset is not None:
+        if self.offset is not None and f"offset {self.offset:#x}" not in text:
             text += f" (at byte offset {self.offset:#x})"
         if self.hint:
             text += f". {self.hint}"
@@ -52,7 +52,7 @@ class Rejection:
         text = self.message
         if where:
             text += f" [{where}]"
-        if self.offset is not None:
+        if self.offset is not None and f"offset {self.offset:#x}" not in text:
             text += f" at byte offset {self.offset:#x}"
         if self.hint:
             text += f". {self.hint}"

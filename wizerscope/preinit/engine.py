@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import wasmtime
 
@@ -48,7 +49,9 @@ def validate(wasm: bytes | memoryview, what: str = "input") -> None:
     try:
         wasmtime.Module.validate(validation_engine(), wasm)
     except wasmtime.WasmtimeError as e:
-        raise WizerscopeError(f"wasm validation failed: {_first_line(e)}",
+        message = _first_line(e)
+        at = re.search(r"\(at offset (0x[0-9a-fA-F]+)\)", message)   # wasmtime names the byte
+        raise WizerscopeError(f"wasm validation failed: {message}", offset=int(at.group(1), 16) if at else None,
                               hint=f"the {what} is not valid WebAssembly") from None
 
 

@@ -39,8 +39,8 @@ def analyze_module(wasm: bytes | memoryview) -> tuple[Module, list[Rejection]]:
     try:
         engines.validate(wasm)
     except WizerscopeError as e:
-        return _parse_or_none(wasm), [Rejection("validation", e.message, hint="fix the producer: wasmtime "
-                                                 "rejects this binary")]
+        return _parse_or_none(wasm), [Rejection("validation", e.message, offset=e.offset,
+                                                hint="fix the producer: wasmtime rejects this binary")]
     m = parse_module(wasm)
     return m, check_module(m)
 
