@@ -42,6 +42,9 @@ async def test_load_shows_structure_and_details(tmp_path):
         await pilot.pause()
         node = tree.root.children[3]
         assert [str(c.label) for c in node.children][0] == "global 0 $calls : (mut i32) = 0"
+        assert app.query_one("#globals", DataTable).row_count == 0       # filled when first shown
+        await pilot.press("2")
+        await pilot.pause()
         assert app.query_one("#globals", DataTable).row_count == 2
         assert "counter.wat" in app.sub_title
 
@@ -92,14 +95,17 @@ async def test_run_then_navigate_the_diff(tmp_path):
         await pilot.press("down", "right")
         assert view.cursor == 0x21
         assert app.query_one("#globals-diff", DataTable).row_count == 2
+        await pilot.press("7")
+        await pilot.pause()
+        assert app.query_one("#rewrite-changes", DataTable).row_count >= 4
+        await pilot.press("6")
+        await pilot.pause()
         assert app.query_one("#segments", DataTable).row_count == 2
         assert app.query_one("#runs", DataTable).row_count == 1          # the first segment: one run
-        await pilot.press("6")
         app.query_one("#segments", DataTable).focus()
         await pilot.press("down")
         await pilot.pause()
         assert app.query_one("#runs", DataTable).row_count == 255
-        assert app.query_one("#rewrite-changes", DataTable).row_count >= 4
 
 
 async def test_cancel_a_running_init(tmp_path):

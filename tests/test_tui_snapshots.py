@@ -34,6 +34,7 @@ async def _ran(pilot) -> None:
     await pilot.pause()
     pilot.app.clear_notifications()
     await pilot.pause()
+    await pilot.pause()
 
 
 @pytest.fixture

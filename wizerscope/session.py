@@ -199,53 +199,79 @@ Progress = Callable[[str, int, int], None]
 class Session:
     """One input file being explored; see the module docstring."""
 
-    def __init__(self, path: str, wasm: bytes) -> None:
+    def __init__(self, path: str, wasm: bytes, *, check: bool = True) -> None:
         self.path = path
         self.wasm = wasm
         self.kind = "module"
         self.module: Module | None = None
         self.component = None
         self.rejections: list[Rejection] = []
+        self.checked = False
         self.options = Options()
         self.last_run: RunOutcome | None = None
         self._runner = None
         self._cancel = threading.Event()
         self._diffs: list[MemoryDiff] | None = None
-        self._analyze()
+        self._accessors: list[dict] | None = None
+        self._parse()
+        if check:
+            self.check()
 
     @classmethod
-    def open(cls, path: str) -> "Session":
-        """Read and analyze ``path`` (binary or WAT). Rejections and format errors are kept, not raised:
-        a rejected input is exactly what a person opens the inspector to understand."""
-        return cls(path, read_input(path))
+    def open(cls, path: str, *, check: bool = True) -> "Session":
+        """Read and parse ``path`` (binary or WAT), then check it unless ``check`` is False (the
+        inspector shows the structure first and checks afterwards). Rejections and format errors are
+        kept, not raised: a rejected input is exactly what a person opens the inspector to understand."""
+        return cls(path, read_input(path), check=check)
 
     @property
     def name(self) -> str:
         return os.path.basename(self.path)
 
     # -- analysis ---------------------------------------------------------------------------
-    def _analyze(self) -> None:
+    def _parse(self) -> None:
+        """The structure only (fast: no validation, no instruction scan)."""
         try:
             self.kind = header_kind(self.wasm)
             if self.kind == "module":
-                from .preinit.pipeline import analyze_module
-                self.module, self.rejections = analyze_module(self.wasm)
+                self.module = parse_module(self.wasm)
             else:
-                from .preinit.component.pipeline import analyze_component
-                self.component, self.rejections = analyze_component(self.wasm)
+                from .binary.component import parse_component
+                self.component = parse_component(self.wasm)
         except WizerscopeError as e:
             self.rejections = [Rejection("format", e.message, offset=e.offset,
                                          hint=e.hint or "the file is not a well-formed Wasm binary")]
-        if self.module is None and self.kind == "module" and not any(r.rule == "format" for r in self.rejections):
-            try:
-                self.module = parse_module(self.wasm)
-            except WizerscopeError as e:
-                self.rejections.append(Rejection("format", e.message, offset=e.offset))
-        names = {c.name for c in self.candidates() if c.usable}
-        if "wizer-initialize" not in names and self.kind == "module":
+        if self.kind == "module" and "wizer-initialize" not in {c.name for c in self.candidates() if c.usable}:
             usable = [c.name for c in self.candidates() if c.usable and c.name != "_initialize"]
             if len(usable) == 1:      # one obvious choice; otherwise keep the reference's default
                 self.options.init_func = usable[0]
+
+    def check(self) -> list[Rejection]:
+        """Validate and apply every rule of the reference (SPEC 2.1-2.3, 3.1); the rejections."""
+        if self.checked:
+            return self.rejections
+        self.checked = True
+        if self.module is not None:
+            from .preinit import engine as engines
+            from .preinit.check import check_module
+            try:
+                engines.validate(self.wasm)
+            except WizerscopeError as e:
+                self.rejections = [Rejection("validation", e.message,
+                                             hint="fix the producer: wasmtime rejects this binary")]
+            else:
+                self.rejections = check_module(self.module)
+        elif self.component is not None:
+            from .preinit.component.check import check_component, validation_rejections
+            self.rejections = validation_rejections(self.component) or check_component(self.component)
+        elif self.kind == "module":             # unparseable: let wasmtime say what it thinks first
+            from .preinit import engine as engines
+            try:
+                engines.validate(self.wasm)
+            except WizerscopeError as e:
+                self.rejections.insert(0, Rejection("validation", e.message,
+                                                    hint="fix the producer: wasmtime rejects this binary"))
+        return self.rejections
 
     @property
     def loaded(self) -> bool:
@@ -405,13 +431,15 @@ class Session:
 
     def accessor_rows(self) -> list[dict]:
         """The component accessor table (from the last run's instrumentation, else built now)."""
-        if self.component is None or self.rejections:
+        if self.component is None or self.check():
             return []
         table = self.last_run.instrumentation if self.last_run is not None and \
             self.last_run.instrumentation is not None else None
         if table is None:
-            from .preinit.component.instrument import instrument_component
-            _, table = instrument_component(self.component)
+            if self._accessors is None:
+                from .preinit.component.instrument import instrument_component
+                self._accessors = instrument_component(self.component)[1].to_json()
+            return self._accessors
         return table.to_json()
 
     def rewrite_changes(self) -> list[tuple[str, str, str]]:
@@ -438,7 +466,7 @@ class Session:
         try:
             if not self.loaded:
                 raise WizerscopeError("the input could not be parsed; nothing to run")
-            if self.rejections:
+            if self.check():
                 raise RejectedError(self.rejections)
             (self._run_module if self.module is not None else self._run_component)(out, say)
         except WizerscopeError as e:

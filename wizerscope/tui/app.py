@@ -9,6 +9,7 @@ and available by name in the command palette.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from typing import Iterable
 
@@ -41,12 +42,13 @@ ACTIONS = [
     ("Go to offset", "move the hex diff to a memory offset", "goto"),
     ("Help", "keys and what each tab shows", "help"),
 ] + [(f"Show {name}", f"switch to the {name} tab", f"tab('{name}')") for name in TABS]
+STATE_TABS = ("globals", "memories", "diff", "segments", "instrumentation")
 
 
 class WizerscopeApp(App):
     """The inspector. ``session`` is the open input, ``outcome`` the last run (or None)."""
 
-    CSS_PATH = "wizerscope.tcss"
+    CSS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wizerscope.tcss")
     TITLE = "wizerscope"
     BINDINGS = [
         Binding("r", "run_init", "Run init", id="run"),
@@ -72,6 +74,7 @@ class WizerscopeApp(App):
         self.load_error: str | None = None
         self.started_at = time.perf_counter()
         self.structure_shown_at: float | None = None
+        self._stale: set[str] = set()
 
     def get_default_screen(self) -> Screen:
         return MainScreen(id="main")
@@ -87,44 +90,73 @@ class WizerscopeApp(App):
     @work(thread=True, exclusive=True, group="load")
     def _load_worker(self, path: str) -> None:
         try:
-            session = Session.open(path)
+            session = Session.open(path, check=False)
         except WizerscopeError as e:
             self.call_from_thread(self._load_failed, str(e))
             return
-        self.call_from_thread(self._show_session, session)
+        painted = threading.Event()
+        self.call_from_thread(self._show_session, session, painted)
+        painted.wait(2.0)               # let the tree reach the screen before the checks take the CPU
+        session.check()                 # validation and the instruction scan
+        self.call_from_thread(self._show_checks, session)
 
     def _load_failed(self, message: str) -> None:
         self.load_error = message
         self.sub_title = "no file"
         self.notify(message, title="cannot open", severity="error", timeout=10)
 
-    def _show_session(self, s: Session) -> None:
+    def _show_session(self, s: Session, painted: threading.Event | None = None) -> None:
         self.session, self.outcome, self.determinism, self.last_write, self.load_error = s, None, None, None, None
         self.path = s.path
-        self.sub_title = f"{s.name}  ({s.kind}, {len(s.wasm):,} bytes" + \
-            (f", {len(s.rejections)} rejection(s))" if s.rejections else ")")
+        self.sub_title = f"{s.name}  ({s.kind}, {len(s.wasm):,} bytes)"
         self.query_one(StructurePane).show(s)
         self.structure_shown_at = time.perf_counter()
+        if painted is not None:
+            self.call_after_refresh(painted.set)
         self.query_one(InitPanel).show(s)
-        self.query_one(RejectionsPane).show(s)
         self.query_one("#run-log", RichLog).clear()
         self.query_one("#btn-write", Button).disabled = True
-        self._refresh_state_views()
+        self._stale = set(STATE_TABS)
+        self.action_tab("structure")
+
+    def _show_checks(self, s: Session) -> None:
+        if s is not self.session:
+            return
+        self.query_one(RejectionsPane).show(s)
         if s.rejections:
+            self.sub_title = f"{s.name}  ({s.kind}, {len(s.wasm):,} bytes, {len(s.rejections)} rejection(s))"
             self.action_tab("rejections")
-        else:
-            self.action_tab("structure")
+
+    def _fill(self, tab: str) -> None:
+        """Fill one state tab from the session. Tabs are filled when first shown: a componentize-py
+        component has hundreds of globals, and filling tables nobody looks at would delay the
+        structure tree."""
+        s = self.session
+        if s is None or tab not in self._stale:
+            return
+        self._stale.discard(tab)
+        if tab == "globals":
+            tables.fill_globals(self.query_one("#globals", DataTable), s)
+        elif tab == "memories":
+            tables.fill_memories(self.query_one("#memories", DataTable), self.query_one("#data-segments", DataTable),
+                                 s)
+        elif tab == "segments":
+            tables.fill_segments(self.query_one("#segments", DataTable), s)
+            tables.fill_runs(self.query_one("#runs", DataTable), s, 0)
+            self.query_one("#segments-summary", Label).update(tables.segment_summary(s))
+        elif tab == "instrumentation":
+            tables.fill_instrumentation(self.query_one("#instr-exports", DataTable),
+                                        self.query_one("#accessors", DataTable),
+                                        self.query_one("#rewrite-changes", DataTable), s)
+        elif tab == "diff":
+            self.query_one(DiffPanel).show(s)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._fill(event.pane.id.removeprefix("tab-"))
 
     def _refresh_state_views(self) -> None:
-        s = self.session
-        tables.fill_globals(self.query_one("#globals", DataTable), s)
-        tables.fill_memories(self.query_one("#memories", DataTable), self.query_one("#data-segments", DataTable), s)
-        tables.fill_segments(self.query_one("#segments", DataTable), s)
-        tables.fill_runs(self.query_one("#runs", DataTable), s, 0)
-        self.query_one("#segments-summary", Label).update(tables.segment_summary(s))
-        tables.fill_instrumentation(self.query_one("#instr-exports", DataTable), self.query_one("#accessors", DataTable),
-                                    self.query_one("#rewrite-changes", DataTable), s)
-        self.query_one(DiffPanel).show(s)
+        self._stale = set(STATE_TABS)
+        self._fill(self.query_one("#tabs", TabbedContent).active.removeprefix("tab-"))
 
     # -- running ----------------------------------------------------------------------------------
     def _log(self, text: str | Text, style: str = "") -> None:

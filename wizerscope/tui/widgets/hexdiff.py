@@ -74,9 +74,13 @@ class HexDiffView(ScrollView, can_focus=True):
         lines = 0 if diff is None else (diff.length + BYTES_PER_LINE - 1) // BYTES_PER_LINE
         self.virtual_size = Size(WIDE, lines)
         self.cursor = diff.starts[0] if diff is not None and diff.starts else 0
-        self.scroll_to(y=0, animate=False)
-        self._show_cursor()
+        # a fixed context above the first change (not "centre it": the height may not be known yet),
+        # applied once the new virtual size is laid out
+        self.call_after_refresh(self._scroll_to_cursor_row)
         self.refresh()
+
+    def _scroll_to_cursor_row(self) -> None:
+        self.scroll_to(y=max(self.cursor // BYTES_PER_LINE - 4, 0), animate=False)
 
     @property
     def length(self) -> int:
