@@ -57,6 +57,7 @@ async def test_pick_init_from_candidates_and_run(tmp_path):
         assert active(app) == "tab-init"
         table = app.query_one("#candidates", DataTable)
         assert table.row_count == 5 and table.cursor_row == 1           # wizer-initialize preselected
+        assert str(table.get_row("square")[2]) == "[i32] -> [i32]"     # shown as is, not read as markup
         table.focus()
         await pilot.press("down", "down", "down", "enter")             # checksum: [] -> [i64]
         assert app.query_one("#opt-init-func", Input).value == "checksum"

@@ -76,6 +76,10 @@ class WizerscopeApp(App):
         self.structure_shown_at: float | None = None
         self._stale: set[str] = set()
 
+    def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:
+        """Notifications carry names and messages from the input (`[i32]`, `$x[0]`): never markup."""
+        super().notify(message, markup=markup, **kwargs)
+
     def get_default_screen(self) -> Screen:
         return MainScreen(id="main")
 

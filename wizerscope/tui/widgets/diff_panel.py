@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Label, Select
 
 from ...session import Session
 from .hexdiff import HexDiffView
+from .tables import cells
 
 
 class DiffPanel(Vertical):
@@ -33,8 +34,8 @@ class DiffPanel(Vertical):
             changed += g.changed
             style = "bold black on yellow" if g.changed else ""
             label = f"{g.index}" + (f" ${g.name}" if g.name else "")
-            table.add_row(g.where or s.name, label, g.type, g.before or "", "->" if g.changed else "=",
-                          Text(g.after, style=style))
+            table.add_row(*cells(g.where or s.name, label, g.type, g.before or "", "->" if g.changed else "=",
+                                 Text(g.after, style=style)))
         diffs = s.memory_diffs()
         select = self.query_one("#memory-select", Select)
         select.set_options([(f"{d.where + ' / ' if d.where else ''}memory {d.memory}: {d.changed_bytes:,} bytes "

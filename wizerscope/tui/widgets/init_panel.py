@@ -9,6 +9,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressB
 from ...errors import WizerscopeError
 from ...preinit.options import Options, parse_dir, parse_env, parse_rename
 from ...session import STEPS, Session
+from .tables import cells
 
 
 def _split(text: str) -> list[str]:
@@ -53,7 +54,7 @@ class InitPanel(Vertical):
         table.add_columns("export", "kind", "type", "usable", "why not / note")
         for c in s.candidates():
             usable = Text("yes", style="green") if c.usable else Text("no", style="red")
-            table.add_row(c.name, c.kind, c.signature, usable, c.reason, key=c.name)
+            table.add_row(*cells(c.name, c.kind, c.signature, usable, c.reason), key=c.name)
         self.set_options(s.options)
         names = [c.name for c in s.candidates()]
         if s.options.init_func in names:

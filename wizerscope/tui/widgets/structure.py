@@ -36,7 +36,7 @@ class StructurePane(Horizontal):
         root = session.structure()
         tree = self.query_one("#structure-tree", Tree)
         tree.clear()
-        tree.root.set_label(root.label)
+        tree.root.set_label(Text(root.label))
         tree.root.data = root
         self._populate(tree.root)
         tree.root.expand()
@@ -53,7 +53,7 @@ class StructurePane(Horizontal):
             return
         node._wz_done = True
         for c in data.children:
-            node.add(c.label, data=c, allow_expand=bool(c.children))
+            node.add(Text(c.label), data=c, allow_expand=bool(c.children))
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
         self._populate(event.node)

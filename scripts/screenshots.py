@@ -1,0 +1,157 @@
+"""Produce the README's screenshots (screenshots/*.png) from the real app.
+
+Each shot drives the inspector headless with Textual's pilot, saves an SVG with
+``save_screenshot`` and converts it with ``rsvg-convert`` (apt-get install librsvg2-bin
+fonts-dejavu-core: DejaVu Sans Mono has no ligatures, so `->` stays two characters), then shrinks
+it with ``pngquant`` when that is installed (a third of the size, same look).
+
+    python scripts/screenshots.py [--out screenshots]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from wizerscope.tui.app import WizerscopeApp  # noqa: E402
+
+SIZE = (132, 40)
+
+NESTED = """(component
+  (component $inner
+    (core module $m
+      (memory (export "memory") 1)
+      (global $greeting_len (mut i32) (i32.const 0))
+      (func (export "wizer-initialize")
+        (i64.store (i32.const 64) (i64.const 0x6f77206f6c6c6568))
+        (i32.store (i32.const 72) (i32.const 0x00646c72))
+        (global.set $greeting_len (i32.const 11)))
+      (func (export "len") (result i32) (global.get $greeting_len)))
+    (core instance $i (instantiate $m))
+    (func $init (canon lift (core func $i "wizer-initialize")))
+    (func $len (result s32) (canon lift (core func $i "len")))
+    (export "wizer-initialize" (func $init))
+    (export "len" (func $len)))
+  (instance $x (instantiate $inner))
+  (alias export $x "wizer-initialize" (func $f))
+  (alias export $x "len" (func $g))
+  (export "wizer-initialize" (func $f))
+  (export "len" (func $g)))
+"""
+
+REJECTED = """(module
+  (table $t 1 externref)
+  (import "env" "memory" (memory 1))
+  (func (export "wizer-initialize") (drop (table.grow $t (ref.null extern) (i32.const 1)))))
+"""
+
+
+async def _loaded(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _ran(pilot) -> None:
+    await _loaded(pilot)
+    await pilot.press("r")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    pilot.app.clear_notifications()
+    await pilot.pause(0.2)
+
+
+async def shot(path: str, svg: Path, steps) -> None:
+    app = WizerscopeApp(path)
+    app.theme = "textual-dark"
+    async with app.run_test(size=SIZE) as pilot:
+        await steps(pilot)
+        await pilot.pause(0.2)
+        app.save_screenshot(filename=svg.name, path=str(svg.parent))
+
+
+def scenes(tmp: Path):
+    counter = str(ROOT / "examples" / "counter.wat")
+    nested = tmp / "nested.wat"
+    nested.write_text(NESTED)
+    rejected = tmp / "rejected.wat"
+    rejected.write_text(REJECTED)
+
+    async def structure(pilot):
+        await _loaded(pilot)
+        tree = pilot.app.query_one("#structure-tree")
+        tree.focus()
+        for _ in range(4):
+            await pilot.press("down")
+        await pilot.press("enter")
+
+    async def nested_tree(pilot):
+        await _loaded(pilot)
+        tree = pilot.app.query_one("#structure-tree")
+        comp = next(n for n in tree.root.children if str(n.label) == "component 0")
+        for child in comp.children:
+            if str(child.label).startswith(("core module 0", "core instances")):
+                child.expand()
+        tree.focus()
+
+    async def init_tab(pilot):
+        await _ran(pilot)
+        await pilot.press("4")
+
+    async def diff(pilot):
+        await _ran(pilot)
+        await pilot.press("n", "n", "n")
+
+    async def segments(pilot):
+        await _ran(pilot)
+        await pilot.press("6")
+        pilot.app.query_one("#segments").focus()
+        await pilot.press("down")
+
+    async def instrumentation(pilot):
+        await _ran(pilot)
+        await pilot.press("7")
+
+    return [
+        ("structure", counter, structure),
+        ("component-tree", str(nested), nested_tree),
+        ("init", counter, init_tab),
+        ("diff", counter, diff),
+        ("segments", counter, segments),
+        ("instrumentation", str(nested), instrumentation),
+        ("rejections", str(rejected), _loaded),
+    ]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", default=str(ROOT / "screenshots"))
+    a = ap.parse_args()
+    converter = shutil.which("rsvg-convert")
+    if converter is None:
+        print("error: rsvg-convert not found; install librsvg2-bin (and fonts-dejavu-core)", file=sys.stderr)
+        return 1
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        for name, path, steps in scenes(tmp):
+            svg = tmp / f"{name}.svg"
+            asyncio.run(shot(path, svg, steps))
+            png = out / f"{name}.png"
+            subprocess.run([converter, "--zoom", "0.8", str(svg), "-o", str(png)], check=True)
+            if shutil.which("pngquant"):
+                subprocess.run(["pngquant", "--quality", "70-95", "--force", "--output", str(png), str(png)],
+                               check=True)
+            print(f"{png} ({png.stat().st_size:,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
