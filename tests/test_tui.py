@@ -200,12 +200,17 @@ async def test_open_another_file_and_mouse(tmp_path):
     app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
     async with app.run_test(size=(140, 60)) as pilot:
         await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert active(app) == "tab-diff"
+        app.query_one(HexDiffView).focus()
         await pilot.press("o")
         assert isinstance(app.screen, InputDialog)
         app.screen.query_one(Input).value = other
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.session.kind == "component" and app.session.path == other
+        assert active(app) == "tab-structure" and app.outcome is None
         tree = app.query_one("#structure-tree", Tree)
         nested = [n for n in tree.root.children if str(n.label) == "component 0"]
         assert nested and nested[0].is_expanded

@@ -42,6 +42,9 @@ ACTIONS = [
     ("Go to offset", "move the hex diff to a memory offset", "goto"),
     ("Help", "keys and what each tab shows", "help"),
 ] + [(f"Show {name}", f"switch to the {name} tab", f"tab('{name}')") for name in TABS]
+TAB_FOCUS = {"structure": "#structure-tree", "globals": "#globals", "memories": "#memories", "init": "#candidates",
+             "diff": "#hexdiff", "segments": "#segments", "instrumentation": "#instr-exports",
+             "rejections": "#rejections"}
 STATE_TABS = ("globals", "memories", "diff", "segments", "instrumentation")
 
 
@@ -351,7 +354,10 @@ class WizerscopeApp(App):
 
     # -- the rest ---------------------------------------------------------------------------------
     def action_tab(self, name: str) -> None:
+        """Show a tab and focus its main widget: the tabs follow the focus, so a focus left in
+        another tab (e.g. restored when a dialog closes) would switch back to it."""
         self.query_one("#tabs", TabbedContent).active = f"tab-{name}"
+        self.query_one(TAB_FOCUS[name]).focus()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

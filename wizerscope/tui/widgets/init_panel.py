@@ -25,6 +25,11 @@ class InitPanel(Vertical):
                 yield Label("Init function candidates (Enter or click to choose)", classes="section-title")
                 yield DataTable(id="candidates", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="options-box"):
+                with Horizontal(id="run-buttons"):
+                    yield Button("Run init", id="btn-run", variant="primary")
+                    yield Button("Cancel", id="btn-cancel", variant="error", disabled=True)
+                    yield Button("Determinism", id="btn-determinism")
+                    yield Button("Write...", id="btn-write", disabled=True)
                 yield Label("Options", classes="section-title")
                 yield Label("init function (export name; components: item name or WAVE call)")
                 yield Input(id="opt-init-func")
@@ -38,11 +43,6 @@ class InitPanel(Vertical):
                 yield Input(id="opt-renames", placeholder="e.g. _start=wizer-resume")
                 yield Label("timeout in seconds (empty: none)")
                 yield Input(id="opt-timeout", placeholder="e.g. 10")
-                with Horizontal(id="run-buttons"):
-                    yield Button("Run init", id="btn-run", variant="primary")
-                    yield Button("Cancel", id="btn-cancel", variant="error", disabled=True)
-                    yield Button("Determinism", id="btn-determinism")
-                    yield Button("Write...", id="btn-write", disabled=True)
         with Horizontal(id="progress-row"):
             yield Label("idle", id="run-step")
             yield ProgressBar(total=len(STEPS) - 1, show_eta=False, id="run-progress")

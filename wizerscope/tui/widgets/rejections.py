@@ -40,7 +40,7 @@ def rejection_panel(s: Session, k: int, r: Rejection) -> Panel:
     return Panel(Group(*parts), title=f"rejection {k + 1}", title_align="left", border_style="red")
 
 
-class RejectionsPane(VerticalScroll):
+class RejectionsPane(VerticalScroll, can_focus=True):
     """One panel per rejection, or a line saying there are none."""
 
     def show(self, s: Session) -> None:
