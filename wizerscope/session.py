@@ -490,11 +490,28 @@ class Session:
         out.current_step = name
         say(name, STEPS.index(name), len(STEPS))
 
-    def _reset_limits(self, runner) -> None:
-        """The snapshot before init lifts the epoch deadline and fuel; put them back for init."""
+    def _drive(self, out: RunOutcome, say: Progress, take: Callable) -> tuple:
+        """compile → instantiate → snapshot → init → snapshot on ``self._runner``: the two states.
+
+        The snapshot before init lifts the epoch deadline and fuel (its scanner runs in wasm), so
+        they are put back before init runs: cancelling and ``fuel`` must still work."""
+        runner = self._runner
+        self._step(out, say, "compile")
+        runner.compile()
+        self._step(out, say, "instantiate")
+        runner.instantiate()
+        self._step(out, say, "snapshot before")
+        before = take(runner)
         runner.store.set_epoch_deadline(1)
         if self.options.fuel is not None:
             runner.store.set_fuel(self.options.fuel)
+        self._step(out, say, "init")
+        runner.initialize()
+        self._step(out, say, "snapshot after")
+        t = time.perf_counter()
+        after = take(runner)
+        out.timings["snapshot"] = time.perf_counter() - t
+        return before, after
 
     def _run_module(self, out: RunOutcome, say: Progress) -> None:
         from .preinit import engine as engines
@@ -510,20 +527,8 @@ class Session:
         self._step(out, say, "instrument")
         instrumented, ins = instrument_module(m)
         out.instrumentation = ins
-        runner = self._runner = CoreRunner(instrumented, m, opts, interruptible=True)
-        self._step(out, say, "compile")
-        runner.compile()
-        self._step(out, say, "instantiate")
-        runner.instantiate()
-        self._step(out, say, "snapshot before")
-        before = snapshot(ins, runner)
-        self._reset_limits(runner)
-        self._step(out, say, "init")
-        runner.initialize()
-        self._step(out, say, "snapshot after")
-        t = time.perf_counter()
-        after = snapshot(ins, runner)
-        out.timings["snapshot"] = time.perf_counter() - t
+        self._runner = CoreRunner(instrumented, m, opts, interruptible=True)
+        before, after = self._drive(out, say, lambda runner: snapshot(ins, runner))
         self._step(out, say, "rewrite")
         log = RewriteLog()
         unit = self.units()[0]
@@ -552,18 +557,8 @@ class Session:
         self._step(out, say, "instrument")
         instrumented, table = instrument_component(c)
         out.instrumentation = table
-        runner = self._runner = ComponentRunner(instrumented, opts, interruptible=True)
-        self._step(out, say, "compile")
-        runner.compile()
-        self._step(out, say, "instantiate")
-        runner.instantiate()
-        self._step(out, say, "snapshot before")
-        before = snapshot_component(table, runner)
-        self._reset_limits(runner)
-        self._step(out, say, "init")
-        runner.initialize()
-        self._step(out, say, "snapshot after")
-        after = snapshot_component(table, runner)
+        self._runner = ComponentRunner(instrumented, opts, interruptible=True)
+        before, after = self._drive(out, say, lambda runner: snapshot_component(table, runner))
         self._step(out, say, "rewrite")
         log = ComponentRewriteLog()
         output = rewrite_component(c, after.modules, opts, log, on_module=validate_module)

@@ -117,6 +117,25 @@ def compare_snapshots(where: str, names: dict[int, str], first: Snapshot, second
                                                     len(d.starts), runs, samples))
 
 
+def _twice(make_runner, take) -> list[tuple[object, list]]:
+    """(snapshot, init results) of two fresh instances sharing one compiled module."""
+    runs = []
+    compiled = None
+    for _ in range(2):
+        runner = make_runner()
+        try:
+            if compiled is None:
+                runner.compile()
+                compiled = runner.compiled
+            runner.compiled = compiled
+            runner.instantiate()
+            runner.initialize()
+            runs.append((take(runner), list(runner.report.results)))
+        finally:
+            runner.close()
+    return runs
+
+
 def _core_snapshots(wasm: bytes, opts: Options):
     from .instrument import instrument_module
     from .pipeline import analyze_module
@@ -127,20 +146,7 @@ def _core_snapshots(wasm: bytes, opts: Options):
         raise RejectedError(rejections)
     check_init_export(m, opts.init_func)
     instrumented, ins = instrument_module(m)
-    runs = []
-    compiled = None
-    for _ in range(2):
-        runner = CoreRunner(instrumented, m, opts)
-        try:
-            if compiled is None:
-                runner.compile()
-                compiled = runner.compiled
-            runner.compiled = compiled
-            runner.instantiate()
-            runner.initialize()
-            runs.append((snapshot(ins, runner), list(runner.report.results)))
-        finally:
-            runner.close()
+    runs = _twice(lambda: CoreRunner(instrumented, m, opts), lambda runner: snapshot(ins, runner))
     return [("", m.names.globals, runs[0][0], runs[1][0])], (runs[0][1], runs[1][1])
 
 
@@ -153,20 +159,7 @@ def _component_snapshots(wasm: bytes, opts: Options):
     if rejections:
         raise RejectedError(rejections)
     instrumented, table = instrument_component(c)
-    runs = []
-    compiled = None
-    for _ in range(2):
-        runner = ComponentRunner(instrumented, opts)
-        try:
-            if compiled is None:
-                runner.compile()
-                compiled = runner.compiled
-            runner.compiled = compiled
-            runner.instantiate()
-            runner.initialize()
-            runs.append((snapshot_component(table, runner), list(runner.report.results)))
-        finally:
-            runner.close()
+    runs = _twice(lambda: ComponentRunner(instrumented, opts), lambda runner: snapshot_component(table, runner))
     units = []
     for site in table.sites:
         a, b = runs[0][0].modules.get(site.key), runs[1][0].modules.get(site.key)

@@ -178,19 +178,24 @@ class WizerscopeApp(App):
             return False
         return True
 
-    def action_run_init(self) -> None:
+    def _start(self, what: str) -> bool:
+        """Take the options from the form and mark a run as started; False if it cannot start."""
         if not self._can_start():
-            return
+            return False
         try:
             self.query_one(InitPanel).read_options(self.session.options)
         except WizerscopeError as e:
             self.notify(str(e), title="options", severity="error")
-            return
+            return False
         self.running = True
         self.query_one(InitPanel).set_running(True)
         self.action_tab("init")
-        self._log(f"running `{self.session.options.init_func}`...", "bold")
-        self._run_worker()
+        self._log(what.format(init=self.session.options.init_func), "bold")
+        return True
+
+    def action_run_init(self) -> None:
+        if self._start("running `{init}`..."):
+            self._run_worker()
 
     @work(thread=True, exclusive=True, group="run")
     def _run_worker(self) -> None:
@@ -249,18 +254,8 @@ class WizerscopeApp(App):
         self.session.cancel()
 
     def action_determinism(self) -> None:
-        if not self._can_start():
-            return
-        try:
-            self.query_one(InitPanel).read_options(self.session.options)
-        except WizerscopeError as e:
-            self.notify(str(e), title="options", severity="error")
-            return
-        self.running = True
-        self.query_one(InitPanel).set_running(True)
-        self.action_tab("init")
-        self._log("determinism check: running init twice in fresh instances...", "bold")
-        self._determinism_worker()
+        if self._start("determinism check: running `{init}` twice in fresh instances..."):
+            self._determinism_worker()
 
     @work(thread=True, exclusive=True, group="run")
     def _determinism_worker(self) -> None:
