@@ -220,7 +220,8 @@ async def test_open_another_file_and_mouse(tmp_path):
         await pilot.click("#btn-run")
         await settle(app, pilot)
         assert app.outcome.ok and active(app) == "tab-diff"
-        assert len(app.query_one("#memory-select", Select)._options) == 2     # blank + one memory
+        assert app.query_one("#memory-select", Select).value == 0
+        assert app.query_one(HexDiffView).diff is app.session.memory_diffs()[0]
         view = app.query_one(HexDiffView)
         await pilot.click(HexDiffView, offset=(1 + 10 + 3 * 2 + 1, 1 + 3))     # border + offset column
         assert view.cursor == (view.scroll_offset.y + 3) * 16 + 2

@@ -213,6 +213,7 @@ class Session:
         self._cancel = threading.Event()
         self._diffs: list[MemoryDiff] | None = None
         self._accessors: list[dict] | None = None
+        self._segments: tuple[RunOutcome, list[SegmentRow]] | None = None
         self._parse()
         if check:
             self.check()
@@ -378,12 +379,14 @@ class Session:
 
     def segment_rows(self) -> list[SegmentRow]:
         """Final segments of the last run with the raw runs, gaps and cap merges inside each."""
-        rows: list[SegmentRow] = []
         if self.last_run is None or not self.last_run.ok:
-            return rows
-        for ur in self.last_run.units:
-            rows.extend(_segment_rows(ur.unit.label, ur.after))
-        return rows
+            return []
+        if self._segments is None or self._segments[0] is not self.last_run:
+            rows: list[SegmentRow] = []
+            for ur in self.last_run.units:
+                rows.extend(_segment_rows(ur.unit.label, ur.after))
+            self._segments = (self.last_run, rows)
+        return self._segments[1]
 
     def raw_runs_in(self, row: SegmentRow) -> list[tuple[int, int, int | None]]:
         """The non-zero runs a final segment covers: (start, end, zero gap before it inside the segment)."""
@@ -391,16 +394,16 @@ class Session:
         for ur in self.last_run.units if self.last_run is not None and self.last_run.ok else []:
             if ur.unit.label != row.where:
                 continue
-            raw = ur.after.plan.raw
-            keys = list(zip(raw.memory, raw.start)) if len(raw) < 200_000 else None
-            i = bisect.bisect_left(keys, (row.memory, row.start)) if keys is not None else 0
+            raw = ur.after.plan.raw          # sorted by (memory, start): bisect the memory, then the start
+            lo = bisect.bisect_left(raw.memory, row.memory)
+            hi = bisect.bisect_right(raw.memory, row.memory)
+            i = bisect.bisect_left(raw.start, row.start, lo, hi)
             out: list[tuple[int, int, int | None]] = []
             prev_end = None
-            while i < len(raw) and raw.memory[i] == row.memory and raw.start[i] < row.end:
-                if raw.start[i] >= row.start:
-                    s, e = raw.start[i], raw.end[i]
-                    out.append((s, e, None if prev_end is None else s - prev_end))
-                    prev_end = e
+            while i < hi and raw.start[i] < row.end:
+                s, e = raw.start[i], raw.end[i]
+                out.append((s, e, None if prev_end is None else s - prev_end))
+                prev_end = e
                 i += 1
             return out
         return []
