@@ -193,3 +193,20 @@ def test_changed_run_across_chunk_border(monkeypatch):
     a = SparseMemory.from_pieces(64, [(0, b"\x01" * 40)])
     b = SparseMemory.from_pieces(64, [(0, b"\x01" * 10 + b"\x02" * 20 + b"\x01" * 10)])
     assert changed_ranges(a, b) == ([10], [30])
+
+
+@pytest.mark.corpus
+def test_corpus_cap_merges_and_output_size():
+    from conftest import CORPUS
+    path = CORPUS / "c_hashmap.wasm"
+    if not path.exists():
+        pytest.skip("corpus not built")
+    s = Session.open(str(path))
+    s.options.wasi = True
+    out = s.run()
+    assert out.ok, out.error
+    totals = s.segment_totals()
+    rows = s.segment_rows()
+    assert totals.segments == len(rows) == 10_000 and totals.merged > 10_000
+    assert totals.cap_merges == totals.merged - 10_000 == sum(r.cap_merges for r in rows)
+    assert out.output == (CORPUS / "c_hashmap.wizer.wasm").read_bytes()     # what `wasmtime wizer` wrote

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from wizerscope.preinit.determinism import check_determinism
 from wizerscope.preinit.options import Options
 
@@ -44,3 +46,13 @@ def test_cli_check_determinism(tmp_path):
     rep = json.loads(bad.stdout)
     assert rep["deterministic"] is False and rep["globals"][0]["index"] == 0
     assert not (tmp_path / "x.wasm").exists()
+
+
+@pytest.mark.corpus
+def test_quickjs_init_reads_randomness():
+    from conftest import CORPUS
+    path = CORPUS / "ext_qjs_reactor.wasm"
+    if not path.exists():
+        pytest.skip("corpus not built")
+    report = check_determinism(path.read_bytes(), Options(init_func="qjs_init", wasi=True))
+    assert not report.deterministic and report.memories and not report.globals
