@@ -210,3 +210,14 @@ def test_corpus_cap_merges_and_output_size():
     assert totals.segments == len(rows) == 10_000 and totals.merged > 10_000
     assert totals.cap_merges == totals.merged - 10_000 == sum(r.cap_merges for r in rows)
     assert out.output == (CORPUS / "c_hashmap.wizer.wasm").read_bytes()     # what `wasmtime wizer` wrote
+
+
+def test_run_waits_for_a_check_in_progress(tmp_path):
+    s = Session.open(write(tmp_path, "rejected.wat", REJECTED), check=False)
+    assert not s.checked and s.rejections == []          # structure first: the inspector shows it at once
+    assert s.structure().find("code section") is not None
+    checker = threading.Thread(target=s.check)
+    checker.start()
+    out = s.run()
+    checker.join()
+    assert isinstance(out.error, RejectedError) and len(s.rejections) == 2

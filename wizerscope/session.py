@@ -207,6 +207,7 @@ class Session:
         self.component = None
         self.rejections: list[Rejection] = []
         self.checked = False
+        self._check_lock = threading.Lock()
         self.options = Options()
         self.last_run: RunOutcome | None = None
         self._runner = None
@@ -248,10 +249,15 @@ class Session:
                 self.options.init_func = usable[0]
 
     def check(self) -> list[Rejection]:
-        """Validate and apply every rule of the reference (SPEC 2.1-2.3, 3.1); the rejections."""
-        if self.checked:
-            return self.rejections
-        self.checked = True
+        """Validate and apply every rule of the reference (SPEC 2.1-2.3, 3.1); the rejections.
+        Runs once; a run started while the inspector's loader is still checking waits for it."""
+        with self._check_lock:
+            if not self.checked:
+                self._check()
+                self.checked = True
+        return self.rejections
+
+    def _check(self) -> None:
         if self.module is not None:
             from .preinit import engine as engines
             from .preinit.check import check_module
@@ -272,7 +278,6 @@ class Session:
             except WizerscopeError as e:
                 self.rejections.insert(0, Rejection("validation", e.message,
                                                     hint="fix the producer: wasmtime rejects this binary"))
-        return self.rejections
 
     @property
     def loaded(self) -> bool:
