@@ -11,7 +11,7 @@ from wizerscope.tui.screens.dialogs import ConfirmDialog, HelpScreen, InputDialo
 from wizerscope.tui.widgets.hexdiff import HexDiffView
 from wizerscope.tui.widgets.structure import StructurePane
 
-from inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, write
+from inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, TRAPS, write
 
 SIZE = (140, 44)
 
@@ -244,3 +244,18 @@ async def test_big_memory_renders_only_visible_lines(tmp_path):
         await pilot.pause()
         assert view.cursor == 0 and view.scroll_offset.y == 0
         assert view.rendered_lines < 400
+
+
+async def test_trap_shows_the_wasm_backtrace(tmp_path):
+    app = WizerscopeApp(write(tmp_path, "traps.wat", TRAPS))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert not app.outcome.ok and not app.outcome.cancelled and active(app) == "tab-init"
+        log = [str(line.text) for line in app.query_one("#run-log").lines]
+        text = " ".join(log)
+        assert "failed during init" in text and "`unreachable` instruction executed" in text
+        at = log.index("wasm backtrace:")
+        assert len(log) - at - 1 == len(app.outcome.backtrace) >= 3
+        assert "failed" in str(app.query_one("#run-step", Label).render())
