@@ -62,7 +62,7 @@ class ConfirmDialog(ModalScreen[bool]):
 HELP = """\
 # wizerscope inspector
 
-wizerscope runs your module's **init function** once, snapshots the globals and memories it left
+wizerscope runs your module's init function once, snapshots the globals and memories it left
 behind, and writes a module that starts in that state (what `wasmtime wizer` does).
 
 | key | action |
