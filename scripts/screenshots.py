@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from wizerscope.tui.app import WizerscopeApp  # noqa: E402
+from wizerscope.tui.scripted import run_init as _ran, settle as _loaded  # noqa: E402
 
 SIZE = (132, 40)
 
@@ -51,20 +52,6 @@ REJECTED = """(module
   (import "env" "memory" (memory 1))
   (func (export "wizer-initialize") (drop (table.grow $t (ref.null extern) (i32.const 1)))))
 """
-
-
-async def _loaded(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def _ran(pilot) -> None:
-    await _loaded(pilot)
-    await pilot.press("r")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    pilot.app.clear_notifications()
-    await pilot.pause(0.2)
 
 
 async def shot(path: str, svg: Path, steps) -> None:

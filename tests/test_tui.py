@@ -6,6 +6,7 @@ import asyncio
 import pytest
 from textual.widgets import Button, DataTable, Input, Label, Select, Tree
 
+from wizerscope.tui import scripted
 from wizerscope.tui.app import ACTIONS, WizerscopeApp
 from wizerscope.tui.screens.dialogs import ConfirmDialog, HelpScreen, InputDialog
 from wizerscope.tui.widgets.hexdiff import HexDiffView
@@ -17,8 +18,7 @@ SIZE = (140, 44)
 
 
 async def settle(app, pilot) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await scripted.settle(pilot)
 
 
 def active(app) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from wizerscope.tui.app import WizerscopeApp
+from wizerscope.tui.scripted import run_init as _ran, settle as _loaded
 from wizerscope.tui.widgets.hexdiff import HexDiffView
 
 from inspector_wat import COUNTER, NESTED, REJECTED, write
@@ -20,21 +21,6 @@ def _app(path: str) -> WizerscopeApp:
     app.theme = "textual-dark"
     app.animation_level = "none"
     return app
-
-
-async def _loaded(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def _ran(pilot) -> None:
-    await _loaded(pilot)
-    await pilot.press("r")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    pilot.app.clear_notifications()
-    await pilot.pause()
-    await pilot.pause()
 
 
 @pytest.fixture

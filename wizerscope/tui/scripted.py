@@ -1,0 +1,20 @@
+"""Driving the inspector headless (Textual's pilot): the waits that tests, the screenshot script
+and benchmarks share. Loading and running happen in thread workers, so "done" means the workers
+finished and the messages they posted were handled."""
+from __future__ import annotations
+
+
+async def settle(pilot) -> None:
+    """Wait until every worker finished and the screen caught up."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def run_init(pilot) -> None:
+    """Load, run the init function, wait for the result; clear the toasts (they age in screenshots)."""
+    await settle(pilot)
+    await pilot.press("r")
+    await settle(pilot)
+    pilot.app.clear_notifications()
+    await pilot.pause()
+    await pilot.pause()
