@@ -305,6 +305,7 @@ class Session:
         return []
 
     def structure(self) -> TreeNode:
+        """The input as a tree (see :mod:`wizerscope.session_tree`)."""
         from .session_tree import component_tree, module_tree
         if self.module is not None:
             return module_tree(self.module, self.name, len(self.wasm))
@@ -329,6 +330,7 @@ class Session:
         return None
 
     def global_rows(self) -> list[GlobalRow]:
+        """Every defined global of every unit; with a successful run, its value before and after init."""
         rows = []
         for unit in self.units():
             m = unit.module
@@ -348,6 +350,7 @@ class Session:
         return rows
 
     def memory_rows(self) -> list[MemoryRow]:
+        """Every defined memory with its limits, its data segments and (after a run) its sizes."""
         rows = []
         for unit in self.units():
             m = unit.module
@@ -414,6 +417,7 @@ class Session:
         return []
 
     def segment_totals(self) -> SegmentTotals:
+        """Counts through the segment algorithm's stages, and input vs output size."""
         t = SegmentTotals(input_size=len(self.wasm))
         if self.last_run is None or not self.last_run.ok:
             return t
