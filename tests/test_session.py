@@ -143,6 +143,10 @@ def test_malformed_input_still_opens(tmp_path):
     assert not s.loaded
     assert [r.rule for r in s.rejections] == ["validation", "format"]     # wasmtime's words, then ours with the offset
     assert s.rejections[1].offset is not None
+    invalid = Session.open(write(tmp_path, "invalid.wat", "(module (func (result i32)))"))
+    (r,) = invalid.rejections
+    assert r.rule == "validation" and "type mismatch" in r.message and r.offset is not None
+    assert any(o <= r.offset < o + len(b) for o, b in invalid.hex_context(r.offset))
     assert s.structure().kind == "file" and s.candidates() == []
     assert "could not be parsed" in str(s.run().error)
 

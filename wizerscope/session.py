@@ -264,8 +264,7 @@ class Session:
             try:
                 engines.validate(self.wasm)
             except WizerscopeError as e:
-                self.rejections = [Rejection("validation", e.message,
-                                             hint="fix the producer: wasmtime rejects this binary")]
+                self.rejections = [_validation_rejection(e)]
             else:
                 self.rejections = check_module(self.module)
         elif self.component is not None:
@@ -276,8 +275,7 @@ class Session:
             try:
                 engines.validate(self.wasm)
             except WizerscopeError as e:
-                self.rejections.insert(0, Rejection("validation", e.message,
-                                                    hint="fix the producer: wasmtime rejects this binary"))
+                self.rejections.insert(0, _validation_rejection(e))
 
     @property
     def loaded(self) -> bool:
@@ -604,6 +602,11 @@ class Session:
     def default_output_path(self) -> str:
         base, _ = os.path.splitext(self.path)
         return base + ".init.wasm"
+
+
+def _validation_rejection(e: WizerscopeError) -> Rejection:
+    """wasmtime's validation message as a rejection, at the byte it names."""
+    return Rejection("validation", e.message, offset=e.offset, hint="fix the producer: wasmtime rejects this binary")
 
 
 def _module_candidates(m: Module) -> list[Candidate]:
