@@ -118,15 +118,6 @@ def test_tie_choice_is_not_positional():
     assert chosen != positional
 
 
-def test_agrees_with_the_python_replay():
-    replay = pytest.importorskip("wizerscope.preinit.rustsort")
-    rnd = random.Random(11)
-    for _ in range(60):
-        n = rnd.choice((rnd.randrange(2, 40), rnd.randrange(2, 400), rnd.randrange(2, 6000)))
-        keys = [rnd.randrange(rnd.choice((2, 3, 5, 50, 1 << 32))) for _ in range(n)]
-        assert sort_permutation(keys) == replay.sort_unstable(keys)
-
-
 # -- end to end: heaps whose > 10,000 segments are capped among equal gaps -----------------------
 def _heap_module(count: int, length: str, gap: str, seed: int, memories: int = 1, value: int = 7) -> bytes:
     """Init writes `count` runs per memory: run i has `length` bytes and is followed by `gap`
