@@ -161,3 +161,73 @@ def test_init_output_is_forwarded_when_writing_a_file(probe, tmp_path):
     assert p.returncode == 0, p.stderr
     assert p.stdout == b"OUT from init\n" and b"ERR from init" in p.stderr
     assert out.read_bytes().startswith(b"\0asm")
+
+
+# -- the same for components (WASI preview 2 through Linker.add_wasip2) ------------------------
+# Init counts the preopened directories and the environment variables it is given, through
+# wasi:filesystem/preopens and wasi:cli/environment, into two globals that `dirs` and `envc`
+# return after pre-initialization.
+COMPONENT_PROBE = r'''(component
+  (import "wasi:filesystem/types@0.2.0" (instance $types (export "descriptor" (type (sub resource)))))
+  (alias export $types "descriptor" (type $descriptor))
+  (import "wasi:filesystem/preopens@0.2.0" (instance $preopens
+    (alias outer 1 $descriptor (type $d))
+    (export "get-directories" (func (result (list (tuple (own $d) string)))))))
+  (import "wasi:cli/environment@0.2.0" (instance $env
+    (export "get-environment" (func (result (list (tuple string string)))))))
+  (core module $heap (memory (export "memory") 1) (global $h (mut i32) (i32.const 1024))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32) (local $p i32)
+      (local.set $p (i32.and (i32.add (global.get $h) (i32.const 7)) (i32.const -8)))
+      (global.set $h (i32.add (local.get $p) (local.get 3))) (local.get $p)))
+  (core instance $heap (instantiate $heap))
+  (alias core export $heap "memory" (core memory $mem))
+  (alias core export $heap "realloc" (core func $realloc))
+  (core func $dirs (canon lower (func $preopens "get-directories") (memory $mem) (realloc $realloc)))
+  (core func $envs (canon lower (func $env "get-environment") (memory $mem) (realloc $realloc)))
+  (core module $m
+    (import "host" "dirs" (func $dirs (param i32))) (import "host" "envs" (func $envs (param i32)))
+    (import "host" "memory" (memory 1))
+    (global $dirs (mut i32) (i32.const -1)) (global $envc (mut i32) (i32.const -1))
+    (func (export "wizer-initialize")
+      (call $dirs (i32.const 16)) (global.set $dirs (i32.load (i32.const 20)))
+      (call $envs (i32.const 32)) (global.set $envc (i32.load (i32.const 36))))
+    (func (export "dirs") (result i32) (global.get $dirs))
+    (func (export "envc") (result i32) (global.get $envc)))
+  (core instance $i (instantiate $m (with "host" (instance
+    (export "dirs" (func $dirs)) (export "envs" (func $envs)) (export "memory" (memory $mem))))))
+  (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
+  (func (export "dirs") (result s32) (canon lift (core func $i "dirs")))
+  (func (export "envc") (result s32) (canon lift (core func $i "envc"))))'''
+
+
+def _component_seen(tmp_path, *flags: str) -> tuple[int, int]:
+    """(preopened directories, environment variables) that the component's init saw."""
+    from wasmtime import component as wc
+    src = tmp_path / "probe-component.wat"
+    src.write_text(COMPONENT_PROBE)
+    out = tmp_path / "out-component.wasm"
+    assert cli.main(["init", str(src), "-o", str(out), "-S", "cli", *flags]) == 0
+    engine = wasmtime.Engine()
+    store = wasmtime.Store(engine)
+    store.set_wasi(wasmtime.WasiConfig())
+    linker = wc.Linker(engine)
+    linker.add_wasip2()
+    inst = linker.instantiate(store, wc.Component(engine, out.read_bytes()))
+    return inst.get_func(store, "dirs")(store), inst.get_func(store, "envc")(store)
+
+
+def test_component_init_sees_no_host_directory_or_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("WIZERSCOPE_HOST_SECRET", "1")
+    assert _component_seen(tmp_path) == (0, 0)
+
+
+def test_component_init_sees_exactly_the_given_directory_and_variables(tmp_path, monkeypatch):
+    monkeypatch.setenv("WIZERSCOPE_HOST_SECRET", "1")
+    (tmp_path / "data").mkdir()
+    assert _component_seen(tmp_path, "--dir", f"{tmp_path / 'data'}::/data", "--env", "A=1", "--env", "B=2") == (1, 2)
+
+
+def test_component_init_inherits_the_host_environment_only_when_asked(tmp_path, monkeypatch):
+    monkeypatch.setenv("WIZERSCOPE_HOST_SECRET", "1")
+    dirs, envc = _component_seen(tmp_path, "--inherit-env")
+    assert dirs == 0 and envc >= 1      # the process's C environment (wasmtime reads it, not os.environ)

@@ -225,3 +225,38 @@ def test_run_waits_for_a_check_in_progress(tmp_path):
     out = s.run()
     checker.join()
     assert isinstance(out.error, RejectedError) and len(s.rejections) == 2
+
+
+INTERFACE = """(component
+  (core module $m
+    (global $g (mut i32) (i32.const 0))
+    (func (export "setup") (global.set $g (i32.const 5)))
+    (func (export "get") (result i32) (global.get $g)))
+  (core instance $i (instantiate $m))
+  (func $setup (canon lift (core func $i "setup")))
+  (func $get (result u32) (canon lift (core func $i "get")))
+  (instance $api (export "setup" (func $setup)))
+  (export "x:y/api@1.0.0" (instance $api))
+  (export "get" (func $get)))"""
+
+
+def test_interface_functions_are_candidates_and_the_only_one_is_preselected(tmp_path):
+    """An init function inside an exported interface is named `ns:pkg/iface.func@ver`; the
+    inspector lists it (read off the export bundle, nothing compiled); with two usable
+    functions and no `wizer-initialize` it does not guess."""
+    s = Session.open(write(tmp_path, "iface.wat", INTERFACE))
+    by = {c.name: c for c in s.candidates()}
+    assert by["x:y/api.setup@1.0.0"].usable and by["x:y/api.setup@1.0.0"].kind == "func"
+    assert "x:y/api@1.0.0" not in by            # the interface itself is replaced by its functions
+    assert s.options.init_func == "wizer-initialize"     # two usable functions: no guess
+    s.options.init_func = "x:y/api.setup@1.0.0"
+    out = s.run()
+    assert out.ok, out.error
+    (g,) = s.global_rows()
+    assert (g.before, g.after) == ("0", "5")
+
+
+def test_single_interface_function_is_preselected(tmp_path):
+    s = Session.open(write(tmp_path, "iface1.wat", INTERFACE.replace('\n  (export "get" (func $get))', "")))
+    assert [c.name for c in s.candidates() if c.usable] == ["x:y/api.setup@1.0.0"]
+    assert s.options.init_func == "x:y/api.setup@1.0.0"

@@ -243,7 +243,7 @@ class Session:
         except WizerscopeError as e:
             self.rejections = [Rejection("format", e.message, offset=e.offset,
                                          hint=e.hint or "the file is not a well-formed Wasm binary")]
-        if self.kind == "module" and "wizer-initialize" not in {c.name for c in self.candidates() if c.usable}:
+        if self.kind is not None and "wizer-initialize" not in {c.name for c in self.candidates() if c.usable}:
             usable = [c.name for c in self.candidates() if c.usable and c.name != "_initialize"]
             if len(usable) == 1:      # one obvious choice; otherwise keep the reference's default
                 self.options.init_func = usable[0]
@@ -640,12 +640,38 @@ def _component_candidates(c) -> list[Candidate]:
                                  "" if e.name == "wizer-initialize" else "must take no arguments, or give a WAVE call",
                                  default=e.name == "wizer-initialize"))
         elif e.sort == "instance":
-            out.append(Candidate(e.name, "instance", "", False,
-                                 "an interface: name one of its functions, e.g. `" + e.name.split("@")[0]
-                                 + ".FUNC" + ("@" + e.name.split("@")[1] if "@" in e.name else "") + "`"))
+            iface, at, version = e.name.partition("@")
+            funcs = _instance_func_names(c, e.target)
+            if funcs is None:
+                out.append(Candidate(e.name, "instance", "", False,
+                                     f"an interface: name one of its functions, e.g. `{iface}.FUNC{at}{version}`"))
+            for f in funcs or ():
+                name = f"{iface}.{f}{at}{version}"
+                out.append(Candidate(name, "func", "(checked when run)", True,
+                                     "must take no arguments, or give a WAVE call",
+                                     default=name == "wizer-initialize"))
         else:
             out.append(Candidate(e.name, e.sort, "", False, f"a {e.sort}, not a function"))
     return out
+
+
+def _instance_func_names(c, index: int | None, depth: int = 0) -> list[str] | None:
+    """The function names an instance of component ``c`` exports, when they can be read off the
+    binary (an export bundle, an instance of a nested component, or a re-export of either);
+    None when only its type would tell (an imported instance)."""
+    if index is None or depth > 64:
+        return None
+    inst = next((i for i in c.instances if i.index == index), None)
+    if inst is None:
+        return None
+    if inst.kind == "exports":
+        return [name for name, sort, _ in inst.args if sort == "func"]
+    if inst.kind == "instantiate" and inst.component is not None and inst.component < len(c.components):
+        return [e.name for e in c.components[inst.component].exports if e.sort == "func"]
+    if inst.kind == "export":
+        ext = next((e for e in c.exports if e.sort == "instance" and e.index == index), None)
+        return _instance_func_names(c, ext.target, depth + 1) if ext is not None else None
+    return None
 
 
 def _segment_rows(where: str, snap: Snapshot) -> list[SegmentRow]:
