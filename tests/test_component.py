@@ -680,3 +680,18 @@ def test_lazy_memory_windows_return_exact_bytes():
     assert view.fetched < len(mem) // 2
     for s, e in rng.sample(slices, 50):
         assert view[s:e] == bytes(mem[s:e])
+
+
+def test_invalid_nested_module_is_reported_at_its_file_offset():
+    """wasmtime counts a core module's offsets from the module's own start; the rejection names
+    the byte in the component file, so the inspector's hex context shows the faulty instruction."""
+    wasm = comp('''(component
+      (core module $ok (func (export "f")))
+      (core module $bad (func (export "wizer-initialize") (result i32) (i64.const 1))))''')
+    c = parse_component(wasm)
+    with pytest.raises(RejectedError) as info:
+        preinit_component(wasm, Options())
+    (r,) = [r for r in info.value.rejections if r.rule == "validation"]
+    m = c.modules[1]
+    assert r.item == "core module 1" and m.start < r.offset < m.end
+    assert wasm[r.offset - 2:r.offset + 1] == bytes([0x42, 0x01, 0x0B])   # the `end` after i64.const 1

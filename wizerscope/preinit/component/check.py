@@ -96,8 +96,11 @@ def validation_rejections(c: Component) -> list[Rejection]:
             try:
                 engines.validate(bytes(m.raw()))
             except WizerscopeError as e:
-                out.append(Rejection("validation", e.message, item=f"core module {i}", offset=m.start,
-                                     path=comp.path, hint="fix the producer: wasmtime rejects this module"))
+                # wasmtime counts from the module's first byte; the record gives the file's offset
+                at = m.start + e.offset if e.offset is not None else m.start
+                out.append(Rejection("validation", e.message, item=f"core module {i}", offset=at,
+                                     path=comp.path, hint="fix the producer: wasmtime rejects this module "
+                                     f"(its offsets count from the module's start, file offset {m.start:#x})"))
     return out
 
 
