@@ -695,3 +695,23 @@ def test_invalid_nested_module_is_reported_at_its_file_offset():
     m = c.modules[1]
     assert r.item == "core module 1" and m.start < r.offset < m.end
     assert wasm[r.offset - 2:r.offset + 1] == bytes([0x42, 0x01, 0x0B])   # the `end` after i64.const 1
+
+
+def test_trap_backtrace_names_the_module_and_function():
+    """wasmtime prints component frames as `<unknown>!<wasm function N>`; the backtrace names
+    the core module (by its path in the tree) and the function (export name) instead."""
+    wasm = comp('''(component
+      (component $inner
+        (core module (global (mut i32) (i32.const 0)) (func (export "other"))
+          (func (unreachable)) (func (export "wizer-initialize") (call 1)))
+        (core instance $i (instantiate 0))
+        (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize"))))
+      (instance $c (instantiate $inner))
+      (alias export $c "wizer-initialize" (func $f))
+      (export "wizer-initialize" (func $f)))''')
+    with pytest.raises(InitError) as info:
+        preinit_component(wasm, Options())
+    bt = info.value.backtrace
+    assert len(bt) == 2
+    assert bt[0].endswith(" - component 0 / core module 0!<wasm function 1>")
+    assert bt[1].endswith(" - component 0 / core module 0!wizer-initialize")

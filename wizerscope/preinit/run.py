@@ -291,7 +291,7 @@ class CoreRunner:
 
     def _explain(self, context: str, e: BaseException) -> InitError:
         text = str(e)
-        bt = trap_backtrace(e, self.module)
+        bt = self._backtrace(e)
         m = _UNKNOWN_IMPORT.search(text)
         if m:
             mod, fld = m.group(1), m.group(2)
@@ -315,6 +315,9 @@ class CoreRunner:
             return InitError(f"failed to instantiate: {trap_reason(e)}",
                              hint="imports other than functions cannot be provided during initialization")
         return InitError(f"{context}: {trap_reason(e)}", backtrace=bt, hint=self._memory_limit_hint(text))
+
+    def _backtrace(self, e: BaseException) -> list[str]:
+        return trap_backtrace(e, self.module)
 
     def _memory_limit_hint(self, text: str) -> str | None:
         """Explain a trap that --max-memory may have caused.

@@ -188,6 +188,7 @@ def preinit_component(wasm: bytes | memoryview, options: Options | None = None, 
     try:
         runner.compile()
         runner.instrumented = b""      # wasmtime keeps its own copy: 18 MB less at the peak
+        runner.rebuild_instrumented = lambda: instrument_component(c)[0]   # for a trap's backtrace
         runner.instantiate()
         runner.initialize()
         t = time.perf_counter()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import re
 import time
+from typing import Callable
 
 import wasmtime
 from wasmtime import component as wc
@@ -17,6 +18,7 @@ from wasmtime import component as wc
 from ...errors import InitError, WizerscopeError
 from .. import engine as engines
 from ..options import Options
+from ...binary.module import Module
 from ..run import CoreRunner, trap_backtrace
 from . import wave
 from .instrument import ACCESS_EXPORT
@@ -119,6 +121,8 @@ class ComponentRunner(CoreRunner):
         self.instance: wc.Instance | None = None
         self._access = None
         self._funcs: dict[str, wc.Func] = {}
+        # when the caller dropped ``instrumented`` after compiling, how to make it again
+        self.rebuild_instrumented: Callable[[], bytes] | None = None
 
     def _configure_wasi(self) -> None:
         linker = self.linker
@@ -187,7 +191,7 @@ class ComponentRunner(CoreRunner):
             if name.startswith("wasi:") and not self.options.wasi:
                 hint += "; this is a WASI function: allow WASI p2 with -S cli"
             return InitError(f"{context}: attempted to call the unknown import `{name}`", hint=hint,
-                             backtrace=trap_backtrace(e))
+                             backtrace=self._backtrace(e))
         missing = m or _MISSING_COMPONENT_IMPORT.search(str(e))
         if missing:
             return InitError(f"{context}: the import `{missing.group(1)}` is not provided",
@@ -195,6 +199,21 @@ class ComponentRunner(CoreRunner):
                                   "imports must not be needed (without -S cli every import is a stub "
                                   "that traps when called)")
         return super()._explain(context, e)
+
+    def _backtrace(self, e: BaseException) -> list[str]:
+        """wasmtime names component frames `<unknown>!<wasm function N>` at module-relative
+        offsets; name each frame after the one core module whose function N holds that offset."""
+        lines = trap_backtrace(e)
+        if not lines:
+            return lines
+        try:
+            from ...binary.component import parse_component
+            binary = self.instrumented or (self.rebuild_instrumented() if self.rebuild_instrumented else b"")
+            tree = parse_component(binary)
+        except WizerscopeError:
+            return lines
+        modules = [(comp.item_path(f"core module {i}"), m) for comp in tree.walk() for i, m in enumerate(comp.modules)]
+        return [name_frame(line, modules) for line in lines]
 
     def release(self) -> None:
         """Drop the instance, store and compiled code (hundreds of MB for big components) once the
@@ -232,3 +251,31 @@ class ComponentRunner(CoreRunner):
             raise WizerscopeError(f"reading the initialized state failed in accessor `{name}`: "
                                   f"{engines._first_line(e)}") from None
         return value
+
+
+_TEXT_FRAME = re.compile(r"^(0x[0-9a-fA-F]+) - (.*)!<wasm function (\d+)>(.*)$")
+
+
+def name_frame(line: str, modules: list[tuple[str, Module]]) -> str:
+    """One backtrace line with the function's name and its module's path, when exactly one
+    module of the component has a defined function ``N`` whose body holds the frame's offset
+    (then the offset is a file offset of the instrumented component)."""
+    m = _TEXT_FRAME.match(line)
+    if m is None:
+        return line
+    offset, module_name, index, rest = int(m.group(1), 16), m.group(2), int(m.group(3)), m.group(4)
+    hits = []
+    for path, mod in modules:
+        body = index - mod.num_imported_funcs
+        if 0 <= body < len(mod.code_bodies):
+            b0, b1 = mod.code_bodies[body]
+            # component frames count from the component binary's start (measured); accept
+            # module-relative offsets too, as core frames have them
+            inside = b0 <= offset < b1 or b0 - mod.start <= offset < b1 - mod.start
+            if inside and module_name in ("<unknown>", mod.names.module):
+                hits.append((path, mod))
+    if len(hits) != 1:
+        return line
+    path, mod = hits[0]
+    name = mod.func_name(index) or f"<wasm function {index}>"
+    return f"{m.group(1)} - {path}!{name}{rest}"
