@@ -260,3 +260,33 @@ def test_single_interface_function_is_preselected(tmp_path):
     s = Session.open(write(tmp_path, "iface1.wat", INTERFACE.replace('\n  (export "get" (func $get))', "")))
     assert [c.name for c in s.candidates() if c.usable] == ["x:y/api.setup@1.0.0"]
     assert s.options.init_func == "x:y/api.setup@1.0.0"
+
+
+def test_cancel_a_running_determinism_check(tmp_path):
+    """The determinism check runs init twice; cancel() stops the endless first run by epoch
+    interruption, as it stops a run."""
+    from wizerscope.session import Cancelled
+    s = Session.open(write(tmp_path, "forever.wat", FOREVER))
+    result = {}
+
+    def check():
+        try:
+            result["report"] = s.check_determinism()
+        except InitError as e:
+            result["error"] = e
+    t = threading.Thread(target=check)
+    t.start()
+    for _ in range(3000):                   # until the first runner is in init
+        if s._runner is not None and s._runner.instance is not None:
+            break
+        threading.Event().wait(0.01)
+    s.cancel()
+    t.join(30)
+    assert not t.is_alive()
+    assert isinstance(result.get("error"), Cancelled) and "cancelled" in str(result["error"])
+    assert s._runner is None
+
+
+def test_determinism_check_through_the_session(tmp_path):
+    s = Session.open(write(tmp_path, "counter.wat", COUNTER))
+    assert s.check_determinism().deterministic

@@ -259,3 +259,20 @@ async def test_trap_shows_the_wasm_backtrace(tmp_path):
         at = log.index("wasm backtrace:")
         assert len(log) - at - 1 == len(app.outcome.backtrace) >= 3
         assert "failed" in str(app.query_one("#run-step", Label).render())
+
+
+async def test_cancel_a_running_determinism_check(tmp_path):
+    app = WizerscopeApp(write(tmp_path, "forever.wat", FOREVER))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d")
+        for _ in range(300):
+            await asyncio.sleep(0.02)
+            runner = app.session._runner
+            if runner is not None and runner.instance is not None:
+                break
+        assert app.running and not app.query_one("#btn-cancel", Button).disabled
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert not app.running and app.determinism is None
+        assert app.query_one("#btn-cancel", Button).disabled

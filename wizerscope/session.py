@@ -467,6 +467,27 @@ class Session:
         if runner is not None:
             runner.interrupt()
 
+    def check_determinism(self):
+        """Run init twice in fresh instances and compare (``preinit.determinism``); cancellable
+        with :meth:`cancel` like a run (before each step, and during init by epoch interruption).
+        Raises WizerscopeError (Cancelled when cancelled)."""
+        from .preinit.determinism import check_determinism
+        self._cancel.clear()
+
+        def watch(runner) -> None:
+            self._runner = runner              # first: cancel() either sees it or we see the flag
+            if self._cancel.is_set():
+                raise Cancelled("determinism check cancelled")
+
+        try:
+            return check_determinism(self.wasm, self.options, watch=watch)
+        except InitError as e:
+            if self._cancel.is_set() and not isinstance(e, Cancelled):
+                raise Cancelled("determinism check cancelled") from None
+            raise
+        finally:
+            self._runner = None
+
     def run(self, progress: Progress | None = None) -> RunOutcome:
         """Run the init function step by step; never raises WizerscopeError (it lands in the outcome)."""
         self._cancel.clear()

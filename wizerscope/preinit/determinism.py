@@ -8,6 +8,7 @@ is. Both runs share one compiled module (compiling is the expensive part; instan
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..binary.module import header_kind
 from ..errors import RejectedError
@@ -117,18 +118,30 @@ def compare_snapshots(where: str, names: dict[int, str], first: Snapshot, second
                                                     len(d.starts), runs, samples))
 
 
-def _twice(make_runner, take) -> list[tuple[object, list]]:
-    """(snapshot, init results) of two fresh instances sharing one compiled module."""
+Watch = Callable[[object], None]
+
+
+def _no_watch(runner: object) -> None:
+    pass
+
+
+def _twice(make_runner, take, watch: Watch = _no_watch) -> list[tuple[object, list]]:
+    """(snapshot, init results) of two fresh instances sharing one compiled module. ``watch``
+    sees the live runner before every step (it may raise to stop, or keep the runner to
+    interrupt it from another thread)."""
     runs = []
     compiled = None
     for _ in range(2):
         runner = make_runner()
         try:
             if compiled is None:
+                watch(runner)
                 runner.compile()
                 compiled = runner.compiled
             runner.compiled = compiled
+            watch(runner)
             runner.instantiate()
+            watch(runner)
             runner.initialize()
             runs.append((take(runner), list(runner.report.results)))
         finally:
@@ -136,7 +149,7 @@ def _twice(make_runner, take) -> list[tuple[object, list]]:
     return runs
 
 
-def _core_snapshots(wasm: bytes, opts: Options):
+def _core_snapshots(wasm: bytes, opts: Options, watch: Watch):
     from .instrument import instrument_module
     from .pipeline import analyze_module
     from .run import CoreRunner, check_init_export
@@ -146,11 +159,12 @@ def _core_snapshots(wasm: bytes, opts: Options):
         raise RejectedError(rejections)
     check_init_export(m, opts.init_func)
     instrumented, ins = instrument_module(m)
-    runs = _twice(lambda: CoreRunner(instrumented, m, opts), lambda runner: snapshot(ins, runner))
+    runs = _twice(lambda: CoreRunner(instrumented, m, opts, interruptible=watch is not _no_watch),
+                  lambda runner: snapshot(ins, runner), watch)
     return [("", m.names.globals, runs[0][0], runs[1][0])], (runs[0][1], runs[1][1])
 
 
-def _component_snapshots(wasm: bytes, opts: Options):
+def _component_snapshots(wasm: bytes, opts: Options, watch: Watch):
     from .component.instrument import instrument_component
     from .component.pipeline import analyze_component
     from .component.run import ComponentRunner
@@ -159,7 +173,8 @@ def _component_snapshots(wasm: bytes, opts: Options):
     if rejections:
         raise RejectedError(rejections)
     instrumented, table = instrument_component(c)
-    runs = _twice(lambda: ComponentRunner(instrumented, opts), lambda runner: snapshot_component(table, runner))
+    runs = _twice(lambda: ComponentRunner(instrumented, opts, interruptible=watch is not _no_watch),
+                  lambda runner: snapshot_component(table, runner), watch)
     units = []
     for site in table.sites:
         a, b = runs[0][0].modules.get(site.key), runs[1][0].modules.get(site.key)
@@ -168,10 +183,12 @@ def _component_snapshots(wasm: bytes, opts: Options):
     return units, (runs[0][1], runs[1][1])
 
 
-def check_determinism(wasm: bytes, opts: Options) -> DeterminismReport:
-    """Initialize ``wasm`` twice with ``opts`` and report every global and memory byte that differs."""
+def check_determinism(wasm: bytes, opts: Options, *, watch: Watch | None = None) -> DeterminismReport:
+    """Initialize ``wasm`` twice with ``opts`` and report every global and memory byte that differs.
+    With ``watch`` the runs are interruptible: it is called with each runner before every step
+    (see :meth:`wizerscope.session.Session.check_determinism`, which cancels through it)."""
     kind = header_kind(wasm)
-    units, results = (_core_snapshots if kind == "module" else _component_snapshots)(wasm, opts)
+    units, results = (_core_snapshots if kind == "module" else _component_snapshots)(wasm, opts, watch or _no_watch)
     report = DeterminismReport(kind, opts.init_func, results=results, units=len(units))
     for where, names, first, second in units:
         compare_snapshots(where, names, first, second, report)

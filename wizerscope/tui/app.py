@@ -259,9 +259,8 @@ class WizerscopeApp(App):
 
     @work(thread=True, exclusive=True, group="run")
     def _determinism_worker(self) -> None:
-        from ..preinit.determinism import check_determinism
         try:
-            report = check_determinism(self.session.wasm, self.session.options)
+            report = self.session.check_determinism()
         except WizerscopeError as e:
             self.call_from_thread(self._determinism_done, None, str(e))
             return
@@ -271,6 +270,9 @@ class WizerscopeApp(App):
         self.running = False
         self.query_one(InitPanel).set_running(False)
         self.determinism = report
+        if report is None and error is not None and error.endswith("cancelled"):
+            self._log(error, "yellow")
+            return
         if report is None:
             self._log(f"determinism check failed: {error}", "bold red")
             self.notify(error, title="determinism check failed", severity="error")
