@@ -21,6 +21,14 @@ async def settle(app, pilot) -> None:
     await scripted.settle(pilot)
 
 
+async def until(condition, seconds: float = 6.0) -> None:
+    """Poll ``condition`` (a worker thread is making it true) every 20 ms, for at most ``seconds``."""
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+
+
 def active(app) -> str:
     return app.query_one("#tabs").active
 
@@ -114,10 +122,7 @@ async def test_cancel_a_running_init(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("r")
-        for _ in range(300):
-            await asyncio.sleep(0.02)
-            if "init" in str(app.query_one("#run-step", Label).render()):
-                break
+        await until(lambda: "init" in str(app.query_one("#run-step", Label).render()))
         assert app.running and not app.query_one("#btn-cancel", Button).disabled
         await pilot.press("x")
         await settle(app, pilot)
@@ -266,11 +271,7 @@ async def test_cancel_a_running_determinism_check(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("d")
-        for _ in range(300):
-            await asyncio.sleep(0.02)
-            runner = app.session._runner
-            if runner is not None and runner.instance is not None:
-                break
+        await until(lambda: app.session._runner is not None and app.session._runner.instance is not None)
         assert app.running and not app.query_one("#btn-cancel", Button).disabled
         await pilot.press("x")
         await settle(app, pilot)

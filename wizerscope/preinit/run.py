@@ -217,15 +217,22 @@ class CoreRunner:
                 raise WizerscopeError(f"failed to process preload `{name}` at `{path}`: "
                                       f"{engines._first_line(e)}") from None
 
-    def instantiate(self) -> wasmtime.Instance:
-        if self.compiled is None:
-            self.compile()
-        t = time.perf_counter()
+    # What instantiate() says when instantiation traps (the component runner says its own).
+    _instantiate_context = "instantiating the module (its start function trapped)"
+
+    def _link(self) -> None:
+        """Define the imports: WASI when asked, the preloads, trapping stubs for the rest."""
         if self.options.wasi:
             self._configure_wasi()
         self._load_preloads()
         self.linker.define_unknown_imports_as_traps(self.compiled)
-        self.instance = self._guarded("instantiating the module (its start function trapped)",
+
+    def instantiate(self) -> wasmtime.Instance:
+        if self.compiled is None:
+            self.compile()
+        t = time.perf_counter()
+        self._link()
+        self.instance = self._guarded(self._instantiate_context,
                                       lambda: self.linker.instantiate(self.store, self.compiled))
         self.report.timings["instantiate"] = time.perf_counter() - t
         return self.instance

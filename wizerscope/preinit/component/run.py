@@ -132,12 +132,9 @@ class ComponentRunner(CoreRunner):
         finally:
             self.linker = linker
 
-    def instantiate(self) -> wc.Instance:
-        if self.options.preloads:
-            raise WizerscopeError("--preload cannot be used with components")
-        if self.compiled is None:
-            self.compile()
-        t = time.perf_counter()
+    _instantiate_context = "failed to instantiate the component"
+
+    def _link(self) -> None:
         if self.options.wasi:
             self._configure_wasi()
         else:
@@ -145,10 +142,11 @@ class ComponentRunner(CoreRunner):
             # imported names and so shadow WASI p2 definitions that match by semver (measured:
             # componentize-py's `wasi:cli/environment@0.2.9#get-environment` then traps).
             self.linker.define_unknown_imports_as_traps(self.compiled)
-        self.instance = self._guarded("failed to instantiate the component",
-                                      lambda: self.linker.instantiate(self.store, self.compiled))
-        self.report.timings["instantiate"] = time.perf_counter() - t
-        return self.instance
+
+    def instantiate(self) -> wc.Instance:
+        if self.options.preloads:
+            raise WizerscopeError("--preload cannot be used with components")
+        return super().instantiate()
 
     def initialize(self) -> list:
         """Call the init function (item name or WAVE call); return its results as WAVE text."""
