@@ -463,15 +463,18 @@ IFACES = lifted('''
   (instance $b (export "init" (func $bi)) (export "only-b" (func $bi)))
   (export "x:y/a@1.0.0" (instance $a))
   (export "x:y/b" (instance $b))
+  (instance $plain (export "init" (func $bi)))
+  (export "plain" (instance $plain))
   (export "set" (func $set))
   (export "get" (func $get))''')
 
 
-@pytest.mark.parametrize("init,value", [("x:y/a.init@1.0.0", 1), ("x:y/b.init", 2), ("only-b", 2), ("set(-7)", -7)])
+@pytest.mark.parametrize("init,value", [("x:y/a.init@1.0.0", 1), ("x:y/b.init", 2), ("only-b", 2), ("set(-7)", -7),
+                                        ("plain.init", 2)])   # beyond the reference: a plainly named instance
 def test_init_function_names(init, value):
     res = preinit_component(comp(IFACES), Options(init_func=init))
     assert call(res.output, "get") == value
-    assert export_names(res.output) == ["x:y/a@1.0.0", "x:y/b", "set", "get"]
+    assert export_names(res.output) == ["x:y/a@1.0.0", "x:y/b", "plain", "set", "get"]
 
 
 def test_rewizening_an_output_accumulates():

@@ -30,7 +30,8 @@ class InitSpec:
 
 
 def parse_item_name(text: str) -> tuple[str | None, str]:
-    """``name`` → (None, name); ``ns:pkg/iface.func@ver`` → ("ns:pkg/iface@ver", "func")."""
+    """``name`` → (None, name); ``ns:pkg/iface.func@ver`` → ("ns:pkg/iface@ver", "func");
+    ``inst.func`` → ("inst", "func")."""
     base, at, version = text.partition("@")
     if "/" in base:
         if "." not in base.split("/", 1)[1]:
@@ -39,6 +40,12 @@ def parse_item_name(text: str) -> tuple[str | None, str]:
                                  "`wasi:cli/run.run` or `my:pkg/api.init@0.1.0`")
         iface, func = base.rsplit(".", 1)
         return (iface + (at + version if at else "")), func
+    if not at and base.count(".") == 1 and not any(ch in base for ch in ": "):
+        # Beyond the reference: `instance.func` for an instance exported under a plain name
+        # (componentize-py's `exports`); a kebab name never holds a dot, so this is unambiguous.
+        inst, func = base.split(".")
+        if inst and func:
+            return inst, func
     if at or not base or any(ch in base for ch in ":. "):
         raise InitError(f"parsing `{text}` as wit item name",
                         hint="expected `name` or `ns:pkg/interface.function[@version]`")
