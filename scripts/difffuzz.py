@@ -20,6 +20,7 @@ Usage::
 
     python scripts/difffuzz.py --count 1000 --jobs 2            # the long run
     python scripts/difffuzz.py --count 20 --seed 7 --keep /tmp/mismatches
+    python scripts/difffuzz.py --count 1000 --no-simd          # every init compiled by Winch
 
 Exit status 1 when any mismatch was found; each mismatch is printed with its seed so it can be
 reproduced (``--only-seed N``) and, with ``--keep DIR``, the module is saved there.
@@ -70,6 +71,10 @@ SMITH_FLAGS = (
     "--shared-everything-threads-enabled", "false", "--tail-call-enabled", "false",
     "--relaxed-simd-enabled", "false", "--multi-value-enabled", "true",
 )
+
+# --no-simd: modules Winch compiles (with SIMD most fall back to Cranelift), so that the compiler
+# wizerscope prefers for init code is what gets compared
+EXTRA_SMITH_FLAGS: tuple[str, ...] = ()
 
 # Left to itself smith rarely exports a `[] -> []` function, so half of the seeds ask for this export
 # shape (several init candidates, mains of every value type, state to compare) and the other half
@@ -141,7 +146,7 @@ def smith(seed: int, workdir: str, size: int | None = None) -> bytes | None:
         shape = ["--exports", shape_path, "--min-funcs", "1"]
     else:
         shape = ["--export-everything", "true", "--min-funcs", "3"]
-    p = subprocess.run([_tool("wasm-tools"), "smith", *SMITH_FLAGS, *shape, seed_path, "-o", out_path],
+    p = subprocess.run([_tool("wasm-tools"), "smith", *SMITH_FLAGS, *EXTRA_SMITH_FLAGS, *shape, seed_path, "-o", out_path],
                        capture_output=True)
     try:
         if p.returncode != 0:
@@ -423,7 +428,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--no-reference", action="store_true", help="skip the `wasmtime wizer` comparison")
     p.add_argument("--keep", metavar="DIR", help="save modules that produced a mismatch here")
+    p.add_argument("--no-simd", action="store_true",
+                   help="no SIMD in the modules: every init is compiled by Winch, not Cranelift")
     a = p.parse_args(argv)
+    if a.no_simd:
+        global EXTRA_SMITH_FLAGS
+        EXTRA_SMITH_FLAGS = ("--simd-enabled", "false")
     if a.only_seed is not None:
         a.seed, a.count, a.jobs = a.only_seed, 1, 1
     t = time.perf_counter()

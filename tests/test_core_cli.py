@@ -125,3 +125,48 @@ def test_init_results_are_printed(tmp_path, wasmtime_cli):
                           str(tmp_path / "ref.wasm")], capture_output=True)
     assert ref.returncode == 0 and ref.stdout.decode().strip() == "7"
     assert out.read_bytes() == (tmp_path / "ref.wasm").read_bytes()
+
+
+# -- the compiler for init code: Winch where it can, Cranelift where it must ----------------------
+SIMD = """(module (memory (export "memory") 1) (global $g (mut i64) (i64.const 0))
+  (func (export "wizer-initialize")
+    (v128.store (i32.const 16) (i32x4.add (v128.const i32x4 1 2 3 4) (v128.const i32x4 10 20 30 40)))
+    (global.set $g (i64.load (i32.const 16))))
+  (func (export "run") (result i64) (global.get $g)))"""
+FLOATS = """(module (memory (export "memory") 1) (global $f (mut f64) (f64.const 0)) (global $n (mut f32) (f32.const 0))
+  (func (export "wizer-initialize")
+    (global.set $f (f64.sqrt (f64.const 2)))
+    (global.set $n (f32.add (f32.const nan:0x200001) (f32.const 1)))
+    (f32.store (i32.const 8) (f32.div (f32.const 0) (f32.const 0)))
+    (f64.store (i32.const 16) (f64.min (f64.const -0) (f64.const 0)))
+    (f32.store (i32.const 24) (f32.demote_f64 (f64.const nan:0x8000000000001)))))"""
+
+
+@pytest.mark.parametrize("wat, compiler", [(GOOD, "winch"), (FLOATS, "winch"), (SIMD, "cranelift")])
+def test_every_compiler_gives_the_references_bytes(wat, compiler, tmp_path, wasmtime_cli):
+    """The init code is compiled by Winch (faster to compile; init runs once), or by Cranelift
+    when it uses a proposal Winch lacks (SIMD here); both give the reference's exact output,
+    NaN payloads included."""
+    src = tmp_path / "in.wat"
+    src.write_text(wat)
+    ref = tmp_path / "ref.wasm"
+    subprocess.run([wasmtime_cli, "wizer", "-C", "cache=n", str(src), "-o", str(ref)], check=True)
+    outs = {}
+    for flag in ("auto", "cranelift") + (("winch",) if compiler == "winch" else ()):
+        out = tmp_path / f"{flag}.wasm"
+        p = run_cli("init", str(src), "-o", str(out), "--json", "-C", f"compiler={flag}")
+        assert p.returncode == 0, p.stderr.decode()
+        outs[flag] = (out.read_bytes(), json.loads(p.stdout)["compiler"])
+    assert outs["auto"][1] == compiler and outs["cranelift"][1] == "cranelift"
+    assert all(data == ref.read_bytes() for data, _ in outs.values())
+
+
+def test_winch_only_cannot_compile_simd(tmp_path):
+    src = tmp_path / "simd.wat"
+    src.write_text(SIMD)
+    p = run_cli("init", str(src), "-o", str(tmp_path / "out.wasm"), "-C", "compiler=winch")
+    text = _no_traceback(p.stderr)
+    assert p.returncode == 1 and text.startswith("error: failed to compile the Wasm module:")
+    assert "SIMD" in text and not (tmp_path / "out.wasm").exists()
+    p = run_cli("init", str(src), "-o", str(tmp_path / "out.wasm"), "-C", "compiler=fast")
+    assert p.returncode == 1 and "expected auto, winch or cranelift" in _no_traceback(p.stderr)

@@ -51,7 +51,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="wasmtime -W options understood: unknown-imports-trap=y, timeout=S, fuel=N, "
                         "max-memory-size=BYTES")
     p.add_argument("-C", dest="codegen_opts", action="append", default=[], metavar="OPT",
-                   help="accepted for compatibility with wasmtime (e.g. -C cache=n); ignored")
+                   help="compiler=auto|winch|cranelift: what compiles the init code (auto: Winch, and "
+                        "Cranelift for code Winch cannot compile); others (e.g. cache=n) are accepted and ignored")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,6 +125,14 @@ def options_from_args(a: argparse.Namespace):
                 pass     # every proposal is on already
             else:
                 raise WizerscopeError(f"unsupported wasm option -W {part}")
+    for c in a.codegen_opts:
+        for part in c.split(","):
+            key, _, val = part.partition("=")
+            if key == "compiler":
+                if val not in ("auto", "winch", "cranelift"):
+                    raise WizerscopeError(f"-C compiler={val}: expected auto, winch or cranelift")
+                opts.compiler = val
+            # anything else (cache=n, opt-level, ...) is wasmtime's and changes nothing here
     if (opts.dirs or opts.env or opts.inherit_env) and not opts.wasi:
         raise WizerscopeError("--dir, --env and --inherit-env need WASI: add -S cli (or --allow-wasi)")
     return opts

@@ -73,6 +73,7 @@ def core_result_json(result, input_size: int) -> dict:
         },
         "sizes": {"input": input_size, "output": len(result.output)},
         "timings": {k: round(v, 6) for k, v in result.timings.items()},
+        "compiler": result.init.compiler,
         "stdout": result.init.stdout.decode("utf-8", "replace"),
         "stderr": result.init.stderr.decode("utf-8", "replace"),
     }

@@ -130,15 +130,16 @@ def _twice(make_runner, take, watch: Watch = _no_watch) -> list[tuple[object, li
     sees the live runner before every step (it may raise to stop, or keep the runner to
     interrupt it from another thread)."""
     runs = []
-    compiled = None
+    first = None
     for _ in range(2):
         runner = make_runner()
         try:
-            if compiled is None:
+            if first is None:
                 watch(runner)
                 runner.compile()
-                compiled = runner.compiled
-            runner.compiled = compiled
+                first = runner
+            else:
+                runner.share_compiled(first)
             watch(runner)
             runner.instantiate()
             watch(runner)

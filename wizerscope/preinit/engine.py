@@ -1,7 +1,9 @@
-"""The wasmtime engines wizerscope uses: one that validates everything, one that runs init fast."""
+"""The wasmtime engines wizerscope uses: one (Cranelift) that validates everything and runs our own
+helper modules, and the ones init code is compiled with (Winch where it can, else Cranelift)."""
 from __future__ import annotations
 
 import functools
+import platform
 import re
 
 import wasmtime
@@ -29,6 +31,50 @@ def _config(*, epoch: bool = False, fuel: bool = False, opt_level: str = "none")
     c.epoch_interruption = epoch
     c.consume_fuel = fuel
     return c
+
+
+# What Winch (wasmtime's baseline compiler) is given: the proposals it compiles on x86-64 and
+# no more (asking a Winch engine for one it lacks aborts the process, it does not raise). A module
+# that uses another proposal fails to compile there and is compiled by Cranelift instead.
+_WINCH_FEATURES = ("wasm_bulk_memory", "wasm_multi_value", "wasm_reference_types", "wasm_multi_memory",
+                   "wasm_memory64", "wasm_component_model")
+_STRATEGY_WINCH = 2         # wasmtime_strategy_t; wasmtime-py's Config.strategy setter stops at cranelift
+
+
+def winch_supported() -> bool:
+    """Winch compiles for x86-64 only (its aarch64 backend is incomplete)."""
+    return platform.machine().lower() in ("x86_64", "amd64")
+
+
+@functools.lru_cache(maxsize=None)
+def winch_engine(*, epoch: bool, fuel: bool) -> wasmtime.Engine:
+    """An engine that compiles with Winch: init runs once, and Winch compiles 2-3x faster than
+    even unoptimised Cranelift (measured: QuickJS 1.5 MB 0.26 -> 0.12 s; componentize-py's 18 MB
+    component 2.0 -> 1.2 s), which outweighs its slower code for every corpus init."""
+    from wasmtime import _ffi as ffi
+    c = wasmtime.Config()
+    for f in _FEATURES:
+        setattr(c, f, f in _WINCH_FEATURES)
+    ffi.wasmtime_config_strategy_set(c.ptr(), _STRATEGY_WINCH)
+    # Cranelift still compiles the trampolines and the component model's fused adapters
+    # (componentize-py: compile 1.25 -> 1.1 s, 20 MB less at the peak with these settings)
+    c.cranelift_opt_level = "none"
+    c.cranelift_flag_set("regalloc_algorithm", "single_pass")
+    c.epoch_interruption = epoch
+    c.consume_fuel = fuel
+    return wasmtime.Engine(c)
+
+
+def init_engines(compiler: str, *, epoch: bool, fuel: bool) -> list[wasmtime.Engine]:
+    """The engines to compile the init code with, in the order to try them (``-C compiler=``)."""
+    cranelift = run_engine(epoch=epoch, fuel=fuel)
+    if compiler == "cranelift" or not winch_supported():
+        if compiler == "winch":
+            raise WizerscopeError(f"-C compiler=winch: Winch does not compile for {platform.machine()}",
+                                  hint="use -C compiler=cranelift (or auto)")
+        return [cranelift]
+    winch = winch_engine(epoch=epoch, fuel=fuel)
+    return [winch] if compiler == "winch" else [winch, cranelift]
 
 
 def validation_engine() -> wasmtime.Engine:

@@ -24,6 +24,7 @@ class Options:
     fuel: int | None = None
     max_memory: int | None = None                                   # bytes per linear memory
     unknown_imports_trap: bool = True                               # accepted for compatibility
+    compiler: str = "auto"          # -C compiler=: "auto" (Winch, else Cranelift), "winch", "cranelift"
 
 
 def parse_rename(spec: str) -> tuple[str, str]:

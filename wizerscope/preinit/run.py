@@ -37,6 +37,7 @@ class InitReport:
     stderr: bytes = b""
     timings: dict[str, float] = field(default_factory=dict)
     called_initialize: bool = False
+    compiler: str = ""                  # "winch" or "cranelift": what compiled the init code
 
 
 def check_init_export(m: Module, name: str) -> FuncType:
@@ -149,15 +150,8 @@ class CoreRunner:
         self.instrumented = instrumented
         self.report = InitReport()
         self._epoch = interruptible or options.timeout is not None
-        self.engine = engines.run_engine(epoch=self._epoch, fuel=options.fuel is not None)
-        self.store = wasmtime.Store(self.engine)
-        if self._epoch:
-            self.store.set_epoch_deadline(1)
-        if options.fuel is not None:
-            self.store.set_fuel(options.fuel)
-        if options.max_memory is not None:
-            self.store.set_limits(memory_size=options.max_memory)
-        self.linker = wasmtime.Linker(self.engine)
+        self._engines = engines.init_engines(options.compiler, epoch=self._epoch, fuel=options.fuel is not None)
+        self._use_engine(self._engines[0])
         self._tmp = tempfile.TemporaryDirectory(prefix="wizerscope-")
         self._out = os.path.join(self._tmp.name, "stdout")
         self._err = os.path.join(self._tmp.name, "stderr")
@@ -171,13 +165,46 @@ class CoreRunner:
     _compiled_type = wasmtime.Module
     _unit_name = "module"
 
+    def _use_engine(self, engine: wasmtime.Engine) -> None:
+        """A fresh store and linker on ``engine`` (nothing is linked or instantiated yet)."""
+        options = self.options
+        self.engine = engine
+        self.store = wasmtime.Store(engine)
+        if self._epoch:
+            self.store.set_epoch_deadline(1)
+        if options.fuel is not None:
+            self.store.set_fuel(options.fuel)
+        if options.max_memory is not None:
+            self.store.set_limits(memory_size=options.max_memory)
+        self.linker = self._new_linker()
+
+    def _new_linker(self):
+        return wasmtime.Linker(self.engine)
+
     def compile(self) -> None:
+        """Compile with the first engine that can: Winch, or Cranelift when the code uses a
+        proposal Winch lacks (SIMD, tail calls, GC, exceptions, ...)."""
         t = time.perf_counter()
-        try:
-            self.compiled = self._compiled_type(self.engine, self.instrumented)
-        except wasmtime.WasmtimeError as e:
-            raise WizerscopeError(f"failed to compile the Wasm {self._unit_name}: {engines._first_line(e)}") from None
+        for engine in self._engines:
+            if engine is not self.engine:
+                self._use_engine(engine)
+            try:
+                self.compiled = self._compiled_type(self.engine, self.instrumented)
+                break
+            except wasmtime.WasmtimeError as e:
+                if engine is self._engines[-1]:
+                    raise WizerscopeError(f"failed to compile the Wasm {self._unit_name}: "
+                                          f"{engines._first_line(e)}") from None
+        self.report.compiler = "cranelift" if self.engine is engines.run_engine(
+            epoch=self._epoch, fuel=self.options.fuel is not None) else "winch"
         self.report.timings["compile"] = time.perf_counter() - t
+
+    def share_compiled(self, other: "CoreRunner") -> None:
+        """Reuse ``other``'s compiled code (the determinism check's second instance)."""
+        if other.engine is not self.engine:
+            self._use_engine(other.engine)
+        self.compiled = other.compiled
+        self.report.compiler = other.report.compiler
 
     def _configure_wasi(self) -> None:
         opts = self.options

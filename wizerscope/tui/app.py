@@ -234,7 +234,9 @@ class WizerscopeApp(App):
         else:
             self._log(f"failed during {o.current_step}: {o.error}", "bold red")
         if o.timings:
-            self._log("timings: " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in o.timings.items()), "dim")
+            compiler = f" (init code compiled by {o.init.compiler})" if o.init is not None and o.init.compiler else ""
+            self._log("timings: " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in o.timings.items()) + compiler,
+                      "dim")
         if o.init.results:
             self._log("init returned: " + ", ".join(str(v) for v in o.init.results), "cyan")
         for name, data in (("stdout", o.init.stdout), ("stderr", o.init.stderr)):

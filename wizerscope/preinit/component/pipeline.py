@@ -76,6 +76,7 @@ class ComponentResult:
             "state_read": {"bytes": self.snapshot.bytes_read, "calls": self.snapshot.read_calls},
             "sizes": {"input": input_size, "output": len(self.output)},
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
+            "compiler": self.init.compiler,
             "stdout": self.init.stdout.decode("utf-8", "replace"),
             "stderr": self.init.stderr.decode("utf-8", "replace"),
         }

@@ -116,13 +116,15 @@ class ComponentRunner(CoreRunner):
 
     def __init__(self, instrumented: bytes, options: Options, *, interruptible: bool = False) -> None:
         super().__init__(instrumented, None, options, interruptible=interruptible)
-        self.linker = wc.Linker(self.engine)
         self.compiled: wc.Component | None = None
         self.instance: wc.Instance | None = None
         self._access = None
         self._funcs: dict[str, wc.Func] = {}
         # when the caller dropped ``instrumented`` after compiling, how to make it again
         self.rebuild_instrumented: Callable[[], bytes] | None = None
+
+    def _new_linker(self) -> wc.Linker:
+        return wc.Linker(self.engine)
 
     def _configure_wasi(self) -> None:
         linker = self.linker
