@@ -163,6 +163,12 @@ async def test_write_asks_before_overwriting(tmp_path):
         await pilot.press("y")
         await pilot.pause()
         assert target.read_bytes() == app.outcome.output
+        await pilot.press("o")                  # what one opens next: the output just written
+        assert isinstance(app.screen, InputDialog)
+        assert app.screen.query_one(Input).value == str(target)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.path == str(target) and app.session.wasm == target.read_bytes()
 
 
 async def test_rejected_input_opens_on_rejections(tmp_path):

@@ -651,14 +651,19 @@ def _module_candidates(m: Module) -> list[Candidate]:
     return out
 
 
+# Component function types are not decoded before a run (wasmtime reads them when it compiles).
+_UNREAD_TYPE = "(at run)"
+_NEEDS_NO_ARGS = "no params, or a WAVE call"
+
+
 def _component_candidates(c) -> list[Candidate]:
     out = []
     for e in c.exports:
         if e.name == "wasmtime:wizer/access":
             continue
         if e.sort == "func":
-            out.append(Candidate(e.name, "func", "(checked when run)", True,
-                                 "" if e.name == "wizer-initialize" else "must take no arguments, or give a WAVE call",
+            out.append(Candidate(e.name, "func", _UNREAD_TYPE, True,
+                                 "" if e.name == "wizer-initialize" else _NEEDS_NO_ARGS,
                                  default=e.name == "wizer-initialize"))
         elif e.sort == "instance":
             iface, at, version = e.name.partition("@")
@@ -668,8 +673,7 @@ def _component_candidates(c) -> list[Candidate]:
                                      f"an interface: name one of its functions, e.g. `{iface}.FUNC{at}{version}`"))
             for f in funcs or ():
                 name = f"{iface}.{f}{at}{version}"
-                out.append(Candidate(name, "func", "(checked when run)", True,
-                                     "must take no arguments, or give a WAVE call",
+                out.append(Candidate(name, "func", _UNREAD_TYPE, True, _NEEDS_NO_ARGS,
                                      default=name == "wizer-initialize"))
         else:
             out.append(Candidate(e.name, e.sort, "", False, f"a {e.sort}, not a function"))

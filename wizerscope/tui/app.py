@@ -312,7 +312,12 @@ class WizerscopeApp(App):
         if self.running:
             self.notify("init is running; cancel it first (x)", severity="warning")
             return
-        start = os.path.dirname(self.path) + os.sep if self.path else ""
+        # what one most often opens next is the output just written; else the input's folder
+        if self.last_write is not None:
+            start = str(self.last_write.path)
+        else:
+            folder = os.path.dirname(self.path) if self.path else ""
+            start = folder + os.sep if folder else ""
         self.push_screen(InputDialog("Open a module, component or WAT file:", start, id="open-dialog"),
                          lambda p: self.load(p) if p else None)
 
