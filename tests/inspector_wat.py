@@ -74,6 +74,25 @@ NESTED = """(component
 """
 
 
+# A counter module instantiated twice; init bumps the first instance once and the second three
+# times (through a second init function that the same module exports), so the two instances end
+# in different states that one shared definition could not hold.
+TWICE = """(component
+  (core module $counter (memory (export "mem") 1) (global $n (mut i32) (i32.const 0))
+    (data (i32.const 8) "seed")
+    (func (export "bump") (global.set $n (i32.add (global.get $n) (i32.const 1)))
+      (i32.store (i32.const 64) (i32.mul (global.get $n) (i32.const 1111))))
+    (func (export "get") (result i32) (i32.add (global.get $n) (i32.load (i32.const 64)))))
+  (core instance $a (instantiate $counter))
+  (core instance $b (instantiate $counter))
+  (core module $init (import "a" "bump" (func $a)) (import "b" "bump" (func $b))
+    (func (export "wizer-initialize") (call $a) (call $b) (call $b) (call $b)))
+  (core instance $i (instantiate $init (with "a" (instance $a)) (with "b" (instance $b))))
+  (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
+  (func (export "get-a") (result s32) (canon lift (core func $a "get")))
+  (func (export "get-b") (result s32) (canon lift (core func $b "get"))))"""
+
+
 def write(tmp_path: Path, name: str, text: str) -> str:
     p = tmp_path / name
     p.write_text(text)

@@ -21,6 +21,7 @@ from wizerscope.preinit.component.pipeline import analyze_component, preinit_com
 from wizerscope.preinit.options import Options
 
 from conftest import run_cli
+from inspector_wat import TWICE
 
 
 def comp(text: str) -> bytes:
@@ -344,8 +345,6 @@ M = '(core module $m (func (export "f")))'
      "component 0"),
     ('(component (instance $e) (export "wasmtime:wizer/access" (instance $e)))', "reserved-export-name",
      "the component already exports `wasmtime:wizer/access`", ""),
-    (f'(component {M} (core instance (instantiate $m)) (core instance (instantiate $m)))',
-     "module-instantiated-twice", "modules may be instantiated at most once", ""),
     ('(component (core module $m (func (export "f"))) (core instance $i (instantiate $m)) '
      '(func $f (canon lift (core func $i "f"))) (start $f))', "component-start",
      "wizer does not currently support component start functions", ""),
@@ -362,10 +361,51 @@ def test_unsupported_constructs(text, rule, message, path):
         preinit_component(comp(text), Options())
 
 
+@pytest.mark.parametrize("keep", [False, True])
+def test_module_instantiated_twice_gets_a_copy_per_instance(keep, tmp_path, wasm_tools, wasmtime_cli):
+    """The reference rejects this ("modules may be instantiated at most once"); wizerscope gives
+    the second instance its own copy of the module, so each instance keeps its own state."""
+    wasm = comp(TWICE)
+    ref = reference(wasmtime_cli, wasm, tmp_path, f"--keep-init-func={str(keep).lower()}")
+    assert ref.returncode != 0 and "modules may be instantiated at most once" in ref.stderr.decode()
+    res = preinit_component(wasm, Options(keep_init_func=keep))
+    out = tmp_path / "out.wasm"
+    out.write_bytes(res.output)
+    subprocess.run([wasm_tools, "validate", str(out)], check=True)
+    assert call(res.output, "get-a") == 1 + 1111 and call(res.output, "get-b") == 3 + 3333
+    c = parse_component(res.output)
+    assert len(c.modules) == 3 and [len(c.instantiations(i)) for i in range(3)] == [1, 1, 1]
+    # the copy sits before the second instantiation (index 1); the init module moved up to 2
+    assert bytes(c.modules[1].raw()) != bytes(c.modules[0].raw())      # each copy has its own snapshot
+    rows = {m["path"]: m for m in res.to_json(len(wasm))["modules"]}
+    assert rows["core module 1"]["copy_of"] == 0 and rows["core module 0"]["copy_of"] is None
+    assert [g["after"] for g in rows["core module 0"]["globals"]] == ["1"]
+    assert [g["after"] for g in rows["core module 1"]["globals"]] == ["3"]
+
+
+def test_module_instantiated_twice_in_a_nested_component(tmp_path, wasm_tools):
+    inner = TWICE.replace("(component", "(component $inner", 1)
+    wasm = comp(f"""(component {inner} (instance $x (instantiate $inner))
+      (alias export $x "wizer-initialize" (func $init)) (export "wizer-initialize" (func $init))
+      (alias export $x "get-b" (func $b)) (export "get-b" (func $b)))""")
+    res = preinit_component(wasm, Options())
+    out = tmp_path / "out.wasm"
+    out.write_bytes(res.output)
+    subprocess.run([wasm_tools, "validate", str(out)], check=True)
+    assert call(res.output, "get-b") == 3 + 3333
+
+
 def test_instantiated_twice_names_both_instances():
-    text = f'(component {M} (core instance (instantiate $m)) (core instance (instantiate $m)))'
+    """Rejected only where a copy would renumber modules a nested component aliases (itself an
+    unsupported construct, so the reference's rules reject such a component anyway)."""
+    text = (f'(component $top {M} (core instance (instantiate $m)) (core instance (instantiate $m)) '
+            '(core module $late) (component (alias outer $top $late (core module $l))))')
     r = [r for r in analyze_component(comp(text))[1] if r.rule == "module-instantiated-twice"][0]
-    assert "core instance 0 and core instance 1" in r.item
+    assert "core instance 0 and core instance 1" in r.item and "renumber" in r.hint
+    text = f'(component {M} (core instance (instantiate $m)) (core instance (instantiate $m)) (core module))'
+    c, rejections = analyze_component(comp(text))
+    assert rejections == [] and len(c.modules) == 3 and c.copy_of == {1: 0}
+    assert [ci.module for ci in c.core_instances] == [0, 1]     # the late module moved to index 2
     text = (f'(component (component $c {M} (core instance (instantiate $m))) (instance (instantiate $c)) '
             '(instance (instantiate $c)))')
     r = [r for r in analyze_component(comp(text))[1] if r.rule == "component-instantiated-twice"][0]

@@ -11,7 +11,7 @@ from wizerscope.errors import InitError, RejectedError
 from wizerscope.preinit.statediff import MemoryDiff, SparseMemory, changed_ranges
 from wizerscope.session import STEPS, OutputExists, Session
 
-from inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, START_THEN_INIT, TRAPS, write
+from inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, START_THEN_INIT, TRAPS, TWICE, write
 
 
 def call(wasm: bytes, name: str, *args):
@@ -290,3 +290,13 @@ def test_cancel_a_running_determinism_check(tmp_path):
 def test_determinism_check_through_the_session(tmp_path):
     s = Session.open(write(tmp_path, "counter.wat", COUNTER))
     assert s.check_determinism().deterministic
+
+
+def test_module_instantiated_twice_shows_each_copy(tmp_path):
+    """The inspector runs the specialised component: one row per instance of the module."""
+    s = Session.open(write(tmp_path, "twice.wat", TWICE))
+    assert s.check() == []
+    out = s.run()
+    assert out.ok, out.error
+    rows = [(g.where, g.after) for g in s.global_rows()]
+    assert rows == [("core module 0", "1"), ("core module 1 (copy of core module 0)", "3")]

@@ -211,6 +211,7 @@ class Session:
         self.options = Options()
         self.last_run: RunOutcome | None = None
         self._runner = None
+        self._specialised = None
         self._cancel = threading.Event()
         self._diffs: list[MemoryDiff] | None = None
         self._accessors: list[dict] | None = None
@@ -288,11 +289,24 @@ class Session:
             return [Unit("", ("", 0), self.module, probes(self.module))]
         out = []
         if self.component is not None:
-            for comp in self.component.walk():
+            for comp in self._runnable_component().walk():
                 for mi, m in enumerate(comp.modules):
                     if len(comp.instantiations(mi)) == 1:
-                        out.append(Unit(comp.item_path(f"core module {mi}"), (comp.path, mi), m, probes(m)))
+                        label = comp.item_path(f"core module {mi}")
+                        if mi in comp.copy_of:
+                            label += f" (copy of core module {comp.copy_of[mi]})"
+                        out.append(Unit(label, (comp.path, mi), m, probes(m)))
         return out
+
+    def _runnable_component(self):
+        """The component the engine runs: the input, or once it passed the check, its
+        specialisation (a module instantiated twice becomes one copy per instance)."""
+        if self.component is None or not self.checked or self.rejections:
+            return self.component
+        if self._specialised is None:
+            from .preinit.component.specialise import specialise
+            self._specialised = specialise(self.component)
+        return self._specialised
 
     def candidates(self) -> list[Candidate]:
         """Exports usable as init function, with the reason beside those that are not."""
@@ -581,7 +595,7 @@ class Session:
         from .preinit.component.run import ComponentRunner
         from .preinit.component.snapshot import snapshot_component
         opts = self.options
-        c = self.component
+        c = self._runnable_component()
         self._step(out, say, "check")
         if opts.renames:
             raise WizerscopeError("components do not support renaming functions")

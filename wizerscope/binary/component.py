@@ -215,6 +215,9 @@ class Component:
     starts: list[int] = field(default_factory=list)                 # offsets of start sections
     values: list[int] = field(default_factory=list)                 # offsets of value sections
     spaces: IndexSpaces = field(default_factory=IndexSpaces)
+    # module index -> the module it copies, when the pre-initializer gave a twice-instantiated
+    # module one copy per instance (preinit.component.specialise); empty for a parsed file
+    copy_of: dict[int, int] = field(default_factory=dict)
     # how each core func / core memory index was defined: ("alias", Alias) | ("canon", Canon)
     core_funcs: list[tuple[str, object]] = field(default_factory=list)
     core_memories: list[tuple[str, object]] = field(default_factory=list)

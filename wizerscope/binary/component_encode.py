@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Callable
 
 from . import encode
-from .component import (C_CANON, C_EXPORT, C_INSTANCE, CORE_SORT_CODES, SORT_CODES, Component,
-                        ComponentSection, read_canon, read_extern_name, read_externdesc)
+from .component import (C_CANON, C_EXPORT, C_INSTANCE, CORE_SORT_CODES, CORE_SORTS, SORT_CODES, SORTS,
+                        Component, ComponentSection, read_canon, read_extern_name, read_externdesc)
 from .reader import Reader
 
 PRIMITIVES = {"bool": 0x7F, "s8": 0x7E, "u8": 0x7D, "s16": 0x7C, "u16": 0x7B, "s32": 0x7A, "u32": 0x79,
@@ -80,20 +80,24 @@ def section(section_id: int, entries: list[bytes]) -> bytes:
 FuncMap = Callable[[int], int]
 
 
-def _sortidx(r: Reader, remap: FuncMap) -> bytes:
+def _sortidx(r: Reader, remap: FuncMap, sort: str = "func") -> bytes:
     start = r.pos
     b = r.u8()
+    name = SORTS.get(b)
     if b == 0x00:
-        r.u8()
+        name = CORE_SORTS.get(r.u8())
     code = bytes(r.data[start:r.pos])
     idx = r.u32()
-    if b == SORT_CODES["func"]:
+    if name == sort:
         idx = remap(idx)
     return code + encode.uleb(idx)
 
 
-def renumber_section(sec: ComponentSection, remap: FuncMap) -> bytes:
-    """Re-encode an instance, canon or export section with component func indices mapped."""
+def renumber_section(sec: ComponentSection, remap: FuncMap, sort: str = "func") -> bytes:
+    """Re-encode an instance, canon or export section with the indices of ``sort`` (component
+    funcs, or core modules for specialisation) mapped."""
+    if sec.id == C_CANON and sort != "func":
+        return encode.section(sec.id, sec.payload)         # canon entries name no core modules
     r = Reader(sec.payload, sec.payload_offset)
     entries: list[bytes] = []
     n = r.count(1)
@@ -106,7 +110,7 @@ def renumber_section(sec: ComponentSection, remap: FuncMap) -> bytes:
                 args = []
                 for _ in range(r.count(1)):
                     nm = r.name()
-                    args.append(encode.name(nm) + _sortidx(r, remap))
+                    args.append(encode.name(nm) + _sortidx(r, remap, sort))
                 entries.append(head + encode.vec(args))
             else:
                 items = []
@@ -114,7 +118,7 @@ def renumber_section(sec: ComponentSection, remap: FuncMap) -> bytes:
                     n0 = r.pos
                     read_extern_name(r)
                     nm = bytes(r.data[n0:r.pos])
-                    items.append(nm + _sortidx(r, remap))
+                    items.append(nm + _sortidx(r, remap, sort))
                 entries.append(b"\x01" + encode.vec(items))
         elif sec.id == C_CANON:
             op = r.peek()
@@ -129,7 +133,7 @@ def renumber_section(sec: ComponentSection, remap: FuncMap) -> bytes:
         elif sec.id == C_EXPORT:
             read_extern_name(r)
             nm = bytes(r.data[start:r.pos])
-            si = _sortidx(r, remap)
+            si = _sortidx(r, remap, sort)
             d0 = r.pos
             if r.u8() == 0x01:
                 read_externdesc(r)

@@ -67,15 +67,17 @@ def _extern_rules(c: Component, out: list[Rejection]) -> None:
 
 
 def _instantiation_rules(c: Component, out: list[Rejection]) -> None:
+    from .specialise import blocker
     for i in range(len(c.modules)):
         insts = c.instantiations(i)
-        if len(insts) > 1:
+        why = blocker(c, i)        # None: every further instance gets its own copy (specialise.py)
+        if why is not None:
             names = " and ".join(f"core instance {ci.index}" for ci in insts)
             out.append(Rejection(
                 "module-instantiated-twice", "modules may be instantiated at most once",
                 item=f"core module {i} (instantiated as {names})", offset=insts[1].offset, path=c.path,
-                hint="each instance would need its own snapshot of the one definition; give every "
-                     "instance its own copy of the module"))
+                hint=f"each instance needs its own snapshot of the one definition, and {why}; give "
+                     "every instance its own copy of the module, defined before the later modules"))
     for k, child in enumerate(c.components):
         insts = c.component_instantiations(k)
         if len(insts) > 1 and has_state(child):

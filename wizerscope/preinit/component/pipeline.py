@@ -23,6 +23,7 @@ from .. import engine as engines
 from ..options import Options
 from ..run import InitReport
 from .check import check_component, validation_rejections
+from .specialise import specialise
 from .instrument import ComponentInstrumentation, instrument_component
 from .rewrite import ComponentRewriteLog, rewrite_component
 from .run import ComponentRunner
@@ -46,6 +47,7 @@ class ComponentResult:
 
     def to_json(self, input_size: int) -> dict:
         modules = []
+        levels = {level.path: level for level in self.component.walk()}
         for site in self.instrumentation.sites:
             snap = self.snapshot.modules.get(site.key)
             log = self.rewrite.modules.get(site.key)
@@ -55,6 +57,8 @@ class ComponentResult:
             modules.append({
                 "path": site.label,
                 "core_instance": site.instance,
+                # a copy made so that a twice-instantiated module has one definition per instance
+                "copy_of": levels[site.path].copy_of.get(site.module_index) if site.path in levels else None,
                 "globals": [{"index": g.index, "type": g.type.name, "after": format_value(g.type.name, g.bits)}
                             for g in snap.globals],
                 "memories": [{"index": ms.index, "type": str(ms.type), "pages_before": ms.type.minimum,
@@ -83,14 +87,16 @@ class ComponentResult:
 
 
 def analyze_component(wasm: bytes | memoryview) -> tuple[Component, list[Rejection]]:
-    """Parse and check a component; rejections are returned, not raised."""
+    """Parse and check a component; rejections are returned, not raised. An accepted component
+    comes back specialised: a module instantiated twice has become one copy per instance."""
     if header_kind(wasm) != "component":
         raise WizerscopeError("expected a component, found a core module")
     c = parse_component(wasm)
     rejections = validation_rejections(c)
     if rejections:
         return c, rejections
-    return c, check_component(c)
+    rejections = check_component(c)
+    return (c if rejections else specialise(c)), rejections
 
 
 def check_wiring(c: Component, removed: dict[tuple[str, int], list[str]] | None = None) -> None:
