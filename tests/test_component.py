@@ -348,9 +348,6 @@ M = '(core module $m (func (export "f")))'
     ('(component (core module $m (func (export "f"))) (core instance $i (instantiate $m)) '
      '(func $f (canon lift (core func $i "f"))) (start $f))', "component-start",
      "wizer does not currently support component start functions", ""),
-    (f'(component (component $c {M} (core instance (instantiate $m))) (instance (instantiate $c)) '
-     '(instance (instantiate $c)))', "component-instantiated-twice",
-     "a nested component with core modules may be instantiated at most once", ""),
 ])
 def test_unsupported_constructs(text, rule, message, path):
     c, rejections = analyze_component(comp(text))
@@ -397,7 +394,8 @@ def test_module_instantiated_twice_in_a_nested_component(tmp_path, wasm_tools):
 
 def test_instantiated_twice_names_both_instances():
     """Rejected only where a copy would renumber modules a nested component aliases (itself an
-    unsupported construct, so the reference's rules reject such a component anyway)."""
+    unsupported construct, so the reference's rules reject such a component anyway); a module or a
+    nested component instantiated twice is otherwise specialised."""
     text = (f'(component $top {M} (core instance (instantiate $m)) (core instance (instantiate $m)) '
             '(core module $late) (component (alias outer $top $late (core module $l))))')
     r = [r for r in analyze_component(comp(text))[1] if r.rule == "module-instantiated-twice"][0]
@@ -408,8 +406,9 @@ def test_instantiated_twice_names_both_instances():
     assert [ci.module for ci in c.core_instances] == [0, 1]     # the late module moved to index 2
     text = (f'(component (component $c {M} (core instance (instantiate $m))) (instance (instantiate $c)) '
             '(instance (instantiate $c)))')
-    r = [r for r in analyze_component(comp(text))[1] if r.rule == "component-instantiated-twice"][0]
-    assert "instance 0 and instance 1" in r.item
+    c, rejections = analyze_component(comp(text))
+    assert rejections == [] and len(c.components) == 2
+    assert [len(c.component_instantiations(k)) for k in range(2)] == [1, 1]
 
 
 def test_core_rejections_carry_the_module_path():
@@ -758,3 +757,80 @@ def test_trap_backtrace_names_the_module_and_function():
     assert len(bt) == 2
     assert bt[0].endswith(" - component 0 / core module 0!<wasm function 1>")
     assert bt[1].endswith(" - component 0 / core module 0!wizer-initialize")
+
+
+# A stateful nested component instantiated twice, and a second nested component defined after
+# both instantiations (so the copy renumbers it); init sets the instances to 5 and 9.
+COMPONENT_TWICE = """(component
+  (component $counter
+    (core module $m (global $n (mut i32) (i32.const 0)) (memory (export "mem") 1)
+      (func (export "set") (param i32) (global.set $n (local.get 0)) (i32.store (i32.const 32) (local.get 0)))
+      (func (export "get") (result i32) (i32.add (global.get $n) (i32.load (i32.const 32)))))
+    (core instance $i (instantiate $m))
+    (func (export "set") (param "v" s32) (canon lift (core func $i "set")))
+    (func (export "get") (result s32) (canon lift (core func $i "get"))))
+  (instance $a (instantiate $counter))
+  (instance $b (instantiate $counter))
+  (component $other
+    (core module $o (global $g (mut i32) (i32.const 0))
+      (func (export "get") (result i32) (global.get $g)) (func (export "bump") (global.set $g (i32.const 77))))
+    (core instance $oi (instantiate $o))
+    (func (export "bump") (canon lift (core func $oi "bump")))
+    (func (export "get") (result s32) (canon lift (core func $oi "get"))))
+  (instance $c (instantiate $other))
+  (alias export $a "set" (func $set-a)) (alias export $b "set" (func $set-b))
+  (alias export $c "bump" (func $bump))
+  (core func $sa (canon lower (func $set-a))) (core func $sb (canon lower (func $set-b)))
+  (core func $bc (canon lower (func $bump)))
+  (core module $init (import "x" "a" (func $a (param i32))) (import "x" "b" (func $b (param i32)))
+    (import "x" "c" (func $c))
+    (func (export "wizer-initialize") (call $a (i32.const 5)) (call $b (i32.const 9)) (call $c)))
+  (core instance $ii (instantiate $init (with "x" (instance (export "a" (func $sa)) (export "b" (func $sb))
+                                                            (export "c" (func $bc))))))
+  (func (export "wizer-initialize") (canon lift (core func $ii "wizer-initialize")))
+  (alias export $a "get" (func $get-a)) (export "get-a" (func $get-a))
+  (alias export $b "get" (func $get-b)) (export "get-b" (func $get-b))
+  (alias export $c "get" (func $get-c)) (export "get-c" (func $get-c)))"""
+
+
+def test_nested_component_instantiated_twice_gets_a_copy_per_instance(tmp_path, wasm_tools):
+    wasm = comp(COMPONENT_TWICE)
+    assert call(wasm, "get-a") == 0
+    res = preinit_component(wasm, Options())
+    out = tmp_path / "out.wasm"
+    out.write_bytes(res.output)
+    subprocess.run([wasm_tools, "validate", str(out)], check=True)
+    assert (call(res.output, "get-a"), call(res.output, "get-b"), call(res.output, "get-c")) == (10, 18, 77)
+    c = parse_component(res.output)
+    assert len(c.components) == 3 and [len(c.component_instantiations(k)) for k in range(3)] == [1, 1, 1]
+    paths = [m["path"] for m in res.to_json(len(wasm))["modules"]]
+    assert sorted(paths) == ["component 0 / core module 0", "component 1 / core module 0",   # $a, the copy for $b
+                             "component 2 / core module 0", "core module 0"]             # $other, $init
+
+
+def test_three_instances_and_an_instance_bundle(tmp_path, wasm_tools):
+    """Three instances of one module (three copies in all), a core export bundle between them and
+    a module defined last: every reference lands on the right definition."""
+    wasm = comp("""(component
+      (core module $m (global $n (mut i32) (i32.const 0))
+        (func (export "add") (param i32) (global.set $n (i32.add (global.get $n) (local.get 0))))
+        (func (export "get") (result i32) (global.get $n)))
+      (core instance $x (instantiate $m))
+      (core instance $bundle (export "add" (func $x "add")))
+      (core instance $y (instantiate $m))
+      (core instance $z (instantiate $m))
+      (core module $init (import "x" "add" (func $x (param i32))) (import "y" "add" (func $y (param i32)))
+        (import "z" "add" (func $z (param i32)))
+        (func (export "wizer-initialize") (call $x (i32.const 1)) (call $y (i32.const 20)) (call $z (i32.const 300))))
+      (core instance $i (instantiate $init (with "x" (instance $bundle)) (with "y" (instance $y)) (with "z" (instance $z))))
+      (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
+      (func (export "get-x") (result s32) (canon lift (core func $x "get")))
+      (func (export "get-y") (result s32) (canon lift (core func $y "get")))
+      (func (export "get-z") (result s32) (canon lift (core func $z "get"))))""")
+    res = preinit_component(wasm, Options())
+    out = tmp_path / "out.wasm"
+    out.write_bytes(res.output)
+    subprocess.run([wasm_tools, "validate", str(out)], check=True)
+    assert [call(res.output, f"get-{n}") for n in "xyz"] == [1, 20, 300]
+    c = parse_component(res.output)
+    assert len(c.modules) == 4 and c.copy_of == {} and [len(c.instantiations(i)) for i in range(4)] == [1, 1, 1, 1]

@@ -93,20 +93,24 @@ def _sortidx(r: Reader, remap: FuncMap, sort: str = "func") -> bytes:
     return code + encode.uleb(idx)
 
 
-def renumber_section(sec: ComponentSection, remap: FuncMap, sort: str = "func") -> bytes:
+def renumber_section(sec: ComponentSection, remap: FuncMap, sort: str = "func",
+                     instantiated: Callable[[int, int], int] | None = None) -> bytes:
     """Re-encode an instance, canon or export section with the indices of ``sort`` (component
-    funcs, or core modules for specialisation) mapped."""
+    funcs, or core modules and components for specialisation) mapped; ``instantiated(k, c)``
+    gives the component that the section's k-th entry, an instantiation of component ``c``,
+    instantiates instead."""
     if sec.id == C_CANON and sort != "func":
-        return encode.section(sec.id, sec.payload)         # canon entries name no core modules
+        return encode.section(sec.id, sec.payload)         # canon entries name no modules or components
     r = Reader(sec.payload, sec.payload_offset)
     entries: list[bytes] = []
     n = r.count(1)
-    for _ in range(n):
+    for k in range(n):
         start = r.pos
         if sec.id == C_INSTANCE:
             tag = r.u8()
             if tag == 0x00:
-                head = b"\x00" + encode.uleb(r.u32())
+                target = r.u32()
+                head = b"\x00" + encode.uleb(instantiated(k, target) if instantiated else target)
                 args = []
                 for _ in range(r.count(1)):
                     nm = r.name()

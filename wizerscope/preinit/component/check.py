@@ -70,7 +70,7 @@ def _instantiation_rules(c: Component, out: list[Rejection]) -> None:
     from .specialise import blocker
     for i in range(len(c.modules)):
         insts = c.instantiations(i)
-        why = blocker(c, i)        # None: every further instance gets its own copy (specialise.py)
+        why = blocker(c) if len(insts) > 1 else None    # None: a copy per instance (specialise.py)
         if why is not None:
             names = " and ".join(f"core instance {ci.index}" for ci in insts)
             out.append(Rejection(
@@ -80,13 +80,14 @@ def _instantiation_rules(c: Component, out: list[Rejection]) -> None:
                      "every instance its own copy of the module, defined before the later modules"))
     for k, child in enumerate(c.components):
         insts = c.component_instantiations(k)
-        if len(insts) > 1 and has_state(child):
+        why = blocker(c) if len(insts) > 1 and has_state(child) else None
+        if why is not None:
             names = " and ".join(f"instance {ci.index}" for ci in insts)
             out.append(Rejection(
                 "component-instantiated-twice",
                 "a nested component with core modules may be instantiated at most once",
                 item=f"component {k} (instantiated as {names})", offset=insts[1].offset, path=c.path,
-                hint="both instances would share one definition but need different snapshots; give "
+                hint=f"both instances need their own snapshot of the one definition, and {why}; give "
                      "every instance its own copy of the nested component"))
 
 
