@@ -613,7 +613,7 @@ class Session:
         out.component_rewrite = log
         self._step(out, say, "validate")
         check_wiring(c, {k: v.removed_exports for k, v in log.modules.items()})
-        if log.removed_exports:
+        if log.removed_exports or c.specialised:
             validate_component(output)
         out.output = output
         self._step(out, say, "done")

@@ -218,6 +218,7 @@ class Component:
     # module index -> the module it copies, when the pre-initializer gave a twice-instantiated
     # module one copy per instance (preinit.component.specialise); empty for a parsed file
     copy_of: dict[int, int] = field(default_factory=dict)
+    specialised: bool = False       # set on the root of such a specialised tree
     # how each core func / core memory index was defined: ("alias", Alias) | ("canon", Canon)
     core_funcs: list[tuple[str, object]] = field(default_factory=list)
     core_memories: list[tuple[str, object]] = field(default_factory=list)

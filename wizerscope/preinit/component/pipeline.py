@@ -6,9 +6,9 @@ validator, and the component's wiring by re-parsing it and checking every ``alia
 and every module import satisfied by an instantiation argument against the rewritten modules'
 exports (the mistake behind reference bug #13168). Those are the only things a rewrite with the
 component sections copied verbatim can break (memory minimums only grow, export kinds and types
-never change). When the rewrite re-encoded component sections (the init export was removed and
-later funcs renumbered), the whole output is also compiled with wasmtime, up to
-FULL_VALIDATION_LIMIT bytes.
+never change). When component sections were re-encoded (the init export was removed and later
+funcs renumbered, or a definition instantiated twice was specialised and later definitions
+renumbered), the whole output is also compiled with wasmtime, up to FULL_VALIDATION_LIMIT bytes.
 """
 from __future__ import annotations
 
@@ -219,7 +219,8 @@ def preinit_component(wasm: bytes | memoryview, options: Options | None = None, 
     if validate:
         t = time.perf_counter()
         check_wiring(c, {k: v.removed_exports for k, v in log.modules.items()})
-        if log.removed_exports and len(out) <= FULL_VALIDATION_LIMIT:
+        # our own renumbering (export removal, specialisation) gets wasmtime's full check
+        if (log.removed_exports or c.specialised) and len(out) <= FULL_VALIDATION_LIMIT:
             validate_component(out)
         timings["validate output"] = time.perf_counter() - t + checked
     return ComponentResult(out, c, table, snap, runner.report, log, timings)

@@ -123,6 +123,7 @@ def specialise(c: Component) -> Component:
         return c
     specialised = parse_component(_level_bytes(c))
     _mark_copies(c, specialised)
+    specialised.specialised = True
     return specialised
 
 
