@@ -41,9 +41,18 @@ _WINCH_FEATURES = ("wasm_bulk_memory", "wasm_multi_value", "wasm_reference_types
 _STRATEGY_WINCH = 2         # wasmtime_strategy_t; wasmtime-py's Config.strategy setter stops at cranelift
 
 
+@functools.lru_cache(maxsize=1)
 def winch_supported() -> bool:
-    """Winch compiles for x86-64 only (its aarch64 backend is incomplete)."""
-    return platform.machine().lower() in ("x86_64", "amd64")
+    """Winch compiles for x86-64 only (its aarch64 backend is incomplete), and there wants the
+    SSE4/AVX generation of instructions; on an older CPU Cranelift compiles everything."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), None)
+    except OSError:
+        return True                     # not Linux: x86-64 hosts without AVX are long gone
+    return flags is None or {"sse4_1", "sse4_2", "popcnt", "avx"} <= set(flags)
 
 
 @functools.lru_cache(maxsize=None)
