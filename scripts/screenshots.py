@@ -105,6 +105,10 @@ def scenes(tmp: Path):
         await _ran(pilot)
         await pilot.press("7")
 
+    async def reference_gaps(pilot):
+        await _loaded(pilot)
+        await pilot.press("8")
+
     return [
         ("structure", counter, structure),
         ("component-tree", str(nested), nested_tree),
@@ -113,6 +117,7 @@ def scenes(tmp: Path):
         ("segments", counter, segments),
         ("instrumentation", str(nested), instrumentation),
         ("rejections", str(rejected), _loaded),
+        ("reference-gaps", str(nested), reference_gaps),
     ]
 
 

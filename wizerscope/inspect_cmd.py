@@ -35,6 +35,7 @@ def session_json(s: Session) -> dict:
         "instrumentation": [dict(zip(("module", "export", "exposes", "type"), r)) for r in s.instrumentation_rows()],
         "rejections": [{**r.to_json(), "context": [[o, b.hex(" ")] for o, b in s.hex_context(r.offset)]
                         if r.offset is not None else []} for r in s.rejections],
+        "reference_gaps": [g.to_json() for g in s.reference_gaps()],
     }
 
 
@@ -95,6 +96,14 @@ def print_report(s: Session, console=None) -> None:
         mem.add_row(e(m.where or s.name), str(m.index), e(m.type), str(m.page_size), str(m.memory64), str(m.shared), segs)
     console.print(mem)
 
+    gaps = s.reference_gaps()
+    if gaps:
+        console.print(f"[bold yellow]{len(gaps)} place(s) where `wasmtime wizer` would refuse, crash on or "
+                      "break this input (wizerscope handles them):[/]")
+        for g in gaps:
+            at = f" at {g.offset:#x}" if g.offset is not None else ""
+            console.print(f"[yellow]{g.rule}[/] {e(f'[{g.item}{at}]')}: wasmtime wizer {e(g.reference)}; "
+                          f"wizerscope {e(g.handled)}")
     if not s.rejections:
         console.print("[green]No rejections:[/] this input can be pre-initialized.")
         return

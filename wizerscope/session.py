@@ -308,6 +308,16 @@ class Session:
             self._specialised = specialise(self.component)
         return self._specialised
 
+    def reference_gaps(self):
+        """Where `wasmtime wizer` would refuse, crash on or break this input and wizerscope does
+        not (:mod:`wizerscope.preinit.reference_gaps`), for the current options."""
+        from .preinit.reference_gaps import component_gaps, module_gaps
+        if self.module is not None:
+            return module_gaps(self.module, self.options)
+        if self.component is not None:
+            return component_gaps(self.component, self.options)
+        return []
+
     def candidates(self) -> list[Candidate]:
         """Exports usable as init function, with the reason beside those that are not."""
         if self.module is not None:

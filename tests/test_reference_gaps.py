@@ -1,0 +1,80 @@
+"""The inspector's "reference gaps": what `wasmtime wizer` would refuse, crash on or break, read
+off the input without running anything, and checked here against the reference itself."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+import wasmtime
+
+from wizerscope.binary.component import parse_component
+from wizerscope.binary.module import parse_module
+from wizerscope.preinit.options import Options
+from wizerscope.preinit.reference_gaps import component_gaps, module_gaps
+from wizerscope.session import Session
+
+from conftest import run_cli
+from inspector_wat import NESTED, TWICE, write
+from test_component import INIT_AND_RUN, MEMORY_RUN, SIMPLE, comp, lifted, reference
+
+CASES = {
+    "memory-at-maximum + memory64-in-component": lifted('''
+        (memory $a 1 1) (memory $b i64 1 2)
+        (func (export "wizer-initialize") (i32.store $a (i32.const 8) (i32.const 7)))
+        (func (export "run") (param i32) (result i32) (i32.load $a (i32.const 8)))''', INIT_AND_RUN),
+    "no-export-section": '''(component
+        (core module $hidden (memory 1) (global $g (mut i32) (i32.const 0))
+          (func $s (global.set $g (i32.const 5))) (start $s))
+        (core instance $h (instantiate $hidden))
+        (core module $m (func (export "wizer-initialize")) (func (export "run") (param i32) (result i32) (i32.const 4)))
+        (core instance $i (instantiate $m))''' + INIT_AND_RUN + ")",
+    "v128-global": lifted('''
+        (global $v (mut v128) (v128.const i64x2 0 0))
+        (func (export "wizer-initialize") (global.set $v (v128.const i64x2 1 2)))
+        (func (export "run") (param i32) (result i32) (i32.const 0))''', INIT_AND_RUN),
+    "module-instantiated-twice": TWICE,
+    "nested-component-with-modules": NESTED,
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_gap_is_one_the_reference_really_has(name, wasmtime_cli, tmp_path):
+    wasm = comp(CASES[name])
+    rules = {g.rule for g in component_gaps(parse_component(wasm), Options(keep_init_func=True))}
+    assert rules == set(name.split(" + "))
+    ref = reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true")
+    assert ref.returncode != 0, "the reference accepted an input reported as a gap"
+
+
+def test_aliased_init_export_is_a_gap_only_without_keep(wasmtime_cli, wasm_tools, tmp_path):
+    wasm = comp(MEMORY_RUN)
+    (gap,) = component_gaps(parse_component(wasm), Options())
+    assert gap.rule == "aliased-init-export" and "#13168" in gap.reference
+    assert wasm[gap.offset:gap.offset + 17] == b"\x10wizer-initialize"     # the core export's name
+    assert component_gaps(parse_component(wasm), Options(keep_init_func=True)) == []
+    ref = reference(wasmtime_cli, wasm, tmp_path)
+    assert ref.returncode == 0
+    (tmp_path / "ref.wasm").write_bytes(ref.output)
+    assert subprocess.run([wasm_tools, "validate", str(tmp_path / "ref.wasm")], capture_output=True).returncode != 0
+
+
+def test_no_gaps_where_the_reference_is_right():
+    assert component_gaps(parse_component(comp(SIMPLE)), Options(keep_init_func=True)) == []
+    m = parse_module(wasmtime.wat2wasm('(module (func (export "wizer-initialize")))'))
+    assert module_gaps(m, Options()) == []
+
+
+def test_initialize_as_init_function_is_a_module_gap():
+    m = parse_module(wasmtime.wat2wasm('(module (func (export "_initialize")))'))
+    (gap,) = module_gaps(m, Options(init_func="_initialize"))
+    assert gap.rule == "initialize-called-twice" and "twice" in gap.reference
+
+
+def test_session_and_inspect_json_list_the_gaps(tmp_path):
+    path = write(tmp_path, "twice.wat", TWICE)
+    s = Session.open(path)
+    assert [g.rule for g in s.reference_gaps()] == ["module-instantiated-twice", "aliased-init-export"]
+    p = run_cli("inspect", path, "--json")
+    rules = [g["rule"] for g in json.loads(p.stdout)["reference_gaps"]]
+    assert rules == ["module-instantiated-twice", "aliased-init-export"]
