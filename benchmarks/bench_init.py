@@ -191,6 +191,13 @@ def profile(corpus: Path, name: str, top: int = 30) -> None:
         print("stage timings (s):", ", ".join(f"{k} {v:.3f}" for k, v in timings.items()))
 
 
+def precompile() -> None:
+    """Byte-compile wizerscope first, as `pip install` does: with PYTHONDONTWRITEBYTECODE set (it
+    is on the build box) every run would otherwise compile ~30 modules' source again (~40 ms)."""
+    import compileall
+    compileall.compile_dir(str(Path(__file__).resolve().parent.parent / "wizerscope"), quiet=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--corpus", default=os.environ.get("WIZERSCOPE_CORPUS", "/tmp/wizerscope-corpus"))
@@ -204,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         profile(Path(args.corpus), args.profile)
         return 0
+    precompile()
     rows, skipped = run(args)
     print(table(rows, skipped, args.runs))
     if args.json:
