@@ -70,10 +70,12 @@ async def test_pick_init_from_candidates_and_run(tmp_path):
         await pilot.press("down", "down", "down", "enter")             # checksum: [] -> [i64]
         assert app.query_one("#opt-init-func", Input).value == "checksum"
         app.query_one("#opt-timeout", Input).value = "30"
+        app.query_one("#opt-compiler", Select).value = "cranelift"
         await pilot.press("r")
         await settle(app, pilot)
         assert app.outcome.ok and app.session.options.init_func == "checksum"
         assert app.session.options.timeout == 30.0
+        assert app.session.options.compiler == app.outcome.init.compiler == "cranelift"
         assert app.outcome.init.results == [0]     # checksum only reads the global: the init was checksum
         log = "\n".join(str(line.text) for line in app.query_one("#run-log").lines)
         assert "init returned: 0" in log

@@ -4,7 +4,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, RichLog
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, RichLog, Select
 
 from ...errors import WizerscopeError
 from ...preinit.options import Options, parse_dir, parse_env, parse_rename
@@ -43,6 +43,9 @@ class InitPanel(Vertical):
                 yield Input(id="opt-renames", placeholder="e.g. _start=wizer-resume")
                 yield Label("timeout in seconds (empty: none)")
                 yield Input(id="opt-timeout", placeholder="e.g. 10")
+                yield Label("compiler for the init code (-C compiler=)")
+                yield Select([("auto: Winch, Cranelift where Winch cannot", "auto"), ("winch", "winch"),
+                              ("cranelift", "cranelift")], value="auto", allow_blank=False, id="opt-compiler")
         with Horizontal(id="progress-row"):
             yield Label("idle", id="run-step")
             yield ProgressBar(total=len(STEPS) - 1, show_eta=False, id="run-progress")
@@ -68,6 +71,7 @@ class InitPanel(Vertical):
         self.query_one("#opt-env", Input).value = ", ".join(k if v is None else f"{k}={v}" for k, v in o.env)
         self.query_one("#opt-renames", Input).value = ", ".join(f"{d}={s}" for d, s in o.renames)
         self.query_one("#opt-timeout", Input).value = "" if o.timeout is None else f"{o.timeout:g}"
+        self.query_one("#opt-compiler", Select).value = o.compiler
 
     def read_options(self, o: Options) -> None:
         """Copy the form into ``o``; raise WizerscopeError on a malformed field."""
@@ -87,6 +91,7 @@ class InitPanel(Vertical):
             raise WizerscopeError("directories and environment variables need WASI: tick the WASI box")
         o.init_func, o.timeout, o.renames, o.wasi, o.dirs, o.env = init, timeout, renames, wasi, dirs, env
         o.keep_init_func = self.query_one("#opt-keep", Checkbox).value
+        o.compiler = str(self.query_one("#opt-compiler", Select).value)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "candidates" and event.row_key.value is not None:
