@@ -111,6 +111,29 @@ COMPONENT_WAT = r"""(component
   (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
   (func $run (export "run") (param "arg" s32) (result s32) (canon lift (core func $i "run"))))"""
 
+# a module and a nested component each instantiated twice: the specialisation path (copies and
+# renumbered indices) under mutation
+TWICE_WAT = r"""(component
+  (core module $m (global $n (mut i32) (i32.const 0)) (memory (export "mem") 1)
+    (func (export "bump") (global.set $n (i32.add (global.get $n) (i32.const 1))) (i32.store (i32.const 8) (global.get $n)))
+    (func (export "get") (result i32) (global.get $n)))
+  (core instance $a (instantiate $m))
+  (core instance $b (instantiate $m))
+  (component $c
+    (core module $k (global $g (mut i32) (i32.const 0)) (func (export "set") (global.set $g (i32.const 3))))
+    (core instance $ki (instantiate $k))
+    (func (export "set") (canon lift (core func $ki "set"))))
+  (instance $x (instantiate $c))
+  (instance $y (instantiate $c))
+  (alias export $y "set" (func $set-y))
+  (core func $sy (canon lower (func $set-y)))
+  (core module $init (import "a" "bump" (func $a)) (import "b" "bump" (func $b)) (import "y" "set" (func $y))
+    (func (export "wizer-initialize") (call $a) (call $b) (call $b) (call $y)))
+  (core instance $i (instantiate $init (with "a" (instance $a)) (with "b" (instance $b))
+                                       (with "y" (instance (export "set" (func $sy))))))
+  (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
+  (func (export "get") (result s32) (canon lift (core func $b "get"))))"""
+
 # (corpus file, init function, needs WASI): the small items, so a mutation is cheap to run
 CORPUS_SEEDS = (("as_state.wasm", "wizerInitialize", False), ("c_hashmap.wasm", "wizer-initialize", True),
                 ("reject_calls_import.wasm", "wizer-initialize", False),
@@ -123,6 +146,7 @@ def seeds(corpus: Path | None = CORPUS) -> list[Seed]:
     """The inputs mutations start from: WAT-built ones always, corpus ones when present."""
     out = [Seed("module.wat", wasmtime.wat2wasm(MODULE_WAT)),
            Seed("component.wat", wasmtime.wat2wasm(COMPONENT_WAT)),
+           Seed("twice.wat", wasmtime.wat2wasm(TWICE_WAT)),
            Seed("counter.wat", wasmtime.wat2wasm((ROOT / "examples/counter.wat").read_text()))]
     if corpus is not None and corpus.is_dir():
         for name, init, wasi in CORPUS_SEEDS:
