@@ -300,3 +300,34 @@ def test_module_instantiated_twice_shows_each_copy(tmp_path):
     assert out.ok, out.error
     rows = [(g.where, g.after) for g in s.global_rows()]
     assert rows == [("core module 0", "1"), ("core module 1 (copy of core module 0)", "3")]
+
+
+def test_cancel_during_a_long_compile_returns_at_once(tmp_path, monkeypatch):
+    """wasmtime cannot stop a compile; the run returns as soon as the user cancels and the
+    compile is dropped when it ends (here a compile made to take 3 s)."""
+    import time
+    from wizerscope.preinit.run import CoreRunner
+    real = CoreRunner.compile
+
+    def slow_compile(self):
+        time.sleep(3)
+        real(self)
+    monkeypatch.setattr(CoreRunner, "compile", slow_compile)
+    s = Session.open(write(tmp_path, "counter.wat", COUNTER))
+    compiling = threading.Event()
+    result = {}
+
+    def progress(step, i, n):
+        if step == "compile":
+            compiling.set()
+    t = threading.Thread(target=lambda: result.setdefault("out", s.run(progress)))
+    t.start()
+    assert compiling.wait(30)
+    t0 = time.perf_counter()
+    s.cancel()
+    t.join(30)
+    assert time.perf_counter() - t0 < 1.0
+    out = result["out"]
+    assert out.cancelled and not out.ok and out.current_step == "compile"
+    monkeypatch.setattr(CoreRunner, "compile", real)
+    assert s.run().ok                        # and the next run works

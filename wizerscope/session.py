@@ -545,6 +545,28 @@ class Session:
         out.current_step = name
         say(name, STEPS.index(name), len(STEPS))
 
+    def _compile_cancellable(self, runner) -> None:
+        """Compile on a helper thread and wait for it or for :meth:`cancel`. wasmtime cannot stop
+        a compile (an 18 MB component takes a second or more), but the inspector need not wait for
+        one the user gave up on: the abandoned compile finishes in the background and is dropped."""
+        done = threading.Event()
+        failed: list[BaseException] = []
+
+        def compile_it() -> None:
+            try:
+                runner.compile()
+            except BaseException as e:          # handed to the waiting thread below
+                failed.append(e)
+            finally:
+                done.set()
+
+        threading.Thread(target=compile_it, name="wizerscope-compile", daemon=True).start()
+        while not done.wait(0.05):
+            if self._cancel.is_set():
+                raise Cancelled("cancelled while compiling (the compile is dropped when it ends)")
+        if failed:
+            raise failed[0]
+
     def _drive(self, out: RunOutcome, say: Progress, take: Callable) -> tuple:
         """compile → instantiate → snapshot → init → snapshot on ``self._runner``: the two states.
 
@@ -552,7 +574,7 @@ class Session:
         they are put back before init runs: cancelling and ``fuel`` must still work."""
         runner = self._runner
         self._step(out, say, "compile")
-        runner.compile()
+        self._compile_cancellable(runner)
         self._step(out, say, "instantiate")
         runner.instantiate()
         self._step(out, say, "snapshot before")
