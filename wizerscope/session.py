@@ -504,7 +504,7 @@ class Session:
                 raise Cancelled("determinism check cancelled")
 
         try:
-            return check_determinism(self.wasm, self.options, watch=watch)
+            return check_determinism(self.wasm, self.options, watch=watch, compile_with=self._compile_cancellable)
         except InitError as e:
             if self._cancel.is_set() and not isinstance(e, Cancelled):
                 raise Cancelled("determinism check cancelled") from None

@@ -125,7 +125,11 @@ def _no_watch(runner: object) -> None:
     pass
 
 
-def _twice(make_runner, take, watch: Watch = _no_watch) -> list[tuple[object, list]]:
+def _compile(runner) -> None:
+    runner.compile()
+
+
+def _twice(make_runner, take, watch: Watch = _no_watch, compile_with: Watch = _compile) -> list[tuple[object, list]]:
     """(snapshot, init results) of two fresh instances sharing one compiled module. ``watch``
     sees the live runner before every step (it may raise to stop, or keep the runner to
     interrupt it from another thread)."""
@@ -136,7 +140,7 @@ def _twice(make_runner, take, watch: Watch = _no_watch) -> list[tuple[object, li
         try:
             if first is None:
                 watch(runner)
-                runner.compile()
+                compile_with(runner)
                 first = runner
             else:
                 runner.share_compiled(first)
@@ -150,7 +154,7 @@ def _twice(make_runner, take, watch: Watch = _no_watch) -> list[tuple[object, li
     return runs
 
 
-def _core_snapshots(wasm: bytes, opts: Options, watch: Watch):
+def _core_snapshots(wasm: bytes, opts: Options, watch: Watch, compile_with: Watch):
     from .instrument import instrument_module
     from .pipeline import analyze_module
     from .run import CoreRunner, check_init_export
@@ -161,11 +165,11 @@ def _core_snapshots(wasm: bytes, opts: Options, watch: Watch):
     check_init_export(m, opts.init_func)
     instrumented, ins = instrument_module(m)
     runs = _twice(lambda: CoreRunner(instrumented, m, opts, interruptible=watch is not _no_watch),
-                  lambda runner: snapshot(ins, runner), watch)
+                  lambda runner: snapshot(ins, runner), watch, compile_with)
     return [("", m.names.globals, runs[0][0], runs[1][0])], (runs[0][1], runs[1][1])
 
 
-def _component_snapshots(wasm: bytes, opts: Options, watch: Watch):
+def _component_snapshots(wasm: bytes, opts: Options, watch: Watch, compile_with: Watch):
     from .component.instrument import instrument_component
     from .component.pipeline import analyze_component
     from .component.run import ComponentRunner
@@ -175,7 +179,7 @@ def _component_snapshots(wasm: bytes, opts: Options, watch: Watch):
         raise RejectedError(rejections)
     instrumented, table = instrument_component(c)
     runs = _twice(lambda: ComponentRunner(instrumented, opts, interruptible=watch is not _no_watch),
-                  lambda runner: snapshot_component(table, runner), watch)
+                  lambda runner: snapshot_component(table, runner), watch, compile_with)
     units = []
     for site in table.sites:
         a, b = runs[0][0].modules.get(site.key), runs[1][0].modules.get(site.key)
@@ -184,12 +188,15 @@ def _component_snapshots(wasm: bytes, opts: Options, watch: Watch):
     return units, (runs[0][1], runs[1][1])
 
 
-def check_determinism(wasm: bytes, opts: Options, *, watch: Watch | None = None) -> DeterminismReport:
+def check_determinism(wasm: bytes, opts: Options, *, watch: Watch | None = None,
+                      compile_with: Watch | None = None) -> DeterminismReport:
     """Initialize ``wasm`` twice with ``opts`` and report every global and memory byte that differs.
     With ``watch`` the runs are interruptible: it is called with each runner before every step
-    (see :meth:`wizerscope.session.Session.check_determinism`, which cancels through it)."""
+    (see :meth:`wizerscope.session.Session.check_determinism`, which cancels through it);
+    ``compile_with(runner)`` compiles (the session's can be abandoned)."""
     kind = header_kind(wasm)
-    units, results = (_core_snapshots if kind == "module" else _component_snapshots)(wasm, opts, watch or _no_watch)
+    units, results = (_core_snapshots if kind == "module" else _component_snapshots)(
+        wasm, opts, watch or _no_watch, compile_with or _compile)
     report = DeterminismReport(kind, opts.init_func, results=results, units=len(units))
     for where, names, first, second in units:
         compare_snapshots(where, names, first, second, report)
