@@ -170,3 +170,13 @@ def test_winch_only_cannot_compile_simd(tmp_path):
     assert "SIMD" in text and not (tmp_path / "out.wasm").exists()
     p = run_cli("init", str(src), "-o", str(tmp_path / "out.wasm"), "-C", "compiler=fast")
     assert p.returncode == 1 and "expected auto, winch or cranelift" in _no_traceback(p.stderr)
+
+
+def test_names_with_control_characters_keep_messages_on_one_line(tmp_path):
+    """Found by the mutation fuzzer: an export named `wi<newline>er-initialize` made the
+    missing-export message two lines. Names from the binary are escaped in every message."""
+    src = tmp_path / "odd.wat"
+    src.write_text('(module (func (export "wi\\0aer-initialize")) (func (export "tab\\09bed") (param i32)))')
+    p = run_cli("init", str(src), "-o", str(tmp_path / "out.wasm"))
+    text = _no_traceback(p.stderr)
+    assert p.returncode == 1 and text.count("\n") == 1 and "`wi\\ner-initialize`" in text

@@ -8,14 +8,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {0x7F: "\\x7f", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters escaped: names read from a binary (exports, imports,
+    sections) may hold newlines, and a message must stay one paragraph on one line."""
+    return text.translate(_CONTROL) if text and any(ord(ch) < 32 or ord(ch) == 0x7F for ch in text) else text
+
+
 class WizerscopeError(Exception):
     """A failure that is the input's or the environment's fault, explained in one paragraph."""
 
     def __init__(self, message: str, *, offset: int | None = None, hint: str | None = None) -> None:
+        message = one_line(message)
         super().__init__(message)
         self.message = message
         self.offset = offset
-        self.hint = hint
+        self.hint = one_line(hint) if hint else hint
 
     def __str__(self) -> str:  # one paragraph: message, where, what to do
         text = self.message
@@ -46,6 +56,10 @@ class Rejection:
     offset: int | None = None
     hint: str = ""
     path: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("message", "item", "hint", "path"):
+            object.__setattr__(self, name, one_line(getattr(self, name)))
 
     def describe(self) -> str:
         where = " / ".join(p for p in (self.path, self.item) if p)
