@@ -129,7 +129,8 @@ def _compile(runner) -> None:
     runner.compile()
 
 
-def _twice(make_runner, take, watch: Watch = _no_watch, compile_with: Watch = _compile) -> list[tuple[object, list]]:
+def _twice(make_runner, take, watch: Watch = _no_watch,
+           compile_with: Watch = _compile) -> list[tuple[object, list]]:
     """(snapshot, init results) of two fresh instances sharing one compiled module. ``watch``
     sees the live runner before every step (it may raise to stop, or keep the runner to
     interrupt it from another thread)."""
