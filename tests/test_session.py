@@ -331,3 +331,10 @@ def test_cancel_during_a_long_compile_returns_at_once(tmp_path, monkeypatch):
     assert out.cancelled and not out.ok and out.current_step == "compile"
     monkeypatch.setattr(CoreRunner, "compile", real)
     assert s.run().ok                        # and the next run works
+
+
+def test_structure_says_a_twice_instantiated_module_is_copied(tmp_path):
+    s = Session.open(write(tmp_path, "twice.wat", TWICE))
+    node = s.structure().find("core module 0")
+    assert "core instance 0, core instance 1" in node.label
+    assert dict(node.details)["pre-initialized as"].startswith("2 copies, one per instance")

@@ -133,6 +133,9 @@ def component_tree(c, name: str, size: int):
         insts = c.instantiations(i)
         how = ", ".join(f"core instance {ci.index}" for ci in insts) or "not instantiated"
         mdet = _module_details(m) + [("instantiated as", how), ("path", c.item_path(f"core module {i}"))]
+        if len(insts) > 1:
+            mdet.append(("pre-initialized as", f"{len(insts)} copies, one per instance (each with its own "
+                                               "snapshot; `wasmtime wizer` refuses this module)"))
         children.append(_node(f"core module {i}  ({(m.end - m.start):,} B, {how})", "module", mdet,
                               module_children(m), m.start, m.end - m.start))
     if c.core_instances:
