@@ -834,3 +834,19 @@ def test_three_instances_and_an_instance_bundle(tmp_path, wasm_tools):
     assert [call(res.output, f"get-{n}") for n in "xyz"] == [1, 20, 300]
     c = parse_component(res.output)
     assert len(c.modules) == 4 and c.copy_of == {} and [len(c.instantiations(i)) for i in range(4)] == [1, 1, 1, 1]
+
+
+def test_specialised_output_equals_the_reference_on_hand_made_copies(tmp_path, wasmtime_cli):
+    """The strongest check of the copies: write the copy by hand (a second, identical module
+    definition instantiated by the second instance), give that to `wasmtime wizer`, and compare:
+    wizerscope's output for the single definition is the same, byte for byte, names included."""
+    counter = TWICE.split("(core module $counter", 1)[1].split("(core instance $a", 1)[0].rstrip()
+    single = TWICE.replace("(core module $counter" + counter, "(core module" + counter) \
+        .replace("(instantiate $counter)", "(instantiate 0)")
+    by_hand = single.replace("(core instance $a (instantiate 0))",
+                             "(core module" + counter + "\n  (core instance $a (instantiate 0))") \
+        .replace("(core instance $b (instantiate 0))", "(core instance $b (instantiate 1))")
+    ref = reference(wasmtime_cli, comp(by_hand), tmp_path, "--keep-init-func=true")
+    assert ref.returncode == 0, ref.stderr.decode()
+    ours = preinit_component(comp(single), Options(keep_init_func=True)).output
+    assert ours == ref.output

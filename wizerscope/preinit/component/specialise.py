@@ -23,7 +23,10 @@ from dataclasses import dataclass
 from ...binary import component_encode as ce
 from ...binary.component import (C_COMPONENT, C_CORE_INSTANCE, C_EXPORT, C_INSTANCE, Component,
                                  ComponentSection, parse_component)
+from ...binary import encode
 from ...binary.encode import section, uleb
+from ...binary.reader import Reader
+from ...errors import WizerscopeError
 from .check import has_state
 
 
@@ -168,6 +171,8 @@ def _level_bytes(c: Component) -> bytes:
             parts.append(_renumbered(sec, components, modules))
         elif si in children:
             parts.append(_child_bytes(c, children[si]))
+        elif sec.custom_name == "component-name" and (modules.shifted or components.shifted):
+            parts.append(_renamed(sec, modules, components))
         else:
             parts.append(sec.raw(c.data))
     return b"".join(parts)
@@ -210,6 +215,32 @@ def _renumbered(sec: ComponentSection, *plans: Plan) -> bytes:
         if p.shifted:
             sec = _as_section(ce.renumber_section(sec, p.remap, p.sort), sec)
     return section(sec.id, sec.payload)
+
+
+def _renamed(sec: ComponentSection, modules: Plan, components: Plan) -> bytes:
+    """The ``component-name`` section with its core module and component names moved to the
+    renumbered indices (the copies stay unnamed); a malformed one is dropped, names are debug
+    information only."""
+    r = Reader(sec.payload, sec.payload_offset)
+    try:
+        out = bytearray(encode.name(r.name()))
+        while not r.at_end():
+            sub_id, size = r.u8(), r.u32()
+            start, end = r.pos, r.pos + size
+            body = bytes(r.data[start:end])
+            if sub_id == 1:
+                sort = r.u8()
+                core = r.u8() if sort == 0x00 else None
+                plan = modules if (sort, core) == (0x00, 0x11) else components if sort == 0x04 else None
+                if plan is not None and plan.shifted:
+                    entries = [(plan.remap(r.u32()), r.name()) for _ in range(r.count(1))]
+                    head = bytes([sort]) + (bytes([core]) if core is not None else b"")
+                    body = head + encode.vec([uleb(i) + encode.name(n) for i, n in sorted(entries)])
+            r.pos = end
+            out += bytes([sub_id]) + uleb(len(body)) + body
+    except WizerscopeError:
+        return b""
+    return section(0, bytes(out))
 
 
 def _as_section(encoded: bytes, like: ComponentSection) -> ComponentSection:
