@@ -697,51 +697,60 @@ def _module_candidates(m: Module) -> list[Candidate]:
     return out
 
 
-# Component function types are not decoded before a run (wasmtime reads them when it compiles).
-_UNREAD_TYPE = "(at run)"
-_NEEDS_NO_ARGS = "no params, or a WAVE call"
-
-
 def _component_candidates(c) -> list[Candidate]:
+    from .binary.component_types import func_signature, type_space
+    space = type_space(c)
     out = []
     for e in c.exports:
         if e.name == "wasmtime:wizer/access":
             continue
         if e.sort == "func":
-            out.append(Candidate(e.name, "func", _UNREAD_TYPE, True,
-                                 "" if e.name == "wizer-initialize" else _NEEDS_NO_ARGS,
-                                 default=e.name == "wizer-initialize"))
+            sig = func_signature(c, e.index, space)
+            out.append(_component_func_candidate(e.name, sig))
         elif e.sort == "instance":
             iface, at, version = e.name.partition("@")
-            funcs = _instance_func_names(c, e.target)
+            funcs = _instance_funcs(c, e.target)
             if funcs is None:
                 out.append(Candidate(e.name, "instance", "", False,
                                      f"an interface: name one of its functions, e.g. `{iface}.FUNC{at}{version}`"))
-            for f in funcs or ():
-                name = f"{iface}.{f}{at}{version}"
-                out.append(Candidate(name, "func", _UNREAD_TYPE, True, _NEEDS_NO_ARGS,
-                                     default=name == "wizer-initialize"))
+            for f, sig in funcs or ():
+                out.append(_component_func_candidate(f"{iface}.{f}{at}{version}", sig))
         else:
             out.append(Candidate(e.name, e.sort, "", False, f"a {e.sort}, not a function"))
     return out
 
 
-def _instance_func_names(c, index: int | None, depth: int = 0) -> list[str] | None:
-    """The function names an instance of component ``c`` exports, when they can be read off the
-    binary (an export bundle, an instance of a nested component, or a re-export of either);
-    None when only its type would tell (an imported instance)."""
+def _component_func_candidate(name: str, sig: str | None) -> Candidate:
+    """A component function as init candidate; its signature when the binary's types tell it
+    (wasmtime checks it anyway when the run starts)."""
+    if sig is None:
+        return Candidate(name, "func", "(at run)", True, "" if name == "wizer-initialize"
+                         else "no params, or a WAVE call", default=name == "wizer-initialize")
+    if not sig.startswith("func()"):
+        return Candidate(name, "func", sig, True, "takes arguments: give them as a WAVE call, e.g. "
+                         f"`{name.split('@')[0]}(...)`")
+    note = "returns results: shown after the run" if "->" in sig else ""
+    return Candidate(name, "func", sig, True, note, default=name == "wizer-initialize")
+
+
+def _instance_funcs(c, index: int | None, depth: int = 0) -> list[tuple[str, str | None]] | None:
+    """(name, signature) of the functions an instance of component ``c`` exports, when they can
+    be read off the binary (an export bundle, an instance of a nested component, or a re-export
+    of either); None when only its type would tell (an imported instance)."""
+    from .binary.component_types import func_signature
     if index is None or depth > 64:
         return None
     inst = next((i for i in c.instances if i.index == index), None)
     if inst is None:
         return None
     if inst.kind == "exports":
-        return [name for name, sort, _ in inst.args if sort == "func"]
+        return [(name, func_signature(c, idx)) for name, sort, idx in inst.args if sort == "func"]
     if inst.kind == "instantiate" and inst.component is not None and inst.component < len(c.components):
-        return [e.name for e in c.components[inst.component].exports if e.sort == "func"]
+        child = c.components[inst.component]
+        return [(e.name, func_signature(child, e.index)) for e in child.exports if e.sort == "func"]
     if inst.kind == "export":
         ext = next((e for e in c.exports if e.sort == "instance" and e.index == index), None)
-        return _instance_func_names(c, ext.target, depth + 1) if ext is not None else None
+        return _instance_funcs(c, ext.target, depth + 1) if ext is not None else None
     return None
 
 
