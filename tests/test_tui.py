@@ -289,3 +289,21 @@ async def test_cancel_a_running_determinism_check(tmp_path):
         await settle(app, pilot)
         assert not app.running and app.determinism is None
         assert app.query_one("#btn-cancel", Button).disabled
+
+
+async def test_reference_gaps_follow_the_options(tmp_path):
+    """The component aliases its init export: without keep-init-func the reference writes an
+    invalid component (#13168), with it the gap goes away; the tab follows the form."""
+    aliased = """(component (core module $m (global $g (mut i32) (i32.const 0))
+        (func (export "wizer-initialize") (global.set $g (i32.const 1))))
+      (core instance $i (instantiate $m))
+      (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize"))))"""
+    app = WizerscopeApp(write(tmp_path, "aliased.wat", aliased))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert [g.rule for g in app.session.reference_gaps()] == ["aliased-init-export"]
+        assert len(app.query(".reference-gap")) == 1
+        app.query_one("#opt-keep").value = True
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.outcome.ok and len(app.query(".reference-gap")) == 0

@@ -189,6 +189,7 @@ class WizerscopeApp(App):
             return False
         self.running = True
         self.query_one(InitPanel).set_running(True)
+        self.query_one(RejectionsPane).show(self.session)     # the reference gaps follow the options
         self.action_tab("init")
         self._log(what.format(init=self.session.options.init_func), "bold")
         return True
