@@ -83,3 +83,11 @@ def test_unknown_types_give_no_signature():
       (export "g" (func $f)))""")
     c = parse_component(wasm)
     assert func_signature(c, next(e.index for e in c.exports if e.name == "g")) is None
+
+
+def test_structure_tree_shows_export_signatures(tmp_path):
+    from wizerscope.session import Session
+    p = tmp_path / "types.wat"
+    p.write_text(SIMPLE_TYPES)
+    node = Session.open(str(p)).structure().find("export 'f'")
+    assert node.label == "export 'f' : func(count: u32, names: list<string>, maybe: option<u8>) -> string"

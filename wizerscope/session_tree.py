@@ -7,6 +7,7 @@ module with thousands of exports must still open instantly.
 """
 from __future__ import annotations
 
+from .binary.component_types import func_signature, type_space
 from .binary.instructions import const_bits
 from .binary.module import Module
 from .binary.types import CODE, CUSTOM, DATA, EXPORT, GLOBAL, IMPORT, MEMORY, START, TYPE
@@ -161,11 +162,17 @@ def component_tree(c, name: str, size: int):
                                                           else ""), "instance",
                   [("index", str(ci.index)), ("kind", ci.kind), ("offset", f"{ci.offset:#x}")], offset=ci.offset)
             for ci in c.instances[:MAX_ENTRIES]]))
+    space = type_space(c)
+
+    def sort_text(e) -> str:
+        sig = func_signature(c, e.index, space) if e.sort == "func" else None
+        return sig or e.sort
     for title, entries in (("imports", c.imports), ("exports", c.exports)):
         if entries:
             children.append(_node(f"{title} ({len(entries)})", "group", [], [
-                _node(f"{title[:-1]} {e.name!r} : {e.sort}", title[:-1],
-                      [("name", e.name), ("sort", e.sort), ("index", str(e.index)), ("offset", f"{e.offset:#x}")]
+                _node(f"{title[:-1]} {e.name!r} : {sort_text(e)}", title[:-1],
+                      [("name", e.name), ("sort", e.sort), ("type", sort_text(e)), ("index", str(e.index)),
+                       ("offset", f"{e.offset:#x}")]
                       + ([("target", str(e.target))] if e.target is not None else []), offset=e.offset)
                 for e in entries[:MAX_ENTRIES]]))
     return _node(label, "component", det, children, c.start, c.end - c.start)
