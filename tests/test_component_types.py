@@ -89,5 +89,6 @@ def test_structure_tree_shows_export_signatures(tmp_path):
     from wizerscope.session import Session
     p = tmp_path / "types.wat"
     p.write_text(SIMPLE_TYPES)
-    node = Session.open(str(p)).structure().find("export 'f'")
+    group = next(n for n in Session.open(str(p)).structure().children if n.label.startswith("exports ("))
+    (node,) = group.children
     assert node.label == "export 'f' : func(count: u32, names: list<string>, maybe: option<u8>) -> string"
