@@ -78,3 +78,13 @@ def test_session_and_inspect_json_list_the_gaps(tmp_path):
     p = run_cli("inspect", path, "--json")
     rules = [g["rule"] for g in json.loads(p.stdout)["reference_gaps"]]
     assert rules == ["module-instantiated-twice", "aliased-init-export"]
+
+
+def test_cli_check_and_json_report_the_gaps(tmp_path):
+    path = write(tmp_path, "twice.wat", TWICE)
+    p = run_cli("init", "--check", path)
+    assert p.returncode == 0
+    assert "note: `wasmtime wizer` modules may be instantiated at most once [core module 0" in p.stderr.decode()
+    p = run_cli("init", path, "-o", str(tmp_path / "out.wasm"), "--json", "--keep-init-func=true")
+    assert p.returncode == 0, p.stderr.decode()
+    assert [g["rule"] for g in json.loads(p.stdout)["reference_gaps"]] == ["module-instantiated-twice"]

@@ -162,6 +162,10 @@ def cmd_init(a: argparse.Namespace) -> int:
         rejections = _check(wasm, kind)
         for r in rejections:
             print(f"rejected: {r.describe()}", file=sys.stderr)
+        for g in _reference_gaps(wasm, kind, opts):
+            at = f" at byte offset {g.offset:#x}" if g.offset is not None else ""
+            print(f"note: `wasmtime wizer` {g.reference} [{g.item}{at}]; wizerscope {g.handled}",
+                  file=sys.stderr)
         if rejections:
             return 1
         print(f"{a.input}: no rejections", file=sys.stderr)
@@ -189,6 +193,7 @@ def cmd_init(a: argparse.Namespace) -> int:
         from .report import core_result_json
         rep = core_result_json(result, len(wasm)) if kind == "module" else result.to_json(len(wasm))
         rep["init_func"] = opts.init_func
+        rep["reference_gaps"] = [g.to_json() for g in _reference_gaps(wasm, kind, opts)]
         print(json.dumps(rep, indent=2))
     return 0
 
@@ -202,6 +207,16 @@ def _echo_init_output(result, output: str) -> None:
     if result.init.stderr:
         sys.stderr.buffer.write(result.init.stderr)
         sys.stderr.flush()
+
+
+def _reference_gaps(wasm: bytes, kind: str, opts) -> list:
+    """Where `wasmtime wizer` would refuse or break this input (read off the input as given)."""
+    from .preinit.reference_gaps import component_gaps, module_gaps
+    if kind == "module":
+        from .binary.module import parse_module
+        return module_gaps(parse_module(wasm), opts)
+    from .binary.component import parse_component
+    return component_gaps(parse_component(wasm), opts)
 
 
 def _check(wasm: bytes, kind: str):
