@@ -96,20 +96,25 @@ def test_before_is_the_instance_after_its_start_function(tmp_path):
     assert any("start section removed" in c for _, _, c in s.rewrite_changes())
 
 
-def test_cancel_a_running_init(tmp_path):
-    s = Session.open(write(tmp_path, "forever.wat", FOREVER))
-    in_init = threading.Event()
+def run_and_cancel_at(s: Session, step: str) -> tuple:
+    """Run ``s`` on a thread, cancel it once the run reaches ``step``; (outcome, seconds from
+    the cancel to the run's return)."""
+    import time
+    reached = threading.Event()
     result = {}
-
-    def progress(step, i, n):
-        if step == "init":
-            in_init.set()
-    t = threading.Thread(target=lambda: result.setdefault("out", s.run(progress)))
+    t = threading.Thread(target=lambda: result.setdefault(
+        "out", s.run(lambda name, i, n: reached.set() if name == step else None)))
     t.start()
-    assert in_init.wait(30)
+    assert reached.wait(30)
+    t0 = time.perf_counter()
     s.cancel()
     t.join(30)
-    out = result["out"]
+    return result["out"], time.perf_counter() - t0
+
+
+def test_cancel_a_running_init(tmp_path):
+    s = Session.open(write(tmp_path, "forever.wat", FOREVER))
+    out, _ = run_and_cancel_at(s, "init")
     assert not out.ok and out.cancelled and out.current_step == "init"
     assert "snapshot before" in out.steps_done
     assert s.memory_diffs() == [] and s.segment_rows() == []
@@ -314,20 +319,8 @@ def test_cancel_during_a_long_compile_returns_at_once(tmp_path, monkeypatch):
         real(self)
     monkeypatch.setattr(CoreRunner, "compile", slow_compile)
     s = Session.open(write(tmp_path, "counter.wat", COUNTER))
-    compiling = threading.Event()
-    result = {}
-
-    def progress(step, i, n):
-        if step == "compile":
-            compiling.set()
-    t = threading.Thread(target=lambda: result.setdefault("out", s.run(progress)))
-    t.start()
-    assert compiling.wait(30)
-    t0 = time.perf_counter()
-    s.cancel()
-    t.join(30)
-    assert time.perf_counter() - t0 < 1.0
-    out = result["out"]
+    out, seconds = run_and_cancel_at(s, "compile")
+    assert seconds < 1.0
     assert out.cancelled and not out.ok and out.current_step == "compile"
     monkeypatch.setattr(CoreRunner, "compile", real)
     assert s.run().ok                        # and the next run works
