@@ -73,16 +73,7 @@ def preinit(wasm: bytes | memoryview, options: Options | None = None, *, validat
     instrumented, ins = instrument_module(m)
     timings["check+instrument"] = time.perf_counter() - t0
     runner = CoreRunner(instrumented, m, options)
-    try:
-        runner.compile()
-        runner.instantiate()
-        runner.initialize()
-        t = time.perf_counter()
-        snap = snapshot(ins, runner)
-        timings["snapshot"] = time.perf_counter() - t
-    finally:
-        runner.close()
-    timings.update(runner.report.timings)
+    snap = runner.snapshot_after_init(lambda r: snapshot(ins, r), timings)
     t = time.perf_counter()
     log = RewriteLog()
     out = rewrite_module(m, snap, init_func=options.init_func, keep_init_func=options.keep_init_func,

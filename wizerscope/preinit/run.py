@@ -416,3 +416,28 @@ class CoreRunner:
 
     def close(self) -> None:
         self._tmp.cleanup()
+
+    def release(self) -> None:
+        """Drop the instance, store and compiled code once the snapshot is taken, so the rewrite
+        does not stack its copies on top of them."""
+        self.instance = None
+        self.compiled = None
+        self.store = None
+
+    def snapshot_after_init(self, take, timings: dict[str, float], after_compile=None):
+        """compile → instantiate → init → ``take(self)`` (the snapshot), then close and release;
+        the pipelines' one straight run. ``after_compile`` may drop what compiling needed."""
+        try:
+            self.compile()
+            if after_compile is not None:
+                after_compile(self)
+            self.instantiate()
+            self.initialize()
+            t = time.perf_counter()
+            snap = take(self)
+            timings["snapshot"] = time.perf_counter() - t
+        finally:
+            self.close()
+            self.release()
+        timings.update(self.report.timings)
+        return snap

@@ -200,19 +200,11 @@ def preinit_component(wasm: bytes | memoryview, options: Options | None = None, 
     runner = ComponentRunner(instrumented, options)
     del instrumented
     _return_freed_memory()
-    try:
-        runner.compile()
-        runner.instrumented = b""      # wasmtime keeps its own copy: 18 MB less at the peak
-        runner.rebuild_instrumented = lambda: instrument_component(c)[0]   # for a trap's backtrace
-        runner.instantiate()
-        runner.initialize()
-        t = time.perf_counter()
-        snap = snapshot_component(table, runner)
-        timings["snapshot"] = time.perf_counter() - t
-    finally:
-        runner.close()
-        runner.release()
-    timings.update(runner.report.timings)
+
+    def drop_instrumented(r: ComponentRunner) -> None:
+        r.instrumented = b""      # wasmtime keeps its own copy: 18 MB less at the peak
+        r.rebuild_instrumented = lambda: instrument_component(c)[0]   # for a trap's backtrace
+    snap = runner.snapshot_after_init(lambda r: snapshot_component(table, r), timings, drop_instrumented)
     t = time.perf_counter()
     log = ComponentRewriteLog()
     checked = 0.0

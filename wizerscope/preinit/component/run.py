@@ -216,15 +216,13 @@ class ComponentRunner(CoreRunner):
         return [name_frame(line, modules) for line in lines]
 
     def release(self) -> None:
-        """Drop the instance, store and compiled code (hundreds of MB for big components) once the
-        snapshot is taken, so the rewrite does not stack its copies on top of them."""
+        """As for modules, and the accessor functions and linker too (the compiled code of a big
+        component is hundreds of MB: collected now, not at some later collection)."""
         self._funcs.clear()
         self._access = None
-        self.instance = None
-        self.compiled = None
         self.linker = None
-        self.store = None
         self.instrumented = b""
+        super().release()
         import gc
         gc.collect()
 
