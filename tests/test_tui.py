@@ -307,3 +307,24 @@ async def test_reference_gaps_follow_the_options(tmp_path):
         await pilot.press("r")
         await settle(app, pilot)
         assert app.outcome.ok and len(app.query(".reference-gap")) == 0
+
+
+async def test_command_line_options_preset_the_form(tmp_path):
+    """`wizerscope FILE -S cli --timeout 5 -C compiler=cranelift`: the inspector starts with them."""
+    from wizerscope.cli import tui_arguments
+    path = write(tmp_path, "counter.wat", COUNTER)
+    file, opts = tui_arguments([path, "-S", "cli", "--timeout", "5", "-C", "compiler=cranelift",
+                                "--env", "MODE=fast"])
+    assert file == path and opts.init_func is None          # not given: the inspector chooses
+    app = WizerscopeApp(file, opts)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        o = app.session.options
+        assert (o.wasi, o.timeout, o.compiler, o.env, o.init_func) == (True, 5.0, "cranelift",
+                                                                     [("MODE", "fast")], "wizer-initialize")
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.outcome.ok and app.outcome.init.compiler == "cranelift"
+        assert app.query_one("#opt-env", Input).value == "MODE=fast"
+    _, opts = tui_arguments([path, "-f", "checksum"])
+    assert opts.init_func == "checksum"

@@ -252,11 +252,28 @@ def cmd_inspect(a: argparse.Namespace) -> int:
     return run_inspect(a)
 
 
-def cmd_tui(path: str) -> int:
+def tui_arguments(argv: list[str]):
+    """``wizerscope FILE [run options]``: the file and the options the inspector starts with (the
+    init command's, e.g. ``-S cli --dir data -f my-init``); the init function is None unless
+    given, so the inspector can still preselect the only candidate."""
+    p = argparse.ArgumentParser(prog="wizerscope", description="open the inspector on FILE")
+    p.add_argument("file")
+    _add_run_options(p)
+    p.set_defaults(init_func=None)
+    a = p.parse_args(argv)
+    explicit = a.init_func
+    a.init_func = explicit or "wizer-initialize"
+    opts = options_from_args(a)
+    if explicit is None:
+        opts.init_func = None
+    return a.file, opts
+
+
+def cmd_tui(path: str, options=None) -> int:
     if not os.path.exists(path):
         raise WizerscopeError(f"{path}: no such file")
     from .tui.app import run_app
-    return run_app(path)
+    return run_app(path, options)
 
 
 def _fail(e: BaseException) -> int:
@@ -282,9 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] not in ("init", "inspect") and not argv[0].startswith("-"):
-            if len(argv) != 1:
-                build_parser().error("to open the inspector give exactly one FILE; see --help")
-            return cmd_tui(argv[0])
+            return cmd_tui(*tui_arguments(argv))
         a = build_parser().parse_args(argv)
         if a.command == "init":
             return cmd_init(a)

@@ -8,6 +8,7 @@ and available by name in the command palette.
 """
 from __future__ import annotations
 
+import copy
 import os
 import threading
 import time
@@ -21,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Label, RichLog, TabbedContent
 
 from ..errors import WizerscopeError
+from ..preinit.options import Options
 from ..session import OutputExists, RunOutcome, Session, WriteReport
 from .screens.dialogs import ConfirmDialog, HelpScreen, InputDialog
 from .screens.main import TABS, MainScreen
@@ -66,9 +68,12 @@ class WizerscopeApp(App):
         Binding("q", "quit", "Quit", id="quit"),
     ] + [Binding(str(i + 1), f"tab('{name}')", name.capitalize(), show=False) for i, name in enumerate(TABS)]
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, options: Options | None = None) -> None:
         super().__init__()
         self.path = path
+        # run options from the command line (`wizerscope FILE -S cli ...`), for every file opened;
+        # an init_func of None leaves the session's own choice
+        self.preset = options
         self.session: Session | None = None
         self.outcome: RunOutcome | None = None
         self.determinism = None
@@ -101,6 +106,10 @@ class WizerscopeApp(App):
         except WizerscopeError as e:
             self.call_from_thread(self._load_failed, str(e))
             return
+        if self.preset is not None:
+            chosen = session.options.init_func
+            session.options = copy.deepcopy(self.preset)
+            session.options.init_func = self.preset.init_func or chosen
         painted = threading.Event()
         self.call_from_thread(self._show_session, session, painted)
         painted.wait(2.0)               # let the tree reach the screen before the checks take the CPU
@@ -383,7 +392,7 @@ class WizerscopeApp(App):
             yield SystemCommand(title, help_text, lambda a=action: self.run_action(a))
 
 
-def run_app(path: str) -> int:
-    """Open the inspector on ``path``; the exit status for the CLI."""
-    WizerscopeApp(path).run()
+def run_app(path: str, options: Options | None = None) -> int:
+    """Open the inspector on ``path`` (with the command line's run options); the exit status."""
+    WizerscopeApp(path, options).run()
     return 0
