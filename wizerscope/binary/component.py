@@ -547,14 +547,9 @@ def _parse(data: memoryview, start: int, end: int, path: str, depth: int) -> Com
         raise r.error(f"unknown Wasm binary version/layer {version.hex()}", start + 4)
     r.pos = start + 8
     c = Component(data, start, end, path)
-    while not r.at_end():
-        sec_at = r.pos
-        sid = r.u8()
-        size = r.u32()
-        payload_at = r.pos
-        sr = r.sub(size)
+    for sid, sec_at, payload_at, sr in r.sections():
         custom = sr.name() if sid == C_CUSTOM else None
-        sec = ComponentSection(sid, sec_at, payload_at, data[payload_at:payload_at + size], custom)
+        sec = ComponentSection(sid, sec_at, payload_at, data[payload_at:sr.end], custom)
         c.sections.append(sec)
         _read_section(c, sec, sr, depth)
         if not sr.at_end():

@@ -292,13 +292,8 @@ def parse_module(data: bytes | bytearray | memoryview, start: int = 0, end: int 
     last_order = 0
     seen: set[int] = set()
     func_count_declared: int | None = None
-    while not r.at_end():
-        sec_at = r.pos
-        sid = r.u8()
-        size = r.u32()
-        payload_at = r.pos
-        sr = r.sub(size)
-        payload = view[payload_at:payload_at + size]
+    for sid, sec_at, payload_at, sr in r.sections():
+        payload = view[payload_at:sr.end]
         custom_name = None
         if sid == CUSTOM:
             custom_name = sr.name()
