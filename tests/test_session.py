@@ -331,3 +331,15 @@ def test_structure_says_a_twice_instantiated_module_is_copied(tmp_path):
     node = s.structure().find("core module 0")
     assert "core instance 0, core instance 1" in node.label
     assert dict(node.details)["pre-initialized as"].startswith("2 copies, one per instance")
+
+
+def test_structure_of_a_global_whose_initializer_does_not_fit_its_type(tmp_path):
+    """Found by the mutation fuzzer: the inspector shows the tree before validation, so an f32
+    global initialised by an f64.const must not crash the tree (validation rejects it)."""
+    import struct
+    payload = bytes([1, 0x7D, 0x01, 0x44]) + struct.pack("<d", 1.0) + bytes([0x0B])  # (mut f32) f64.const 1
+    p = tmp_path / "odd.wasm"
+    p.write_bytes(b"\0asm\x01\0\0\0" + bytes([6, len(payload)]) + payload)
+    s = Session.open(str(p))
+    label = s.structure().find("global section").children[0].label
+    assert "does not fit f32" in label and s.rejections

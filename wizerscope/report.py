@@ -10,6 +10,11 @@ def format_value(type_name: str, bits: int | None) -> str:
     """A global's value the way WAT would write it (floats show their bits when NaN)."""
     if bits is None:
         return "?"
+    width = {"i32": 32, "f32": 32, "i64": 64, "f64": 64, "v128": 128}.get(type_name)
+    if width is not None and not 0 <= bits < 1 << width:
+        # an unvalidated binary (the inspector shows it before validation): e.g. an f32 global
+        # initialised by an f64.const
+        return f"{bits:#x} (does not fit {type_name})"
     if type_name == "i32":
         return str(bits - (1 << 32) if bits & 0x80000000 else bits)
     if type_name == "i64":
