@@ -69,7 +69,7 @@ behind, and writes a module that starts in that state (what `wasmtime wizer` doe
 |---|---|
 | `1`..`8` | switch tab: structure, globals, memories, init, diff, segments, instrumentation, rejections |
 | `r` | run the init function (in the background) |
-| `x` | cancel a running init (epoch interruption) |
+| `x` | cancel a running init (epoch interruption; during a compile at once) |
 | `d` | determinism check: run init twice in fresh instances, compare |
 | `w` | write the pre-initialized output (asks before overwriting) |
 | `o` | open another file |
@@ -82,7 +82,11 @@ behind, and writes a module that starts in that state (what `wasmtime wizer` doe
 The **Init** tab lists every export with the reason it can or cannot be the init function;
 choose one with Enter or a click, edit the options, then run. The **Diff** tab compares the
 instance just before init (after instantiation and the start function) with the state after it.
-The mouse works everywhere: tabs, rows, buttons, and clicking a byte in the hex view.
+The **Rejections** tab says why an input cannot be pre-initialized, and where `wasmtime wizer`
+would refuse or break an input that wizerscope handles (nested components with modules, a module
+instantiated twice, ...). Options given on the command line (`wizerscope FILE -S cli --dir data`)
+start in the form. The mouse works everywhere: tabs, rows, buttons, and clicking a byte in the hex
+view.
 """
 
 
