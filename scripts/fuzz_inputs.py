@@ -324,6 +324,7 @@ def check_input(data: bytes, options: Options) -> str:
     session = Session("fuzz.wasm", data)          # must never raise: errors become rejections
     session.structure()
     session.candidates()
+    session.reference_gaps()
     try:
         kind = header_kind(data)
     except WizerscopeError as e:

@@ -92,3 +92,13 @@ def test_structure_tree_shows_export_signatures(tmp_path):
     group = next(n for n in Session.open(str(p)).structure().children if n.label.startswith("exports ("))
     (node,) = group.children
     assert node.label == "export 'f' : func(count: u32, names: list<string>, maybe: option<u8>) -> string"
+
+
+def test_self_referencing_types_render_short_and_fast():
+    """A crafted type that nests itself 50 times per level must not take exponential time."""
+    import time
+    from wizerscope.binary.component_types import MAX_SIGNATURE, render
+    space = [("record", [(f"f{i}", ("idx", 0)) for i in range(50)])]
+    t = time.perf_counter()
+    text = render(("idx", 0), space)
+    assert time.perf_counter() - t < 0.5 and len(text) <= MAX_SIGNATURE + 3 and text.endswith("...")

@@ -105,8 +105,23 @@ def type_space(c: Component) -> list:
     return [t for _, t in events]
 
 
-def render(t, space: list, depth: int = 0) -> str:
-    """WIT-like text for a decoded type (type indices followed through ``space``)."""
+MAX_SIGNATURE = 400          # characters: a crafted type nests and repeats without end
+
+
+def render(t, space: list, depth: int = 0, budget: list[int] | None = None) -> str:
+    """WIT-like text for a decoded type (type indices followed through ``space``), cut short with
+    "..." past a nesting depth of 8 or MAX_SIGNATURE characters in all."""
+    budget = [MAX_SIGNATURE] if budget is None else budget
+    if budget[0] <= 0:
+        return "..."
+    text = _render(t, space, depth, budget)
+    budget[0] -= len(text)
+    if depth == 0 and len(text) > MAX_SIGNATURE:
+        text = text[:MAX_SIGNATURE] + "..."
+    return text
+
+
+def _render(t, space: list, depth: int, budget: list[int]) -> str:
     if t is None:
         return "?"
     if isinstance(t, str):
@@ -116,7 +131,7 @@ def render(t, space: list, depth: int = 0) -> str:
     kind = t[0]
 
     def sub(x) -> str:
-        return render(x, space, depth + 1)
+        return render(x, space, depth + 1, budget)
     if kind == "idx":
         target = space[t[1]] if t[1] < len(space) else None
         return sub(target) if target is not None else f"type {t[1]}"
