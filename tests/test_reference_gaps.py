@@ -88,3 +88,20 @@ def test_cli_check_and_json_report_the_gaps(tmp_path):
     p = run_cli("init", path, "-o", str(tmp_path / "out.wasm"), "--json", "--keep-init-func=true")
     assert p.returncode == 0, p.stderr.decode()
     assert [g["rule"] for g in json.loads(p.stdout)["reference_gaps"]] == ["module-instantiated-twice"]
+
+
+def test_gaps_of_an_unvalidated_component_do_not_crash():
+    """Found by the in-suite fuzzer: an instantiation of a module index that does not exist (the
+    inspector reads the input before validation) must not crash the gap analysis."""
+    wasm = bytearray(comp('''(component
+      (core module $m (func (export "wizer-initialize")))
+      (core instance $a (instantiate $m))
+      (core module $n (import "x" "wizer-initialize" (func)))
+      (core instance $b (instantiate $n (with "x" (instance $a))))
+      (func (export "wizer-initialize") (canon lift (core func $a "wizer-initialize"))))'''))
+    c = parse_component(bytes(wasm))
+    at = c.core_instances[1].offset
+    assert wasm[at:at + 2] == b"\x00\x01"              # instantiate module 1
+    wasm[at + 1] = 0x07                                 # ... module 7, which does not exist
+    gaps = component_gaps(parse_component(bytes(wasm)), Options())
+    assert [g.rule for g in gaps] == ["aliased-init-export"]

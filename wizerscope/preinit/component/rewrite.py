@@ -40,8 +40,8 @@ def init_export_referenced(c: Component, module_index: int, name: str) -> bool:
             if a.target == "core export" and a.instance == ci.index and a.name == name:
                 return True
         for other in c.core_instances:
-            if other.kind != "instantiate" or other.module is None:
-                continue
+            if other.kind != "instantiate" or other.module is None or other.module >= len(c.modules):
+                continue               # (an unvalidated input, as the inspector may show)
             arg_names = {n for n, idx in other.args if idx == ci.index}
             if arg_names and any(imp.module in arg_names and imp.field == name
                                  for imp in c.modules[other.module].imports):
