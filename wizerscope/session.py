@@ -244,8 +244,9 @@ class Session:
         except WizerscopeError as e:
             self.rejections = [Rejection("format", e.message, offset=e.offset,
                                          hint=e.hint or "the file is not a well-formed Wasm binary")]
-        if self.kind is not None and "wizer-initialize" not in {c.name for c in self.candidates() if c.usable}:
-            usable = [c.name for c in self.candidates() if c.usable and c.name != "_initialize"]
+        usable = [c.name for c in self.candidates() if c.usable]
+        if "wizer-initialize" not in usable:
+            usable = [name for name in usable if name != "_initialize"]
             if len(usable) == 1:      # one obvious choice; otherwise keep the reference's default
                 self.options.init_func = usable[0]
 
@@ -709,7 +710,7 @@ def _component_candidates(c) -> list[Candidate]:
             out.append(_component_func_candidate(e.name, sig))
         elif e.sort == "instance":
             iface, at, version = e.name.partition("@")
-            funcs = _instance_funcs(c, e.target)
+            funcs = _instance_funcs(c, e.target, space)
             if funcs is None:
                 out.append(Candidate(e.name, "instance", "", False,
                                      f"an interface: name one of its functions, e.g. `{iface}.FUNC{at}{version}`"))
@@ -733,24 +734,26 @@ def _component_func_candidate(name: str, sig: str | None) -> Candidate:
     return Candidate(name, "func", sig, True, note, default=name == "wizer-initialize")
 
 
-def _instance_funcs(c, index: int | None, depth: int = 0) -> list[tuple[str, str | None]] | None:
-    """(name, signature) of the functions an instance of component ``c`` exports, when they can
-    be read off the binary (an export bundle, an instance of a nested component, or a re-export
-    of either); None when only its type would tell (an imported instance)."""
-    from .binary.component_types import func_signature
+def _instance_funcs(c, index: int | None, space: list, depth: int = 0) -> list[tuple[str, str | None]] | None:
+    """(name, signature) of the functions an instance of component ``c`` (types ``space``)
+    exports, when they can be read off the binary (an export bundle, an instance of a nested
+    component, or a re-export of either); None when only its type would tell (an imported
+    instance)."""
+    from .binary.component_types import func_signature, type_space
     if index is None or depth > 64:
         return None
     inst = next((i for i in c.instances if i.index == index), None)
     if inst is None:
         return None
     if inst.kind == "exports":
-        return [(name, func_signature(c, idx)) for name, sort, idx in inst.args if sort == "func"]
+        return [(name, func_signature(c, idx, space)) for name, sort, idx in inst.args if sort == "func"]
     if inst.kind == "instantiate" and inst.component is not None and inst.component < len(c.components):
         child = c.components[inst.component]
-        return [(e.name, func_signature(child, e.index)) for e in child.exports if e.sort == "func"]
+        child_space = type_space(child)
+        return [(e.name, func_signature(child, e.index, child_space)) for e in child.exports if e.sort == "func"]
     if inst.kind == "export":
         ext = next((e for e in c.exports if e.sort == "instance" and e.index == index), None)
-        return _instance_funcs(c, ext.target, depth + 1) if ext is not None else None
+        return _instance_funcs(c, ext.target, space, depth + 1) if ext is not None else None
     return None
 
 

@@ -164,17 +164,16 @@ def component_tree(c, name: str, size: int):
             for ci in c.instances[:MAX_ENTRIES]]))
     space = type_space(c)
 
-    def sort_text(e) -> str:
-        sig = func_signature(c, e.index, space) if e.sort == "func" else None
-        return sig or e.sort
+    def extern_node(title: str, e):
+        kind = (func_signature(c, e.index, space) if e.sort == "func" else None) or e.sort
+        return _node(f"{title[:-1]} {e.name!r} : {kind}", title[:-1],
+                     [("name", e.name), ("sort", e.sort), ("type", kind), ("index", str(e.index)),
+                      ("offset", f"{e.offset:#x}")]
+                     + ([("target", str(e.target))] if e.target is not None else []), offset=e.offset)
     for title, entries in (("imports", c.imports), ("exports", c.exports)):
         if entries:
-            children.append(_node(f"{title} ({len(entries)})", "group", [], [
-                _node(f"{title[:-1]} {e.name!r} : {sort_text(e)}", title[:-1],
-                      [("name", e.name), ("sort", e.sort), ("type", sort_text(e)), ("index", str(e.index)),
-                       ("offset", f"{e.offset:#x}")]
-                      + ([("target", str(e.target))] if e.target is not None else []), offset=e.offset)
-                for e in entries[:MAX_ENTRIES]]))
+            children.append(_node(f"{title} ({len(entries)})", "group", [],
+                                  [extern_node(title, e) for e in entries[:MAX_ENTRIES]]))
     return _node(label, "component", det, children, c.start, c.end - c.start)
 
 

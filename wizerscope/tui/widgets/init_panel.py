@@ -55,11 +55,12 @@ class InitPanel(Vertical):
         table = self.query_one("#candidates", DataTable)
         table.clear(columns=True)
         table.add_columns("export", "kind", "type", "usable", "why not / note")
-        for c in s.candidates():
+        candidates = s.candidates()
+        for c in candidates:
             usable = Text("yes", style="green") if c.usable else Text("no", style="red")
             table.add_row(*cells(c.name, c.kind, c.signature, usable, c.reason), key=c.name)
         self.set_options(s.options)
-        names = [c.name for c in s.candidates()]
+        names = [c.name for c in candidates]
         if s.options.init_func in names:
             table.move_cursor(row=names.index(s.options.init_func))
 
