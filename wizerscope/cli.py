@@ -210,13 +210,14 @@ def _echo_init_output(result, output: str) -> None:
 
 
 def _reference_gaps(wasm: bytes, kind: str, opts) -> list:
-    """Where `wasmtime wizer` would refuse or break this input (read off the input as given)."""
-    from .preinit.reference_gaps import component_gaps, module_gaps
+    """Where `wasmtime wizer` would refuse or break this input. Parsed again on purpose: the
+    pipeline's model of a component is its specialisation, which no longer shows the gaps."""
+    from .preinit.reference_gaps import reference_gaps
     if kind == "module":
         from .binary.module import parse_module
-        return module_gaps(parse_module(wasm), opts)
+        return reference_gaps(parse_module(wasm), opts)
     from .binary.component import parse_component
-    return component_gaps(parse_component(wasm), opts)
+    return reference_gaps(parse_component(wasm), opts)
 
 
 def _check(wasm: bytes, kind: str):
@@ -261,12 +262,7 @@ def tui_arguments(argv: list[str]):
     _add_run_options(p)
     p.set_defaults(init_func=None)
     a = p.parse_args(argv)
-    explicit = a.init_func
-    a.init_func = explicit or "wizer-initialize"
-    opts = options_from_args(a)
-    if explicit is None:
-        opts.init_func = None
-    return a.file, opts
+    return a.file, options_from_args(a)
 
 
 def cmd_tui(path: str, options=None) -> int:

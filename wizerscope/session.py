@@ -312,12 +312,8 @@ class Session:
     def reference_gaps(self):
         """Where `wasmtime wizer` would refuse, crash on or break this input and wizerscope does
         not (:mod:`wizerscope.preinit.reference_gaps`), for the current options."""
-        from .preinit.reference_gaps import component_gaps, module_gaps
-        if self.module is not None:
-            return module_gaps(self.module, self.options)
-        if self.component is not None:
-            return component_gaps(self.component, self.options)
-        return []
+        from .preinit.reference_gaps import reference_gaps
+        return reference_gaps(self.module if self.module is not None else self.component, self.options)
 
     def candidates(self) -> list[Candidate]:
         """Exports usable as init function, with the reason beside those that are not."""

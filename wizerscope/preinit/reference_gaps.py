@@ -99,3 +99,12 @@ def component_gaps(c: Component, options: Options) -> list[ReferenceGap]:
                     f"gives each of the {len(insts)} instances its own copy of the nested component",
                     item=comp.item_path(f"component {k}"), offset=insts[1].offset))
     return out
+
+
+def reference_gaps(model: Module | Component | None, options: Options) -> list[ReferenceGap]:
+    """The gaps of a parsed module or component (None, an unparseable input: none)."""
+    if isinstance(model, Module):
+        return module_gaps(model, options)
+    if isinstance(model, Component):
+        return component_gaps(model, options)
+    return []

@@ -60,7 +60,7 @@ class ComponentResult:
                 "path": site.label,
                 "core_instance": site.instance,
                 # a copy made so that a twice-instantiated module has one definition per instance
-                "copy_of": levels[site.path].copy_of.get(site.module_index) if site.path in levels else None,
+                "copy_of": levels[site.path].copy_of.get(site.module_index),
                 "globals": [{"index": g.index, "type": g.type.name, "after": format_value(g.type.name, g.bits)}
                             for g in snap.globals],
                 "memories": [{"index": ms.index, "type": str(ms.type), "pages_before": ms.type.minimum,
