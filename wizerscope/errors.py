@@ -72,16 +72,6 @@ class Rejection:
             text += f". {self.hint}"
         return text
 
-    def to_json(self) -> dict:
-        return {
-            "rule": self.rule,
-            "message": self.message,
-            "item": self.item,
-            "path": self.path,
-            "offset": self.offset,
-            "hint": self.hint,
-        }
-
 
 class RejectedError(WizerscopeError):
     """The input is well-formed but uses something that cannot be snapshotted."""

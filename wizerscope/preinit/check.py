@@ -1,13 +1,15 @@
 """Every reason a core module cannot be pre-initialized, as structured :class:`Rejection` records.
 
-Rules and messages follow the reference (SPEC §2.1–2.3), in its order; where the reference panics
+Rules and messages follow the reference, in its order (validation, then forbidden instructions and
+mutable reference globals in payload order, then reserved names, then imports; see
+docs/reference.md); where the reference panics
 (shared memories, imported tags) we reject with a clear message instead.
 """
 from __future__ import annotations
 
 from ..binary.module import Module, scan_forbidden
 from ..errors import Rejection
-from . import opscan
+from .runtime.kernels import forbidden_scan
 
 PREFIX = "__wizer_"
 
@@ -40,7 +42,7 @@ def check_module(m: Module, *, top_level: bool = True, path: str = "") -> list[R
     """
     out: list[Rejection] = []
     # forbidden instructions and mutable reference globals, in payload order
-    found = opscan.scan_module(m) if opscan.worth_it(m) else None
+    found = forbidden_scan.scan_module(m) if forbidden_scan.worth_it(m) else None
     if found is None:            # small code, or the fast scanner could not decode something
         found = scan_forbidden(m)
     code = m.section(10)

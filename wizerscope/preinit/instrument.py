@@ -1,6 +1,9 @@
-"""Instrumentation: export every defined mutable global and every defined memory (SPEC §2.4).
+"""Instrumentation: export every defined mutable global and every defined memory.
 
-Only the export section changes; every other section is copied byte for byte. The returned
+The state a snapshot needs is internal to the instance; exporting it (``__wizer_global_{i}`` for
+the global at absolute index i, ``__wizer_memory_{k}`` for the k-th defined memory, the names the
+reference uses) lets the host read it after init without touching the code. Only the export
+section changes; every other section is copied byte for byte. The returned
 :class:`Instrumentation` is what the snapshot reads through and what the inspector shows.
 """
 from __future__ import annotations
@@ -36,6 +39,40 @@ class Instrumentation:
     @property
     def export_names(self) -> list[str]:
         return [g.export for g in self.globals] + [m.export for m in self.memories]
+
+
+@dataclass
+class Unit:
+    """A module whose state a run snapshots: the core input itself, or an instantiated core
+    module of a component (``instance`` is then its core instance index, ``path`` the component
+    it sits in, ``copy_of`` the module it copies when specialisation gave a twice-instantiated
+    module one copy per instance)."""
+
+    module: Module
+    instrumentation: Instrumentation
+    path: str = ""
+    module_index: int = 0
+    instance: int | None = None
+    copy_of: int | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.path, self.module_index)
+
+    @property
+    def label(self) -> str:
+        """"" for a core input; else where the module sits, e.g. "component 0 / core module 2"."""
+        if self.instance is None:
+            return ""
+        item = f"core module {self.module_index}"
+        return f"{self.path} / {item}" if self.path else item
+
+    @property
+    def title(self) -> str:
+        """The label, saying which module a copy copies."""
+        if self.copy_of is None:
+            return self.label
+        return f"{self.label} (copy of core module {self.copy_of})"
 
 
 def probes(m: Module) -> Instrumentation:

@@ -1,90 +1,279 @@
-"""The whole core pipeline as one call, plus its stages for embedders.
+"""One pipeline, one driver: the only place the stages are strung together.
 
-``preinit(wasm, options)`` = check → instrument → run → snapshot → rewrite → validate.
-Each stage is also public so a caller can stop between them (the inspector does).
+A :class:`Pipeline` is chosen once from the input's header (:func:`wizerscope.preinit.choose.
+pipeline_for`): :class:`ModulePipeline` here, or the component one in
+:mod:`wizerscope.preinit.component.pipeline`. It knows how to do each stage for its kind (check,
+instrument, make a runner, snapshot, rewrite, validate, reference gaps). :func:`drive` runs the
+stages in order for every caller (``wizerscope init``, the inspector, the determinism check,
+library users), and lets them watch and stop between steps through :class:`Hooks`: progress,
+cancel, an abandonable compile, the state before init. Nothing else sequences the stages, so the
+CLI and the inspector cannot drift apart.
+
+The shape follows wasmtime's own ``crates/wizer``: instrument → run (the runtime behind an
+"instance state" read by the snapshot) → snapshot → rewrite from the original sections.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from ..binary.module import Module, header_kind, parse_module
-from ..errors import RejectedError, Rejection, WizerscopeError
-from . import engine as engines
+from ..binary.module import Module, parse_module
+from ..errors import InitError, RejectedError, Rejection, WizerscopeError
 from .check import check_module
-from .instrument import Instrumentation, instrument_module
+from .instrument import Unit, instrument_module, probes
 from .options import Options, check_renames
+from .reference_gaps import ReferenceGap, module_gaps
 from .rewrite import RewriteLog, rewrite_module
-from .run import CoreRunner, InitReport, check_init_export
+from .run import CoreRunner, check_init_export
+from .runtime import engines
+from .runtime.sandbox import CodeCache, InitReport
 from .snapshot import Snapshot, snapshot
+
+STEPS = ("check", "instrument", "compile", "instantiate", "snapshot before", "init", "snapshot after",
+         "rewrite", "validate")
+
+
+class Cancelled(InitError):
+    """The user stopped the run."""
+
+
+# -- what a run produces ------------------------------------------------------------------------------
+@dataclass
+class UnitRun:
+    """One snapshotted module of a run: its state before init (when asked for) and after."""
+
+    unit: Unit
+    before: Snapshot | None
+    after: Snapshot
+    rewrite: RewriteLog | None = None
 
 
 @dataclass
-class Result:
-    """Everything one pre-initialization produced."""
+class Run:
+    """Everything one pre-initialization produced. ``output`` is None when the run was asked to
+    stop after the snapshot (the determinism check); ``instrumentation``, ``state`` and
+    ``rewrite`` are the kind's own records (core: Instrumentation, Snapshot, RewriteLog)."""
 
-    output: bytes
-    module: Module
-    instrumentation: Instrumentation
-    snapshot: Snapshot
+    kind: str
+    options: Options
+    units: list[UnitRun]
+    instrumentation: object
+    state: object
     init: InitReport
-    rewrite: RewriteLog
+    timings: dict[str, float]
+    output: bytes | None = None
+    rewrite: object | None = None
+
+
+@dataclass
+class Trace:
+    """How far a run got, filled in as it goes: a failed or cancelled run still shows its steps,
+    their times and what init printed."""
+
+    steps_done: list[str] = field(default_factory=list)
+    current: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    init: InitReport | None = None
+    _started: float = 0.0
+
+    def begin(self, name: str) -> None:
+        self.end()
+        self.current = name
+        self._started = time.perf_counter()
+
+    def end(self) -> None:
+        if self.current:
+            self.timings[self.current] = self.timings.get(self.current, 0.0) + time.perf_counter() - self._started
+            self.steps_done.append(self.current)
+            self.current = ""
+
+    def add(self, step: str, seconds: float) -> None:
+        self.timings[step] = self.timings.get(step, 0.0) + seconds
 
 
-def analyze_module(wasm: bytes | memoryview) -> tuple[Module, list[Rejection]]:
-    """Validate, parse and check a core module; rejections are returned, not raised."""
-    if header_kind(wasm) != "module":
-        raise WizerscopeError("expected a core module, found a component")
+class Hooks:
+    """What a caller sees of a run between its steps; the defaults watch nothing.
+
+    ``interruptible`` makes init stoppable from another thread (epoch interruption, a little
+    slower); ``snapshot_before`` takes the state just before init as well (the inspector's
+    "before"). :meth:`step` runs before each step and may raise :class:`Cancelled`;
+    :meth:`compile` may run the compile elsewhere (the inspector abandons one on cancel);
+    :meth:`started` sees the live runner (to interrupt it)."""
+
+    interruptible = False
+    snapshot_before = False
+
+    def step(self, name: str, trace: Trace) -> None:
+        pass
+
+    def compile(self, runner, cache: CodeCache | None) -> None:
+        runner.compile(cache)
+
+    def started(self, runner) -> None:
+        pass
+
+    def stopped(self, runner) -> None:
+        pass
+
+
+class Pipeline(Protocol):
+    """Each stage of pre-initialization for one kind of input (see the module docstring)."""
+
+    kind: str
+    wasm: bytes | memoryview
+    model: object                 # the parsed input: Module or Component
+
+    def rejections(self) -> list[Rejection]: ...
+    def units(self) -> list[Unit]: ...
+    def check_options(self, options: Options) -> None: ...
+    def instrument(self) -> tuple[bytes, object]: ...
+    def runner(self, instrumented: bytes, options: Options, *, interruptible: bool): ...
+    def compiled(self, runner) -> None: ...
+    def snapshot(self, runner, instrumentation) -> object: ...
+    def unit_states(self, state, instrumentation) -> list[tuple[Unit, Snapshot]]: ...
+    def rewrite(self, state, options: Options) -> tuple[bytes, object, float]: ...
+    def unit_rewrites(self, log) -> dict[tuple[str, int], RewriteLog]: ...
+    def validate(self, output: bytes, log) -> None: ...
+    def reference_gaps(self, options: Options) -> list[ReferenceGap]: ...
+
+
+# -- the driver -------------------------------------------------------------------------------------
+def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, cache: CodeCache | None = None,
+          trace: Trace | None = None, rewrite: bool = True) -> Run:
+    """Run every stage of ``pipeline`` with ``options``; raise a WizerscopeError on any failure.
+    With ``rewrite`` False the run stops after the snapshot (``Run.output`` is None)."""
+    hooks = hooks or Hooks()
+    trace = trace if trace is not None else Trace()
+
+    def step(name: str) -> None:
+        hooks.step(name, trace)
+        trace.begin(name)
+
+    step("check")
+    rejections = pipeline.rejections()
+    if rejections:
+        raise RejectedError(rejections)
+    pipeline.check_options(options)
+    step("instrument")
+    binary, instrumentation = pipeline.instrument()
+    runner = pipeline.runner(binary, options, interruptible=hooks.interruptible)
+    del binary
+    trace.init = runner.report
+    hooks.started(runner)
+    before: object | None = None
+    try:
+        step("compile")
+        hooks.compile(runner, cache)
+        pipeline.compiled(runner)
+        step("instantiate")
+        runner.instantiate()
+        if hooks.snapshot_before:
+            step("snapshot before")
+            with runner.reading_state():
+                before = pipeline.snapshot(runner, instrumentation)
+        step("init")
+        runner.initialize()
+        step("snapshot after")
+        with runner.reading_state():
+            state = pipeline.snapshot(runner, instrumentation)
+    finally:
+        trace.end()
+        runner.close()
+        runner.release()
+        hooks.stopped(runner)
+    befores = dict((u.key, s) for u, s in pipeline.unit_states(before, instrumentation)) if before is not None else {}
+    units = [UnitRun(u, befores.get(u.key), s) for u, s in pipeline.unit_states(state, instrumentation)]
+    run = Run(pipeline.kind, options, units, instrumentation, state, runner.report, trace.timings)
+    if not rewrite:
+        return run
+    step("rewrite")
+    run.output, run.rewrite, validating = pipeline.rewrite(state, options)
+    trace.add("rewrite", -validating)
+    logs = pipeline.unit_rewrites(run.rewrite)
+    for ur in units:
+        ur.rewrite = logs.get(ur.unit.key)
+    step("validate")
+    trace.add("validate", validating)
+    pipeline.validate(run.output, run.rewrite)
+    trace.end()
+    return run
+
+
+def invalid_output(kind: str, message: str) -> WizerscopeError:
+    """The one message for an output that fails validation: a bug of ours, never written."""
+    return WizerscopeError(f"internal error: the pre-initialized {kind} is invalid ({message}); nothing was "
+                           "written. Please report this input.")
+
+
+# -- core modules -----------------------------------------------------------------------------------
+class ModulePipeline:
+    """The stages for a core module."""
+
+    kind = "module"
+
+    def __init__(self, wasm: bytes | memoryview) -> None:
+        self.wasm = wasm
+        self.model: Module = parse_module(wasm)
+        self._rejections: list[Rejection] | None = None
+
+    def rejections(self) -> list[Rejection]:
+        """Validation (wasmtime's, with the byte it names) then every rule of the reference; once."""
+        if self._rejections is None:
+            self._rejections = module_rejections(self.wasm, self.model)
+        return self._rejections
+
+    def units(self) -> list[Unit]:
+        return [Unit(self.model, probes(self.model))]
+
+    def check_options(self, options: Options) -> None:
+        check_renames(options.renames)
+        check_init_export(self.model, options.init_func)
+
+    def instrument(self) -> tuple[bytes, object]:
+        return instrument_module(self.model)
+
+    def runner(self, instrumented: bytes, options: Options, *, interruptible: bool) -> CoreRunner:
+        return CoreRunner(instrumented, self.model, options, interruptible=interruptible)
+
+    def compiled(self, runner: CoreRunner) -> None:
+        runner.instrumented = b""          # wasmtime has its own copy now
+
+    def snapshot(self, runner: CoreRunner, instrumentation) -> Snapshot:
+        return snapshot(instrumentation, runner)
+
+    def unit_states(self, state: Snapshot, instrumentation) -> list[tuple[Unit, Snapshot]]:
+        return [(Unit(self.model, instrumentation), state)]
+
+    def rewrite(self, state: Snapshot, options: Options) -> tuple[bytes, RewriteLog, float]:
+        log = RewriteLog()
+        out = rewrite_module(self.model, state, init_func=options.init_func, keep_init_func=options.keep_init_func,
+                             renames=options.renames, log=log)
+        return out, log, 0.0
+
+    def unit_rewrites(self, log: RewriteLog) -> dict[tuple[str, int], RewriteLog]:
+        return {("", 0): log}
+
+    def validate(self, output: bytes, log) -> None:
+        try:
+            engines.validate(output, "output")
+        except WizerscopeError as e:
+            raise invalid_output("module", e.message) from None
+
+    def reference_gaps(self, options: Options) -> list[ReferenceGap]:
+        return module_gaps(self.model, options)
+
+
+def module_rejections(wasm: bytes | memoryview, m: Module) -> list[Rejection]:
+    """Every reason core module ``m`` (parsed from ``wasm``) cannot be pre-initialized."""
+    invalid = validation_rejection(wasm)
+    return [invalid] if invalid is not None else check_module(m)
+
+
+def validation_rejection(wasm: bytes | memoryview) -> Rejection | None:
+    """wasmtime's verdict on a core module, at the byte it names; None when it is valid."""
     try:
         engines.validate(wasm)
     except WizerscopeError as e:
-        return _parse_or_none(wasm), [Rejection("validation", e.message, offset=e.offset,
-                                                hint="fix the producer: wasmtime rejects this binary")]
-    m = parse_module(wasm)
-    return m, check_module(m)
-
-
-def _parse_or_none(wasm):
-    try:
-        return parse_module(wasm)
-    except WizerscopeError:
-        return None
-
-
-def instrument(wasm: bytes | memoryview) -> tuple[bytes, Instrumentation]:
-    """Library API: the instrumented module (state exported as `__wizer_*`) and its map."""
-    m, rejections = analyze_module(wasm)
-    if rejections:
-        raise RejectedError(rejections)
-    return instrument_module(m)
-
-
-def preinit(wasm: bytes | memoryview, options: Options | None = None, *, validate_output: bool = True) -> Result:
-    """Pre-initialize a core module; raise a WizerscopeError subclass on any failure."""
-    options = options or Options()
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    m, rejections = analyze_module(wasm)
-    if rejections:
-        raise RejectedError(rejections)
-    check_renames(options.renames)
-    check_init_export(m, options.init_func)
-    instrumented, ins = instrument_module(m)
-    timings["check+instrument"] = time.perf_counter() - t0
-    runner = CoreRunner(instrumented, m, options)
-    snap = runner.snapshot_after_init(lambda r: snapshot(ins, r), timings)
-    t = time.perf_counter()
-    log = RewriteLog()
-    out = rewrite_module(m, snap, init_func=options.init_func, keep_init_func=options.keep_init_func,
-                         renames=options.renames, log=log)
-    timings["rewrite"] = time.perf_counter() - t
-    if validate_output:
-        t = time.perf_counter()
-        try:
-            engines.validate(out, "output")
-        except WizerscopeError as e:
-            raise WizerscopeError(f"internal error: the pre-initialized module is invalid ({e.message}); "
-                                  "nothing was written. Please report this input.") from None
-        timings["validate output"] = time.perf_counter() - t
-    return Result(out, m, ins, snap, runner.report, log, timings)
+        return Rejection("validation", e.message, offset=e.offset, hint="fix the producer: wasmtime rejects this binary")
+    return None

@@ -1,4 +1,4 @@
-"""Build the pre-initialized module from the original sections and a snapshot (SPEC §2.7).
+"""Build the pre-initialized module from the original sections and a snapshot.
 
 Unchanged sections are copied byte for byte. Changed: memory minimums, mutable globals' initial
 values, exports (init function, `_initialize`, renames), the start section (removed), the data

@@ -1,43 +1,33 @@
-"""Run a core module's initialization under wasmtime (SPEC §2.5), step by step.
+"""Run a core module's initialization under wasmtime, step by step.
 
-The steps are separate methods so a caller (the inspector) can look at the instance between them:
-compile → instantiate (the start function runs) → initialize (`_initialize`, then the init
-function). WASI is off unless asked for; function imports nobody provides trap with a message that
-names them; an endless init stops at the timeout (epoch interruption) or when fuel runs out.
+The steps are separate methods so the driver (:mod:`wizerscope.preinit.pipeline`) can stop
+between them: compile → instantiate (the start function runs) → initialize (`_initialize`, then
+the init function). WASI is off unless asked for; function imports nobody provides trap with a
+message that names them; an endless init stops at the timeout (epoch interruption) or when fuel
+runs out (the :class:`~wizerscope.preinit.runtime.sandbox.Sandbox`'s limits). The initialized
+instance is then the snapshot's "instance state" (:meth:`global_bits`, :meth:`memory`,
+:meth:`nonzero_runs`).
 """
 from __future__ import annotations
 
-import ctypes
-import os
 import re
-import tempfile
-import threading
-import time
-from dataclasses import dataclass, field
 
 import wasmtime
 
 from ..binary.module import Module
 from ..binary.types import FuncType
 from ..errors import InitError, WizerscopeError
-from . import engine as engines
 from .instrument import GlobalProbe, MemoryProbe
 from .options import Options
+from .runtime import engines, internals
+from .runtime.sandbox import CodeCache, InitReport, Sandbox
+from .runtime.traps import trap_backtrace, trap_reason
+from .runtime.wat import assemble
 
 WASI_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
 _UNKNOWN_IMPORT = re.compile(r"unknown import: `(.+?)::(.+?)` has not been defined")
 
-
-@dataclass
-class InitReport:
-    """What the init run produced besides state: results, captured output, timings."""
-
-    results: list = field(default_factory=list)
-    stdout: bytes = b""
-    stderr: bytes = b""
-    timings: dict[str, float] = field(default_factory=dict)
-    called_initialize: bool = False
-    compiler: str = ""                  # "winch" or "cranelift": what compiled the init code
+__all__ = ["CoreRunner", "InitReport", "check_init_export"]
 
 
 def check_init_export(m: Module, name: str) -> FuncType:
@@ -64,232 +54,99 @@ def _export_hint(m: Module, name: str) -> str:
     return f"choose one with -f/--init-func; exported functions without parameters: {shown}"
 
 
-def trap_backtrace(e: BaseException, module: Module | None = None) -> list[str]:
-    """Wasm frames of a trap, innermost first, as readable lines.
-
-    Functions without a name in the name section are named after their export or import (our
-    parser's ``func_name``), so a stripped module still shows `wizer-initialize` rather than
-    `<wasm function 7>`. Runs of identical frames (deep recursion) collapse into one line with a
-    count, so a stack overflow does not bury the frames that led into the recursion.
-    """
-    frames = getattr(e, "frames", None)
-    if frames:
-        lines = []
-        for f in frames:
-            name = f.func_name or (module.func_name(f.func_index) if module is not None else None) \
-                or f"<wasm function {f.func_index}>"
-            offset = f.module_offset
-            where = f"{offset:#x}" if offset is not None and 0 <= offset < 1 << 32 else "??"
-            lines.append(f"{where} - {f.module_name or '<module>'}!{name}")
-        return collapse_repeats(lines)
-    text = str(e)
-    if "wasm backtrace:" in text:
-        part = text.split("wasm backtrace:", 1)[1].split("Caused by:", 1)[0]
-        return collapse_repeats([re.sub(r"^\s*\d+:\s*", "", ln).strip() for ln in part.splitlines()
-                                 if ln.strip()])
-    return []
-
-
-def collapse_repeats(lines: list[str]) -> list[str]:
-    """Replace runs of identical consecutive lines by the line and a count of the repeats."""
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        j = i
-        while j + 1 < len(lines) and lines[j + 1] == lines[i]:
-            j += 1
-        out.append(lines[i])
-        if j > i:
-            out.append(f"... the frame above repeated {j - i} more time{'s' if j - i > 1 else ''}")
-        i = j + 1
-    return out
-
-
-def trap_reason(e: BaseException) -> str:
-    text = str(e)
-    if "Caused by:" in text:
-        text = text.split("Caused by:", 1)[1]
-    elif "wasm backtrace:" in text:
-        text = text.split("wasm backtrace:", 1)[0]
-    # "Caused by:" lists the chain as "0: ...", "1: ..."; keep the trap line and the detail
-    lines = [re.sub(r"^\d+:\s*", "", ln.strip()) for ln in text.splitlines() if ln.strip()]
-    traps = [ln for ln in lines if ln.startswith("wasm trap:")]
-    if traps:
-        details = [ln for ln in lines if ln not in traps]
-        return traps[0] + (f" ({details[0]})" if details else "")
-    return lines[0] if lines else type(e).__name__
-
-
-def _call_raw(store: wasmtime.Store, func: wasmtime.Func, ft: FuncType) -> list:
-    """Call a function without parameters through the C API, reading v128 results as integers
-    (little-endian lane bytes) and every other result the way wasmtime-py does."""
-    from wasmtime._func import enter_wasm
-    n = len(ft.results)
-    results = (wasmtime._bindings.wasmtime_val_t * n)()
-    with enter_wasm(store) as trap:
-        error = wasmtime._ffi.wasmtime_func_call(store._context(), ctypes.byref(func._func), None, 0,
-                                                 results, n, trap)
-        if error:
-            raise wasmtime.WasmtimeError._from_ptr(error)
-    out = []
-    for raw, ty in zip(results, ft.results):
-        if ty.name == "v128":
-            out.append(int.from_bytes(bytes(raw.of.v128), "little"))
-        else:
-            out.append(wasmtime.Val._from_raw(store, raw).value)
-    return out
-
-
 class CoreRunner:
     """One instantiation of an instrumented module, driven step by step."""
+
+    unit = "module"
 
     def __init__(self, instrumented: bytes, module: Module, options: Options, *,
                  interruptible: bool = False) -> None:
         self.module = module
         self.options = options
         self.instrumented = instrumented
-        self.report = InitReport()
-        self._epoch = interruptible or options.timeout is not None
-        self._engines = engines.init_engines(options.compiler, epoch=self._epoch, fuel=options.fuel is not None)
-        self._use_engine(self._engines[0])
-        self._tmp = tempfile.TemporaryDirectory(prefix="wizerscope-")
-        self._out = os.path.join(self._tmp.name, "stdout")
-        self._err = os.path.join(self._tmp.name, "stderr")
+        self.sandbox = Sandbox(options, interruptible=interruptible)
         self.compiled: wasmtime.Module | None = None
         self.instance: wasmtime.Instance | None = None
-        self._timer: threading.Timer | None = None
-        self.interrupted = False
+        self._exports: dict | None = None
 
-    # -- set-up -----------------------------------------------------------------------------
-    # What compile() builds, and its name in messages (the component runner builds components).
-    _compiled_type = wasmtime.Module
-    _unit_name = "module"
+    @property
+    def report(self) -> InitReport:
+        return self.sandbox.report
 
-    def _use_engine(self, engine: wasmtime.Engine) -> None:
-        """A fresh store and linker on ``engine`` (nothing is linked or instantiated yet)."""
-        options = self.options
-        self.engine = engine
-        self.store = wasmtime.Store(engine)
-        if self._epoch:
-            self.store.set_epoch_deadline(1)
-        if options.fuel is not None:
-            self.store.set_fuel(options.fuel)
-        if options.max_memory is not None:
-            self.store.set_limits(memory_size=options.max_memory)
-        self.linker = self._new_linker()
+    @property
+    def store(self) -> wasmtime.Store:
+        return self.sandbox.store
 
-    def _new_linker(self):
-        return wasmtime.Linker(self.engine)
+    # -- steps ----------------------------------------------------------------------------------
+    def compile(self, cache: CodeCache | None = None) -> None:
+        self.compiled = self.sandbox.compile(lambda engine: wasmtime.Module(engine, self.instrumented),
+                                             self.unit, cache)
 
-    def compile(self) -> None:
-        """Compile with the first engine that can: Winch, or Cranelift when the code uses a
-        proposal Winch lacks (SIMD, tail calls, GC, exceptions, ...)."""
-        t = time.perf_counter()
-        for engine in self._engines:
-            if engine is not self.engine:
-                self._use_engine(engine)
-            try:
-                self.compiled = self._compiled_type(self.engine, self.instrumented)
-                break
-            except wasmtime.WasmtimeError as e:
-                if engine is self._engines[-1]:
-                    raise WizerscopeError(f"failed to compile the Wasm {self._unit_name}: "
-                                          f"{engines._first_line(e)}") from None
-        self.report.compiler = "cranelift" if self.engine is engines.run_engine(
-            epoch=self._epoch, fuel=self.options.fuel is not None) else "winch"
-        self.report.timings["compile"] = time.perf_counter() - t
+    def instantiate(self) -> wasmtime.Instance:
+        """Link (WASI when asked, the preloads, trapping stubs for the rest) and instantiate."""
+        if self.compiled is None:
+            self.compile()
+        linker = wasmtime.Linker(self.sandbox.engine)
+        if self.options.wasi:
+            self.store.set_wasi(self.sandbox.wasi_config())
+            linker.define_wasi()
+        self._load_preloads(linker)
+        linker.define_unknown_imports_as_traps(self.compiled)
+        self.instance = self._guarded("instantiating the module (its start function trapped)",
+                                      lambda: linker.instantiate(self.store, self.compiled))
+        self._exports = None
+        return self.instance
 
-    def share_compiled(self, other: "CoreRunner") -> None:
-        """Reuse ``other``'s compiled code (the determinism check's second instance)."""
-        if other.engine is not self.engine:
-            self._use_engine(other.engine)
-        self.compiled = other.compiled
-        self.report.compiler = other.report.compiler
-
-    def _configure_wasi(self) -> None:
-        opts = self.options
-        cfg = wasmtime.WasiConfig()
-        cfg.stdout_file = self._out
-        cfg.stderr_file = self._err
-        env: list[tuple[str, str]] = []
-        if opts.inherit_env:
-            cfg.inherit_env()
-        for k, v in opts.env:
-            env.append((k, os.environ.get(k, "") if v is None else v))
-        if env:
-            cfg.env = env
-        for host, guest in opts.dirs:
-            if not os.path.isdir(host):
-                raise WizerscopeError(f"--dir {host!r}: no such directory")
-            cfg.preopen_dir(host, guest)
-        self.store.set_wasi(cfg)
-        self.linker.define_wasi()
-
-    def _load_preloads(self) -> None:
+    def _load_preloads(self, linker: wasmtime.Linker) -> None:
         for name, path in self.options.preloads:
+            where = f"failed to process preload `{name}` at `{path}`"
             try:
                 with open(path, "rb") as f:
                     data = f.read()
             except OSError as e:
-                raise WizerscopeError(f"failed to process preload `{name}` at `{path}`: {e.strerror}") from None
+                raise WizerscopeError(f"{where}: {e.strerror}") from None
+            if data[:4] != b"\0asm":
+                data = assemble(data, path)
+            if data[4:8] != b"\x01\x00\x00\x00":
+                raise WizerscopeError("components cannot be loaded with --preload")
             try:
-                if data[:4] != b"\0asm":
-                    data = wasmtime.wat2wasm(data.decode("utf-8", "replace"))
-                if data[4:8] != b"\x01\x00\x00\x00":
-                    raise WizerscopeError("components cannot be loaded with --preload")
-                mod = wasmtime.Module(self.engine, data)
-                inst = self.linker.instantiate(self.store, mod)
-                self.linker.define_instance(self.store, name, inst)
+                mod = wasmtime.Module(self.sandbox.engine, data)
             except wasmtime.WasmtimeError as e:
-                raise WizerscopeError(f"failed to process preload `{name}` at `{path}`: "
-                                      f"{engines._first_line(e)}") from None
+                raise WizerscopeError(f"{where}: {engines.first_line(e)}") from None
+            # the preload's start function runs here: under the same limits and explanations as init
+            inst = self._guarded(f"{where} (its start function)", lambda: linker.instantiate(self.store, mod))
+            linker.define_instance(self.store, name, inst)
 
-    # What instantiate() says when instantiation traps (the component runner says its own).
-    _instantiate_context = "instantiating the module (its start function trapped)"
+    def exports(self):
+        """The instance's exports, looked up once (wasmtime-py walks them all on every call)."""
+        if self._exports is None:
+            self._exports = self.instance.exports(self.store)
+        return self._exports
 
-    def _link(self) -> None:
-        """Define the imports: WASI when asked, the preloads, trapping stubs for the rest."""
-        if self.options.wasi:
-            self._configure_wasi()
-        self._load_preloads()
-        self.linker.define_unknown_imports_as_traps(self.compiled)
-
-    def instantiate(self) -> wasmtime.Instance:
-        if self.compiled is None:
-            self.compile()
-        t = time.perf_counter()
-        self._link()
-        self.instance = self._guarded(self._instantiate_context,
-                                      lambda: self.linker.instantiate(self.store, self.compiled))
-        self.report.timings["instantiate"] = time.perf_counter() - t
-        return self.instance
-
-    # -- running ---------------------------------------------------------------------------
     def initialize(self) -> list:
         """Call `_initialize` (once) and then the init function; return the init's results."""
         if self.instance is None:
             self.instantiate()
         name = self.options.init_func
-        exports = self.instance.exports(self.store)
-        t = time.perf_counter()
-        init = exports.get("_initialize") if "_initialize" in exports else None
+        exports = self.exports()
+        init = exports.get("_initialize")
         if isinstance(init, wasmtime.Func):
             self.report.called_initialize = True
             self._guarded("calling the Reactor initialization function", lambda: init(self.store))
             if name == "_initialize":
-                self.report.timings["init"] = time.perf_counter() - t
                 return []
-        func = exports.get(name) if name in exports else None
+        func = exports.get(name)
         if not isinstance(func, wasmtime.Func):
             raise InitError(f"no func export named `{name}` found")
         exp = self.module.export(name)
         ft = self.module.func_type(exp.index) if exp is not None and exp.kind == "func" else None
         if ft is not None and any(r.name == "v128" for r in ft.results):
             # wasmtime-py cannot convert v128 results (and aborts on printing their type)
-            result = self._guarded(f"the `{name}` function trapped", lambda: _call_raw(self.store, func, ft))
+            types = [r.name for r in ft.results]
+            result = self._guarded(f"the `{name}` function trapped",
+                                   lambda: internals.call_without_args(self.store, func, types))
         else:
             result = self._guarded(f"the `{name}` function trapped", lambda: func(self.store))
-        self.report.timings["init"] = time.perf_counter() - t
         if result is None:
             self.report.results = []
         elif isinstance(result, (tuple, list)):      # multi-value results come back as a list
@@ -300,32 +157,15 @@ class CoreRunner:
 
     def interrupt(self) -> None:
         """Stop a running init from another thread (epoch interruption)."""
-        self.interrupted = True
-        if self._epoch:
-            self.engine.increment_epoch()
+        self.sandbox.interrupt()
 
+    # -- explaining failures ----------------------------------------------------------------------
     def _guarded(self, context: str, fn):
-        if self.options.timeout is not None:
-            self._timer = threading.Timer(self.options.timeout, self.engine.increment_epoch)
-            self._timer.daemon = True
-            self._timer.start()
-        try:
-            return fn()
-        except wasmtime.ExitTrap as e:
-            raise InitError(f"{context}: the program exited with status {e.code} during initialization",
-                            hint="an init function must return normally; WASI proc_exit ends the run "
-                                 "and nothing is snapshotted", exit_code=e.code) from None
-        except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
-            raise self._explain(context, e) from None
-        finally:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            self._collect_output()
+        return self.sandbox.guarded(context, fn, self._explain)
 
     def _explain(self, context: str, e: BaseException) -> InitError:
         text = str(e)
-        bt = self._backtrace(e)
+        bt = trap_backtrace(e, self.module)
         m = _UNKNOWN_IMPORT.search(text)
         if m:
             mod, fld = m.group(1), m.group(2)
@@ -336,22 +176,13 @@ class CoreRunner:
                 hint += "; provide it with --preload NAME=MODULE or avoid calling it from init"
             return InitError(f"{context}: attempted to call an unknown imported function: "
                              f"'{mod}' '{fld}'", hint=hint, backtrace=bt)
-        if "all fuel consumed" in text:
-            return InitError(f"{context}: init ran out of fuel ({self.options.fuel} units)",
-                             hint="raise --fuel, or check the init function for an endless loop", backtrace=bt)
-        if "interrupt" in text and self._epoch:
-            if self.interrupted:
-                return InitError(f"{context}: cancelled", backtrace=bt)
-            return InitError(f"{context}: init did not finish within {self.options.timeout:g} s",
-                             hint="raise --timeout, or check the init function for an endless loop",
-                             backtrace=bt)
+        limited = self.sandbox.explain_limits(context, e, bt)
+        if limited is not None:
+            return limited
         if "unknown import" in text or "incompatible import" in text:
             return InitError(f"failed to instantiate: {trap_reason(e)}",
                              hint="imports other than functions cannot be provided during initialization")
-        return InitError(f"{context}: {trap_reason(e)}", backtrace=bt, hint=self._memory_limit_hint(text))
-
-    def _backtrace(self, e: BaseException) -> list[str]:
-        return trap_backtrace(e, self.module)
+        return self.sandbox.explain_trap(context, e, bt, hint=self._memory_limit_hint(text))
 
     def _memory_limit_hint(self, text: str) -> str | None:
         """Explain a trap that --max-memory may have caused.
@@ -361,83 +192,48 @@ class CoreRunner:
         a bad pointer. Name the limit and the memory sizes when the trap looks like that.
         """
         limit = self.options.max_memory
-        if limit is None or not isinstance(self.instance, wasmtime.Instance) or not any(
+        if limit is None or self.instance is None or not any(
                 k in text for k in ("unreachable", "out of bounds", "null")):
             return None
         sizes = []
-        exports = self.instance.exports(self.store)
+        exports = self.exports()
         for k in range(len(self.module.memories)):
-            mem = exports.get(f"__wizer_memory_{k}") if f"__wizer_memory_{k}" in exports else None
+            mem = exports.get(f"__wizer_memory_{k}")
             if isinstance(mem, wasmtime.Memory):
                 sizes.append(f"memory {self.module.num_imported_memories + k}: {mem.data_len(self.store)} bytes")
         return (f"--max-memory {limit} limits each memory to {limit} bytes; `memory.grow` past it returns -1, "
                 "which programs usually turn into a trap like this one ("
                 + (", ".join(sizes) or "no memory") + " at the trap). Raise --max-memory if init needs more")
 
-    def _collect_output(self) -> None:
-        for path, attr in ((self._out, "stdout"), (self._err, "stderr")):
-            try:
-                with open(path, "rb") as f:
-                    setattr(self.report, attr, f.read())
-            except OSError:
-                pass
+    # -- state access (the snapshot's "instance state") -----------------------------------------
+    def reading_state(self):
+        """A context in which the snapshot's kernels run without the init's limits."""
+        return self.sandbox.reading_state()
 
-    # -- state access (the snapshot's "instance state") -----------------------------------
     def global_bits(self, probe: GlobalProbe) -> int:
-        g = self.instance.exports(self.store)[probe.export]
-        raw = wasmtime._bindings.wasmtime_val_t()
-        wasmtime._ffi.wasmtime_global_get(self.store._context(), ctypes.byref(g._global), ctypes.byref(raw))
-        size = 16 if probe.type.value.name == "v128" else 8
-        value = int.from_bytes(ctypes.string_at(ctypes.addressof(raw.of), size), "little")
-        width = {"i32": 32, "f32": 32, "i64": 64, "f64": 64, "v128": 128}.get(probe.type.value.name, 64)
-        return value & ((1 << width) - 1)
+        return internals.global_bits(self.store, self.exports()[probe.export], probe.type.value.name)
 
-    def memory(self, probe: MemoryProbe):
+    def memory(self, probe: MemoryProbe) -> memoryview:
         """A zero-copy view of the live memory's bytes."""
-        mem = self.instance.exports(self.store)[probe.export]
-        n = mem.data_len(self.store)
-        if n == 0:
-            return memoryview(b"")
-        ptr = mem.data_ptr(self.store)
-        return memoryview((ctypes.c_ubyte * n).from_address(ctypes.addressof(ptr.contents)))
+        return internals.memory_view(self.store, self.exports()[probe.export])
 
     def nonzero_runs(self, probe: MemoryProbe):
         """(starts, ends) of the memory's non-zero runs, found in wasm next to the live memory."""
-        from .runscan import nonzero_runs
-        mem = self.instance.exports(self.store)[probe.export]
-        if self._epoch:
-            self.store.set_epoch_deadline(1 << 40)
-        if self.options.fuel is not None:
-            self.store.set_fuel(1 << 62)
+        from .runtime.kernels.nonzero_runs import nonzero_runs
         try:
-            return nonzero_runs(self.store, self.engine, mem, probe.type)
+            return nonzero_runs(self.store, self.sandbox.engine, self.exports()[probe.export], probe.type)
         except wasmtime.WasmtimeError:
             return None     # e.g. a --max-memory below one page: scan the view in Python instead
 
+    # -- the end ----------------------------------------------------------------------------------
     def close(self) -> None:
-        self._tmp.cleanup()
+        """Remove the captured output's files (their contents are in the report already)."""
+        self.sandbox.close()
 
     def release(self) -> None:
         """Drop the instance, store and compiled code once the snapshot is taken, so the rewrite
         does not stack its copies on top of them."""
         self.instance = None
+        self._exports = None
         self.compiled = None
-        self.store = None
-
-    def snapshot_after_init(self, take, timings: dict[str, float], after_compile=None):
-        """compile → instantiate → init → ``take(self)`` (the snapshot), then close and release;
-        the pipelines' one straight run. ``after_compile`` may drop what compiling needed."""
-        try:
-            self.compile()
-            if after_compile is not None:
-                after_compile(self)
-            self.instantiate()
-            self.initialize()
-            t = time.perf_counter()
-            snap = take(self)
-            timings["snapshot"] = time.perf_counter() - t
-        finally:
-            self.close()
-            self.release()
-        timings.update(self.report.timings)
-        return snap
+        self.sandbox.release()

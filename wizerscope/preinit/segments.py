@@ -1,12 +1,15 @@
-"""From live memory bytes to data segments: the reference's exact algorithm (SPEC §2.6).
+"""From live memory bytes to data segments: the reference's exact algorithm.
+
+The constants and the tie-breaking are the reference's (docs/reference.md), so that outputs are
+byte-identical to `wasmtime wizer`'s.
 
 1. per page, every maximal run of non-zero bytes (runs crossing a page boundary are split);
 2. sorted by (memory, start), runs whose gap is ≤ MIN_ACTIVE_SEGMENT_OVERHEAD merge;
 3. past MAX_DATA_SEGMENTS, the smallest same-memory gaps are merged, ties broken the way Rust's
-   ``sort_unstable_by_key`` breaks them (:mod:`rust_sort`), as the reference does;
+   ``sort_unstable_by_key`` breaks them (:mod:`~wizerscope.preinit.runtime.kernels.rust_sort`), as the reference does;
 4. only the bytes of the final segments are copied out.
 
-Live core memories are scanned in wasm (:mod:`runscan`); :func:`find_runs` is the fallback for
+Live core memories are scanned in wasm (:mod:`~wizerscope.preinit.runtime.kernels.nonzero_runs`); :func:`find_runs` is the fallback for
 plain buffers, on a zero-copy NumPy view (imported only then: it costs 0.14 s and 14 MB at start-up).
 Runs are kept as parallel lists of ints: no per-run objects on the hot path.
 """
@@ -183,10 +186,10 @@ def choose_cap_pairs(gaps: list[int], candidates: list[int], excess: int) -> lis
     """Which adjacent pairs (indices into ``gaps``, ascending) the cap merges: the ``excess``
     smallest gaps among ``candidates``. Among equal gaps the reference keeps whichever its
     unstable sort leaves in front (not the lowest positions: on c_hashmap it is a block in the
-    middle), so the choice runs that very sort (:mod:`rust_sort`)."""
+    middle), so the choice runs that very sort (:mod:`~wizerscope.preinit.runtime.kernels.rust_sort`)."""
     from itertools import compress
 
-    from .rust_sort import first_k_mask
+    from .runtime.kernels.rust_sort import first_k_mask
     return list(compress(candidates, first_k_mask([gaps[i] for i in candidates], excess)))
 
 

@@ -1,4 +1,4 @@
-"""Read the initialized state through an "instance state" and plan the data segments (SPEC §2.6).
+"""Read the initialized state through an "instance state" and plan the data segments.
 
 The snapshot works against any object with ``global_bits(probe)`` and ``memory(probe)``: the core
 runner gives zero-copy views of live memories; the component pipeline gives accessor-backed ones.

@@ -55,9 +55,6 @@ class SparseMemory:
             i += 1
         return bytes(out)
 
-    def nonzero_bytes(self) -> int:
-        return sum(len(d) - d.count(0) for d in self.datas)
-
 
 def _union(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
     spans = sorted(a + b)

@@ -23,7 +23,9 @@ from textual.widgets import Button, DataTable, Label, RichLog, TabbedContent
 
 from ..errors import WizerscopeError
 from ..preinit.options import Options
-from ..session import OutputExists, RunOutcome, Session, WriteReport
+from ..inspector.session import RunOutcome, Session, WriteReport
+from ..preinit.files import OutputExists
+from ..report.text import describe_determinism
 from .screens.dialogs import ConfirmDialog, HelpScreen, InputDialog
 from .screens.main import TABS, MainScreen
 from .widgets import tables
@@ -289,7 +291,7 @@ class WizerscopeApp(App):
             self._log(f"determinism check failed: {error}", "bold red")
             self.notify(error, title="determinism check failed", severity="error")
             return
-        self._log(report.describe(), "green" if report.deterministic else "yellow")
+        self._log(describe_determinism(report), "green" if report.deterministic else "yellow")
         self.notify("deterministic" if report.deterministic else "NOT deterministic: see the log",
                     title="determinism check", severity="information" if report.deterministic else "warning")
 

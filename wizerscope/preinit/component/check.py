@@ -1,6 +1,6 @@
 """Every reason a component cannot be pre-initialized, as structured :class:`Rejection` records.
 
-The reference's rules (SPEC §3.1) with its exact messages, applied at every nesting level, plus the
+The reference's component rules with its exact messages, applied at every nesting level, plus the
 core checks (:func:`~wizerscope.preinit.check.check_module`, ``top_level=False``) for every core
 module. Nested components that contain core modules are supported (the reference rejects them)
 as long as each definition with state is instantiated at most once.
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from ...binary.component import Component
 from ...errors import Rejection, WizerscopeError
-from .. import engine as engines
+from ..runtime import engines
 from ..check import check_module
+from .specialise import blocker
+from .structure import ACCESS_EXPORT, has_state
 
-ACCESS_EXPORT = "wasmtime:wizer/access"     # the instrumentation's export (see instrument.py)
 _KIND_WORD = {"core module": "module", "component": "component", "value": "value"}
 _UNSUPPORTED_HINT = {
     "module": "core modules can only be defined inside the component (not imported, exported or "
@@ -21,13 +22,6 @@ _UNSUPPORTED_HINT = {
                  "exported or aliased); compose them first (e.g. with `wac plug`)",
     "value": "component values are not supported by the runtime either; remove them",
 }
-
-
-def has_state(c: Component) -> bool:
-    """True when some core module of ``c`` or of a component nested in it gets instantiated."""
-    if any(c.instantiations(i) for i in range(len(c.modules))):
-        return True
-    return any(has_state(child) and c.component_instantiations(k) for k, child in enumerate(c.components))
 
 
 def _extern_rules(c: Component, out: list[Rejection]) -> None:
@@ -67,7 +61,6 @@ def _extern_rules(c: Component, out: list[Rejection]) -> None:
 
 
 def _instantiation_rules(c: Component, out: list[Rejection]) -> None:
-    from .specialise import blocker
     for i in range(len(c.modules)):
         insts = c.instantiations(i)
         why = blocker(c) if len(insts) > 1 else None    # None: a copy per instance (specialise.py)

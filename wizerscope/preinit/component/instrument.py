@@ -1,5 +1,7 @@
 """Instrumentation of a component: every instantiated core module exposes its state, and a
-``wasmtime:wizer/access`` instance exports accessors for it (SPEC §3.3, redesigned for Python).
+``wasmtime:wizer/access`` instance exports accessors for it (the reference's
+scheme, redesigned for Python: its accessors return whole memories as ``list<u8>``, which
+wasmtime-py converts element by element at about 1.35 s per MiB).
 
 Each instantiated module is instrumented by the core :func:`instrument_module` (its ``__wizer_*``
 exports). Per such instance, a generated accessor core module imports that state and offers:
@@ -7,7 +9,7 @@ exports). Per such instance, a generated accessor core module imports that state
 * globals as ``func() -> u32|u64`` returning the raw bits (f32/f64 reinterpreted, so NaN payloads
   survive; v128 as two u64 halves);
 * memories as ``len`` (byte length), ``scan``/``records``/``resume`` (the core run scanner,
-  :mod:`wizerscope.preinit.runscan`, instantiated on the target memory, so only (start, end) pairs
+  :mod:`wizerscope.preinit.runtime.kernels.nonzero_runs`, instantiated on the target memory, so only (start, end) pairs
   cross into Python) and ``read`` (``memory.copy`` of a chunk into the accessor's own memory, lifted
   as a latin1+utf16 ``string``: bytes at C speed, without growing the target memory, so a memory at
   its maximum works, and 64-bit memories too).
@@ -23,13 +25,12 @@ from ...binary import component_encode as ce
 from ...binary.component import (C_ALIAS, C_CANON, C_COMPONENT, C_CORE_INSTANCE, C_CORE_MODULE, C_EXPORT,
                                  C_INSTANCE, C_TYPE, Component)
 from ...binary.encode import section
-from ..instrument import GlobalProbe, Instrumentation, MemoryProbe, instrument_module
-from ..runscan import wat_text
+from ..instrument import GlobalProbe, MemoryProbe, Unit, instrument_module
+from ..runtime.kernels.accessor import accessor_wat
+from ..runtime.kernels.nonzero_runs import wat_text
+from ..runtime.wat import assemble
 from ..segments import MIN_ACTIVE_SEGMENT_OVERHEAD as JOIN_GAP
-from .check import ACCESS_EXPORT, has_state
-
-SCAN_CAP = 4095             # records per scan call; the slot after them holds the string's (ptr, len)
-RETAREA = SCAN_CAP * 16
+from .structure import ACCESS_EXPORT, has_state
 
 _GLOBAL_WIT = {"i32": "u32", "f32": "u32", "i64": "u64", "f64": "u64"}
 # role -> (params, result) of the lifted accessor's func type
@@ -72,109 +73,13 @@ class Accessor:
         t = self.probe.type.value.name
         return "func() -> u64 (x2: lo, hi)" if t == "v128" else f"func() -> {_GLOBAL_WIT[t]}"
 
-    def to_json(self) -> dict:
-        return {"ordinal": self.ordinal, "component": self.path, "core_module": self.module,
-                "core_instance": self.instance, "core_export": self.core_export, "kind": self.kind,
-                "type": str(self.probe.type), "wit": self.wit_type, "funcs": self.funcs}
-
-
-@dataclass
-class ModuleSite:
-    """An instantiated core module somewhere in the tree and what its instrumentation exposes."""
-
-    path: str
-    module_index: int
-    instance: int
-    module: object             # the parsed core Module
-    instrumentation: Instrumentation
-
-    @property
-    def key(self) -> tuple[str, int]:
-        return (self.path, self.module_index)
-
-    @property
-    def label(self) -> str:
-        return f"{self.path} / core module {self.module_index}" if self.path else f"core module {self.module_index}"
-
 
 @dataclass
 class ComponentInstrumentation:
     """The instrumented bytes' map: the accessor table and every instrumented module."""
 
     accessors: list[Accessor] = field(default_factory=list)
-    sites: list[ModuleSite] = field(default_factory=list)
-
-    def to_json(self) -> list[dict]:
-        return [a.to_json() for a in self.accessors]
-
-
-def _accessor_wat(site: ModuleSite) -> tuple[str, list[tuple[Accessor, dict[str, str]]]]:
-    """The accessor module of one instance; returns its text and, per accessor, role -> core export."""
-    ins = site.instrumentation
-    imports, funcs, rows = [], [], []
-    for g in ins.globals:
-        t = g.type.value.name
-        imports.append(f'(import "t" "{g.export}" (global $g{g.index} (mut {t})))')
-        get = f"(global.get $g{g.index})"
-        if t == "v128":
-            funcs.append(f'(func (export "g{g.index}lo") (result i64) (i64x2.extract_lane 0 {get}))')
-            funcs.append(f'(func (export "g{g.index}hi") (result i64) (i64x2.extract_lane 1 {get}))')
-            roles = {"lo": f"g{g.index}lo", "hi": f"g{g.index}hi"}
-        else:
-            body = {"i32": get, "i64": get, "f32": f"(i32.reinterpret_f32 {get})",
-                    "f64": f"(i64.reinterpret_f64 {get})"}[t]
-            res = {"i32": "i32", "f32": "i32", "i64": "i64", "f64": "i64"}[t]
-            funcs.append(f'(func (export "g{g.index}") (result {res}) {body})')
-            roles = {"get": f"g{g.index}"}
-        rows.append((g, roles))
-    for mp in ins.memories:
-        k = mp.defined
-        mt = mp.type
-        memtype = ("i64 " if mt.memory64 else "") + "0" + (
-            f" (pagesize {mt.page_size})" if mt.page_size_log2 is not None else "")
-        imports.append(f'(import "t" "{mp.export}" (memory $m{k} {memtype}))')
-        imports.append(f'(import "s{k}" "out" (memory $o{k} 1))')
-        imports.append(f'(import "s{k}" "resume" (global $r{k} (mut i64)))')
-        size = f"(memory.size $m{k})" if mt.memory64 else f"(i64.extend_i32_u (memory.size $m{k}))"
-        src = "(local.get $from)" if mt.memory64 else "(i32.wrap_i64 (local.get $from))"
-        funcs.append(f'(func (export "len{k}") (result i64) (i64.mul {size} (i64.const {mt.page_size})))')
-        funcs.append(f'''(func (export "read{k}") (param $from i64) (param $n i32) (result i32) (local $need i32)
-    (local.set $need (i32.shr_u (i32.add (local.get $n) (i32.const 65551)) (i32.const 16)))
-    (if (i32.lt_u (memory.size $buf) (local.get $need))
-      (then (if (i32.eq (memory.grow $buf (i32.sub (local.get $need) (memory.size $buf))) (i32.const -1))
-              (then unreachable))))
-    (memory.copy $buf $m{k} (i32.const 16) {src} (local.get $n))
-    (i32.store $buf (i32.const 0) (i32.const 16))
-    (i32.store $buf (i32.const 4) (local.get $n))
-    (i32.const 0))''')
-        funcs.append(f'''(func (export "join{k}") (param $n i32) (result i32) (local $i i32) (local $w i32)
-    ;; join neighbouring records whose gap is at most {JOIN_GAP} bytes, in place; return the count
-    (if (i32.eqz (local.get $n)) (then (return (i32.const 0))))
-    (local.set $i (i32.const 1)) (local.set $w (i32.const 0))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-      (if (i64.le_u (i64.sub (i64.load $o{k} (i32.shl (local.get $i) (i32.const 4)))
-                             (i64.load $o{k} offset=8 (i32.shl (local.get $w) (i32.const 4))))
-                    (i64.const {JOIN_GAP}))
-        (then (i64.store $o{k} offset=8 (i32.shl (local.get $w) (i32.const 4))
-                (i64.load $o{k} offset=8 (i32.shl (local.get $i) (i32.const 4)))))
-        (else (local.set $w (i32.add (local.get $w) (i32.const 1)))
-              (i64.store $o{k} (i32.shl (local.get $w) (i32.const 4)) (i64.load $o{k} (i32.shl (local.get $i) (i32.const 4))))
-              (i64.store $o{k} offset=8 (i32.shl (local.get $w) (i32.const 4))
-                (i64.load $o{k} offset=8 (i32.shl (local.get $i) (i32.const 4))))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $next)))
-    (i32.add (local.get $w) (i32.const 1)))''')
-        funcs.append(f'''(func (export "records{k}") (param $n i32) (result i32)
-    (i32.store $o{k} (i32.const {RETAREA}) (i32.const 0))
-    (i32.store $o{k} (i32.const {RETAREA + 4}) (i32.shl (local.get $n) (i32.const 4)))
-    (i32.const {RETAREA}))''')
-        funcs.append(f'(func (export "resume{k}") (result i64) (global.get $r{k}))')
-        rows.append((mp, {"len": f"len{k}", "read": f"read{k}", "join": f"join{k}", "records": f"records{k}",
-                          "resume": f"resume{k}"}))
-    text = "(module\n  " + "\n  ".join(imports) + '\n  (memory $buf (export "buf") 0)\n  ' + \
-        "\n  ".join(funcs) + ")"
-    return text, rows
+    sites: list[Unit] = field(default_factory=list)
 
 
 class _Level:
@@ -230,33 +135,28 @@ class _Level:
         return out
 
 
-def _wat2wasm(text: str) -> bytes:
-    import wasmtime   # only to assemble the generated accessor text
-    return wasmtime.wat2wasm(text)
-
-
 def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[bytes, list[Accessor]]:
     """Instrumented bytes of ``c`` and its accessors (``funcs`` named in c's own access instance)."""
     replaced: dict[int, bytes] = {}          # section index -> new section bytes
     level = _Level(c)
     accessors: list[Accessor] = []
-    sites: list[ModuleSite] = []
+    sites: list[Unit] = []
     for mi, m in enumerate(c.modules):
         insts = c.instantiations(mi)
         if len(insts) != 1:
             continue
         inst_bytes, ins = instrument_module(m)
         replaced[c.module_sections[mi]] = section(C_CORE_MODULE, inst_bytes)
-        site = ModuleSite(c.path, mi, insts[0].index, m, ins)
+        site = Unit(m, ins, c.path, mi, insts[0].index, c.copy_of.get(mi))
         table.sites.append(site)
         sites.append(site)
-    # runscan modules, one per memory type
+    # non-zero run scanner modules, one per memory type
     scan_modules: dict[tuple, int] = {}
     for site in sites:
         for mp in site.instrumentation.memories:
             key = (mp.type.memory64, mp.type.page_size_log2)
             if key not in scan_modules:
-                level.modules.append(_wat2wasm(wat_text(*key)))
+                level.modules.append(assemble(wat_text(*key), "the nonzero_runs kernel"))
                 scan_modules[key] = level.new("core module")
     # phase 1 (first alias section, core instance section): target memories, scanners, accessors
     planned = []
@@ -264,8 +164,8 @@ def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[by
         ins = site.instrumentation
         if not ins.globals and not ins.memories:
             continue
-        text, rows = _accessor_wat(site)
-        level.modules.append(_wat2wasm(text))
+        text, rows = accessor_wat(ins, JOIN_GAP)
+        level.modules.append(assemble(text, "the accessor kernel"))
         acc_module = level.new("core module")
         args = [("t", site.instance)]
         scan_instances: dict[int, int] = {}

@@ -1,7 +1,8 @@
-"""Build the pre-initialized component from the original sections and the snapshots (SPEC §3.6).
+"""Build the pre-initialized component from the original sections and the snapshots.
 
 Every instantiated core module is rewritten by the core :func:`rewrite_module` (no renames,
-``_initialize`` kept: SPEC #12540); nested components holding such modules are rewritten
+``_initialize`` kept, as the reference does since its PR #12540: wit-component aliases
+`_initialize` from a shim module); nested components holding such modules are rewritten
 recursively into their own definitions; everything else is copied byte for byte. The accessor
 plumbing of the instrumentation never appears: it was only appended to the instrumented copy.
 

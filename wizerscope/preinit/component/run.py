@@ -1,41 +1,31 @@
-"""Run a component's initialization under wasmtime (SPEC §3.4), step by step.
+"""Run a component's initialization under wasmtime, step by step.
 
-Built on the core :class:`~wizerscope.preinit.run.CoreRunner` (store, limits, timeouts, captured
-WASI output, error explanations); what differs is compiling a component, WASI p2
-(``Linker.add_wasip2``) instead of p1, resolving the init function by item name or WAVE call,
-and calling accessors of ``wasmtime:wizer/access`` for the snapshot.
+The same steps as the core :class:`~wizerscope.preinit.run.CoreRunner`, in the same kind of
+:class:`~wizerscope.preinit.runtime.sandbox.Sandbox` (store, limits, timeouts, captured WASI
+output, the shared explanations); what differs is compiling a component, WASI p2
+(``Linker.add_wasip2``) instead of p1, resolving the init function by item name or WAVE call the
+way ``wasmtime run --invoke`` does, and calling accessors of ``wasmtime:wizer/access`` for the
+snapshot.
 """
 from __future__ import annotations
 
-import ctypes
 import re
-import time
 from typing import Callable
 
 import wasmtime
 from wasmtime import component as wc
 
 from ...errors import InitError, WizerscopeError
-from .. import engine as engines
 from ..options import Options
-from ...binary.module import Module
-from ..run import CoreRunner, trap_backtrace
+from ..runtime import engines, internals
+from ..runtime.sandbox import CodeCache, InitReport, Sandbox
+from ..runtime.traps import name_frame, trap_backtrace
 from . import wave
-from .instrument import ACCESS_EXPORT
+from .structure import ACCESS_EXPORT
 
 
 _UNKNOWN_COMPONENT_IMPORT = re.compile(r"unknown import: `([^`]+)` has not been defined")
 _MISSING_COMPONENT_IMPORT = re.compile(r"component imports \w+ `([^`]+)`, but a matching implementation was not found")
-
-
-class _P2Linker:
-    """The component linker seen through the core runner's WASI set-up (p2 instead of p1)."""
-
-    def __init__(self, linker: wc.Linker) -> None:
-        self.linker = linker
-
-    def define_wasi(self) -> None:
-        self.linker.add_wasip2()
 
 
 def find_init(component_type: wc.ComponentType, engine: wasmtime.Engine, spec: wave.InitSpec) -> tuple[str | None, str]:
@@ -94,68 +84,61 @@ def _candidates_hint(exports: dict, engine: wasmtime.Engine) -> str:
     return f"exported functions: {shown}"
 
 
-def compile_component(engine: wasmtime.Engine, wasm: bytes) -> wc.Component:
-    """``wc.Component(engine, wasm)`` without wasmtime-py's private copy of the bytes (it copies
-    into a ctypes array first: 18 MB more at the peak for componentize-py's output)."""
-    if not isinstance(wasm, bytes):
-        return wc.Component(engine, wasm)
-    from wasmtime import _ffi as ffi
-    buf = ctypes.cast(ctypes.c_char_p(wasm), ctypes.POINTER(ctypes.c_uint8))
-    ptr = ctypes.POINTER(ffi.wasmtime_component_t)()
-    error = ffi.wasmtime_component_new(engine.ptr(), buf, len(wasm), ctypes.byref(ptr))
-    if error:
-        raise wasmtime.WasmtimeError._from_ptr(error)
-    return wc.Component._from_ptr(ptr)
-
-
-class ComponentRunner(CoreRunner):
+class ComponentRunner:
     """One instantiation of an instrumented component, driven step by step."""
 
-    _compiled_type = staticmethod(compile_component)
-    _unit_name = "component"
+    unit = "component"
 
     def __init__(self, instrumented: bytes, options: Options, *, interruptible: bool = False) -> None:
-        super().__init__(instrumented, None, options, interruptible=interruptible)
+        if options.preloads:
+            raise WizerscopeError("--preload cannot be used with components")
+        self.options = options
+        self.instrumented = instrumented
+        self.sandbox = Sandbox(options, interruptible=interruptible)
         self.compiled: wc.Component | None = None
         self.instance: wc.Instance | None = None
+        self._linker: wc.Linker | None = None     # kept while the instance lives
         self._access = None
         self._funcs: dict[str, wc.Func] = {}
         # when the caller dropped ``instrumented`` after compiling, how to make it again
         self.rebuild_instrumented: Callable[[], bytes] | None = None
 
-    def _new_linker(self) -> wc.Linker:
-        return wc.Linker(self.engine)
+    @property
+    def report(self) -> InitReport:
+        return self.sandbox.report
 
-    def _configure_wasi(self) -> None:
-        linker = self.linker
-        self.linker = _P2Linker(linker)
-        try:
-            super()._configure_wasi()
-        finally:
-            self.linker = linker
+    @property
+    def store(self) -> wasmtime.Store:
+        return self.sandbox.store
 
-    _instantiate_context = "failed to instantiate the component"
+    # -- steps ----------------------------------------------------------------------------------
+    def compile(self, cache: CodeCache | None = None) -> None:
+        self.compiled = self.sandbox.compile(lambda engine: internals.compile_component(engine, self.instrumented),
+                                             self.unit, cache)
 
-    def _link(self) -> None:
+    def instantiate(self) -> wc.Instance:
+        if self.compiled is None:
+            self.compile()
+        linker = wc.Linker(self.sandbox.engine)
         if self.options.wasi:
-            self._configure_wasi()
+            self.store.set_wasi(self.sandbox.wasi_config())
+            linker.add_wasip2()
         else:
             # Trapping stubs only without WASI: wasmtime-py's stubs are defined under the exact
             # imported names and so shadow WASI p2 definitions that match by semver (measured:
             # componentize-py's `wasi:cli/environment@0.2.9#get-environment` then traps).
-            self.linker.define_unknown_imports_as_traps(self.compiled)
-
-    def instantiate(self) -> wc.Instance:
-        if self.options.preloads:
-            raise WizerscopeError("--preload cannot be used with components")
-        return super().instantiate()
+            linker.define_unknown_imports_as_traps(self.compiled)
+        self.instance = self._guarded("failed to instantiate the component",
+                                      lambda: linker.instantiate(self.store, self.compiled))
+        self._linker = linker
+        return self.instance
 
     def initialize(self) -> list:
         """Call the init function (item name or WAVE call); return its results as WAVE text."""
         if self.instance is None:
             self.instantiate()
         spec = wave.parse_init(self.options.init_func)
-        inst_name, func_name = find_init(self.compiled.type, self.engine, spec)
+        inst_name, func_name = find_init(self.compiled.type, self.sandbox.engine, spec)
         parent = self.instance.get_export_index(self.store, inst_name) if inst_name else None
         idx = self.instance.get_export_index(self.store, func_name, parent)
         func = self.instance.get_func(self.store, idx) if idx is not None else None
@@ -174,13 +157,19 @@ class ComponentRunner(CoreRunner):
                 raise InitError(f"parsing `{spec.text}` params as types: {len(spec.args)} argument(s) given, "
                                 f"the function takes {len(params)} ({', '.join(n for n, _ in params)})")
             args = [wave.to_python(v, ty, spec.text) for v, (_, ty) in zip(spec.args, params)]
-        t = time.perf_counter()
         value = self._guarded("the initialization function trapped", lambda: func(self.store, *args))
         self._guarded("the initialization function trapped", lambda: func.post_return(self.store))
-        self.report.timings["init"] = time.perf_counter() - t
         result_ty = ftype.result
         self.report.results = [] if result_ty is None else [wave.format_value(value, result_ty)]
         return self.report.results
+
+    def interrupt(self) -> None:
+        """Stop a running init from another thread (epoch interruption)."""
+        self.sandbox.interrupt()
+
+    # -- explaining failures ----------------------------------------------------------------------
+    def _guarded(self, context: str, fn):
+        return self.sandbox.guarded(context, fn, self._explain)
 
     def _explain(self, context: str, e: BaseException) -> InitError:
         """Component stubs report `unknown import: `ns:pkg/iface@v#func` has not been defined`."""
@@ -198,7 +187,7 @@ class ComponentRunner(CoreRunner):
                              hint="with -S cli only WASI p2 is provided during initialization; other "
                                   "imports must not be needed (without -S cli every import is a stub "
                                   "that traps when called)")
-        return super()._explain(context, e)
+        return self.sandbox.explain_trap(context, e, self._backtrace(e))
 
     def _backtrace(self, e: BaseException) -> list[str]:
         """wasmtime names component frames `<unknown>!<wasm function N>` at module-relative
@@ -215,18 +204,11 @@ class ComponentRunner(CoreRunner):
         modules = [(comp.item_path(f"core module {i}"), m) for comp in tree.walk() for i, m in enumerate(comp.modules)]
         return [name_frame(line, modules) for line in lines]
 
-    def release(self) -> None:
-        """As for modules, and the accessor functions and linker too (the compiled code of a big
-        component is hundreds of MB: collected now, not at some later collection)."""
-        self._funcs.clear()
-        self._access = None
-        self.linker = None
-        self.instrumented = b""
-        super().release()
-        import gc
-        gc.collect()
+    # -- accessor calls (the snapshot's instance state) -----------------------------------------
+    def reading_state(self):
+        """A context in which the accessors run without the init's limits."""
+        return self.sandbox.reading_state()
 
-    # -- accessor calls (the snapshot's instance state) ----------------------------------------
     def access(self, name: str, *args) -> int | str:
         """Call accessor ``name`` of ``wasmtime:wizer/access`` (with post-return)."""
         func = self._funcs.get(name)
@@ -236,10 +218,6 @@ class ComponentRunner(CoreRunner):
                 if self._access is None:
                     raise WizerscopeError("internal error: the instrumented component lost its "
                                           f"`{ACCESS_EXPORT}` export")
-                if self._epoch:
-                    self.store.set_epoch_deadline(1 << 40)
-                if self.options.fuel is not None:
-                    self.store.set_fuel(1 << 62)
             func = self.instance.get_func(self.store, self.instance.get_export_index(self.store, name, self._access))
             self._funcs[name] = func
         try:
@@ -247,33 +225,22 @@ class ComponentRunner(CoreRunner):
             func.post_return(self.store)
         except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
             raise WizerscopeError(f"reading the initialized state failed in accessor `{name}`: "
-                                  f"{engines._first_line(e)}") from None
+                                  f"{engines.first_line(e)}") from None
         return value
 
+    # -- the end ----------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.sandbox.close()
 
-_TEXT_FRAME = re.compile(r"^(0x[0-9a-fA-F]+) - (.*)!<wasm function (\d+)>(.*)$")
-
-
-def name_frame(line: str, modules: list[tuple[str, Module]]) -> str:
-    """One backtrace line with the function's name and its module's path, when exactly one
-    module of the component has a defined function ``N`` whose body holds the frame's offset
-    (then the offset is a file offset of the instrumented component)."""
-    m = _TEXT_FRAME.match(line)
-    if m is None:
-        return line
-    offset, module_name, index, rest = int(m.group(1), 16), m.group(2), int(m.group(3)), m.group(4)
-    hits = []
-    for path, mod in modules:
-        body = index - mod.num_imported_funcs
-        if 0 <= body < len(mod.code_bodies):
-            b0, b1 = mod.code_bodies[body]
-            # component frames count from the component binary's start (measured); accept
-            # module-relative offsets too, as core frames have them
-            inside = b0 <= offset < b1 or b0 - mod.start <= offset < b1 - mod.start
-            if inside and module_name in ("<unknown>", mod.names.module):
-                hits.append((path, mod))
-    if len(hits) != 1:
-        return line
-    path, mod = hits[0]
-    name = mod.func_name(index) or f"<wasm function {index}>"
-    return f"{m.group(1)} - {path}!{name}{rest}"
+    def release(self) -> None:
+        """Drop the accessors, linker, instance, store and compiled code (the compiled code of a
+        big component is hundreds of MB: collected now, not at some later collection)."""
+        self._funcs.clear()
+        self._access = None
+        self._linker = None
+        self.instance = None
+        self.compiled = None
+        self.instrumented = b""
+        self.sandbox.release()
+        import gc
+        gc.collect()

@@ -1,6 +1,6 @@
-"""The snapshot of every instantiated module, read through the component's accessors (SPEC §3.5).
+"""The snapshot of every instantiated module, read through the component's accessors.
 
-For each :class:`ModuleSite`, the core :func:`~wizerscope.preinit.snapshot.snapshot` runs against an
+For each instantiated module (:class:`~wizerscope.preinit.instrument.Unit`), the core :func:`~wizerscope.preinit.snapshot.snapshot` runs against an
 :class:`AccessorState`: globals come back as raw bits, the non-zero runs of each memory are found
 by the scanner inside the component (only (start, end) pairs cross), and the bytes of the final
 segments are fetched lazily in windows around those runs (:class:`LazyMemory`).
@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from ..instrument import GlobalProbe, MemoryProbe
 from ..segments import MIN_ACTIVE_SEGMENT_OVERHEAD as JOIN_GAP
 from ..snapshot import Snapshot, snapshot
-from .instrument import SCAN_CAP, Accessor, ComponentInstrumentation
+from ..runtime.kernels.accessor import SCAN_CAP
+from .instrument import Accessor, ComponentInstrumentation
 
 CHUNK = 8 << 20          # bytes per `read` call: far below the host-call limits
 WINDOW_GAP = 4096        # neighbouring runs closer than this are fetched in one call

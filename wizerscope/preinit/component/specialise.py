@@ -27,7 +27,7 @@ from ...binary import encode
 from ...binary.encode import section, uleb
 from ...binary.reader import Reader
 from ...errors import WizerscopeError
-from .check import has_state
+from .structure import has_state
 
 
 @dataclass(frozen=True)

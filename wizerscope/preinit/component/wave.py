@@ -24,10 +24,6 @@ class InitSpec:
     func: str
     args: tuple | None         # untyped WAVE values; None = no call syntax
 
-    @property
-    def searched(self) -> bool:
-        return self.instance is None
-
 
 def parse_item_name(text: str) -> tuple[str | None, str]:
     """``name`` → (None, name); ``ns:pkg/iface.func@ver`` → ("ns:pkg/iface@ver", "func");

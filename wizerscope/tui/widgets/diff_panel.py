@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label, Select
 
-from ...session import Session
+from ...inspector.session import Session
 from .hexdiff import HexDiffView
 from .tables import cells
 

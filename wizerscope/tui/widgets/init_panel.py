@@ -7,8 +7,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, RichLog, Select
 
 from ...errors import WizerscopeError
-from ...preinit.options import Options, parse_dir, parse_env, parse_rename
-from ...session import STEPS, Session
+from ...preinit.options import Options, parse_dir, parse_env, parse_rename, parse_seconds
+from ...inspector.session import RUN_STEPS, Session
 from .tables import cells
 
 
@@ -48,7 +48,7 @@ class InitPanel(Vertical):
                               ("cranelift", "cranelift")], value="auto", allow_blank=False, id="opt-compiler")
         with Horizontal(id="progress-row"):
             yield Label("idle", id="run-step")
-            yield ProgressBar(total=len(STEPS) - 1, show_eta=False, id="run-progress")
+            yield ProgressBar(total=len(RUN_STEPS) - 1, show_eta=False, id="run-progress")
         yield RichLog(id="run-log", wrap=True, markup=False, highlight=False)
 
     def show(self, s: Session) -> None:
@@ -80,10 +80,7 @@ class InitPanel(Vertical):
         if not init:
             raise WizerscopeError("choose an init function")
         timeout_text = self.query_one("#opt-timeout", Input).value.strip()
-        try:
-            timeout = float(timeout_text) if timeout_text else None
-        except ValueError:
-            raise WizerscopeError(f"timeout {timeout_text!r} is not a number of seconds") from None
+        timeout = parse_seconds("timeout", timeout_text) if timeout_text else None
         renames = [parse_rename(r) for r in _split(self.query_one("#opt-renames", Input).value)]
         wasi = self.query_one("#opt-wasi", Checkbox).value
         dirs = [parse_dir(d) for d in _split(self.query_one("#opt-dirs", Input).value)]
@@ -93,6 +90,7 @@ class InitPanel(Vertical):
         o.init_func, o.timeout, o.renames, o.wasi, o.dirs, o.env = init, timeout, renames, wasi, dirs, env
         o.keep_init_func = self.query_one("#opt-keep", Checkbox).value
         o.compiler = str(self.query_one("#opt-compiler", Select).value)
+        o.validate()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "candidates" and event.row_key.value is not None:

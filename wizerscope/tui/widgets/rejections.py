@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...errors import Rejection
-from ...session import Session
+from ...inspector.session import Session
 
 
 def _hexdump(s: Session, offset: int) -> Text:

@@ -11,7 +11,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static, Tree
 
-from ...session import Session, TreeNode
+from ...inspector.session import Session
+from ...inspector.tree import TreeNode
 
 PREVIEW = 64
 

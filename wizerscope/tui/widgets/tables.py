@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from ...session import Session
+from ...inspector.session import Session
 
 CHANGED = "bold black on yellow"
 MAX_ROWS = 10_000
@@ -90,9 +90,9 @@ def fill_instrumentation(exports: DataTable, accessors: DataTable, changes: Data
     _fresh(accessors, "ordinal", "component", "core module", "core instance", "core export", "kind", "type",
            "WIT type", "wasmtime:wizer/access functions")
     for a in s.accessor_rows()[:MAX_ROWS]:
-        funcs = ", ".join(f"{k}={v}" for k, v in a["funcs"].items())
-        accessors.add_row(*cells(str(a["ordinal"]), a["component"] or "(root)", str(a["core_module"]),
-                                 str(a["core_instance"]), a["core_export"], a["kind"], a["type"], a["wit"], funcs))
+        funcs = ", ".join(f"{k}={v}" for k, v in a.funcs.items())
+        accessors.add_row(*cells(str(a.ordinal), a.component or "(root)", str(a.core_module),
+                                 str(a.core_instance), a.core_export, a.kind, a.type, a.wit, funcs))
     _fresh(changes, "module", "section", "change")
     for row in s.rewrite_changes()[:MAX_ROWS]:
         changes.add_row(*cells(*row))

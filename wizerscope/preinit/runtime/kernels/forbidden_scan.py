@@ -1,4 +1,4 @@
-"""Fast forbidden-instruction scan: the decoder of ``opscan.wat`` run under wasmtime.
+"""Fast forbidden-instruction scan: the decoder of ``forbidden_scan.wat`` run under wasmtime.
 
 The pure-Python scanner in :mod:`wizerscope.binary.instructions` is exact but decodes ~6 MB/s;
 componentize-py output has several MB of code. The wasm scanner reports the same findings
@@ -9,20 +9,20 @@ a precise error or returns the full list.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import wasmtime
 
-from ..binary import instructions as ins
-from ..binary.instructions import FORBIDDEN_GC, FORBIDDEN_MISC, Found
-from ..binary.module import Module
-from .engine import run_engine
+from ....binary import instructions as ins
+from ....binary.instructions import FORBIDDEN_GC, FORBIDDEN_MISC, Found
+from ....binary.module import Module
+from ..engines import run_engine
+from . import compile_text, source
 
 _CAP = 4096      # records; more than this and the Python scanner lists them all
 
 
 def _tables() -> bytes:
-    """The opcode tables opscan.wat reads, derived from the Python decoder's own tables."""
+    """The opcode tables forbidden_scan.wat reads, derived from the Python decoder's own tables."""
     to_wasm = {ins._NONE: 0, ins._IDX: 1, ins._I32: 1, ins._I64: 1, ins._HEAPTYPE: 1, ins._IDX2: 2,
                ins._BLOCK: 3, ins._BRTABLE: 4, ins._MEMARG: 5, ins._F32: 8, ins._F64: 9,
                ins._SELECTT: 10, ins._TRYTABLE: 11}
@@ -44,8 +44,7 @@ def _tables() -> bytes:
 @functools.lru_cache(maxsize=1)
 def _scanner() -> tuple[wasmtime.Engine, wasmtime.Module, bytes]:
     engine = run_engine(epoch=False, fuel=False)
-    text = (Path(__file__).with_name("opscan.wat")).read_text()
-    return engine, wasmtime.Module(engine, wasmtime.wat2wasm(text)), _tables()
+    return engine, compile_text(engine, source("forbidden_scan"), "forbidden_scan"), _tables()
 
 
 _MIN_CODE = 128 * 1024   # below this the Python scan takes < 25 ms and no scanner is compiled

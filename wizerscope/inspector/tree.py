@@ -1,23 +1,50 @@
-"""The structure tree and the rewrite's change list of a :class:`~wizerscope.session.Session`.
+"""The input as a tree of labelled nodes: component → nested components, core modules (with their
+sections and entries), core instances, instances, imports and exports.
 
-Separate from the session so the session stays about running; this module only turns parsed
-models and rewrite logs into labelled nodes and rows. Long entry lists are cut at MAX_ENTRIES
-with a closing "... N more" node: a person reads the first few hundred, and a componentize-py
-module with thousands of exports must still open instantly.
+Only parsed models go in; nothing is compiled. Long entry lists are cut at MAX_ENTRIES with a
+closing "... N more" node: a person reads the first few hundred, and a componentize-py module
+with thousands of exports must still open instantly.
 """
 from __future__ import annotations
 
-from .binary.component_types import func_signature, type_space
-from .binary.instructions import const_bits
-from .binary.module import Module
-from .binary.types import CODE, CUSTOM, DATA, EXPORT, GLOBAL, IMPORT, MEMORY, START, TYPE
-from .report import format_value
+from dataclasses import dataclass, field
+
+from ..binary.component_types import func_signature, type_space
+from ..binary.instructions import const_bits
+from ..binary.module import Module
+from ..binary.types import CODE, CUSTOM, DATA, EXPORT, GLOBAL, IMPORT, MEMORY, START, TYPE
+from ..binary.values import format_value
 
 MAX_ENTRIES = 500
 
 
-def _node(label: str, kind: str, details=None, children=None, offset=None, size=None):
-    from .session import TreeNode
+@dataclass
+class TreeNode:
+    """One node of the structure tree: a label, its details, its children, where it is."""
+
+    label: str
+    kind: str
+    details: list[tuple[str, str]] = field(default_factory=list)
+    children: list["TreeNode"] = field(default_factory=list)
+    offset: int | None = None
+    size: int | None = None
+
+    def find(self, label_prefix: str) -> "TreeNode | None":
+        """The first node (depth first) whose label starts with ``label_prefix``."""
+        if self.label.startswith(label_prefix):
+            return self
+        for c in self.children:
+            hit = c.find(label_prefix)
+            if hit is not None:
+                return hit
+        return None
+
+    def to_json(self) -> dict:
+        return {"label": self.label, "kind": self.kind, "offset": self.offset, "size": self.size,
+                "details": dict(self.details), "children": [c.to_json() for c in self.children]}
+
+
+def _node(label: str, kind: str, details=None, children=None, offset=None, size=None) -> TreeNode:
     return TreeNode(label, kind, list(details or []), list(children or []), offset, size)
 
 
@@ -175,45 +202,3 @@ def component_tree(c, name: str, size: int):
             children.append(_node(f"{title} ({len(entries)})", "group", [],
                                   [extern_node(title, e) for e in entries[:MAX_ENTRIES]]))
     return _node(label, "component", det, children, c.start, c.end - c.start)
-
-
-def rewrite_changes(outcome, name: str) -> list[tuple[str, str, str]]:
-    """(module, section, change) rows from the run's rewrite logs."""
-    rows: list[tuple[str, str, str]] = []
-    for ur in outcome.units:
-        log = ur.rewrite
-        if log is None:
-            continue
-        where = ur.unit.label or name
-        for idx, old, new in log.memory_minimums:
-            change = f"memory {idx}: minimum {old} -> {new} pages" if old != new else \
-                f"memory {idx}: minimum stays {old} pages"
-            rows.append((where, "memory", change))
-        for gi in log.globals_changed:
-            rows.append((where, "global", f"global {gi}: initializer replaced by the snapshot value"))
-        for e in log.removed_exports:
-            rows.append((where, "export", f"removed export {e!r}"))
-        for old, new in log.renamed_exports:
-            rows.append((where, "export", f"renamed export {old!r} -> {new!r}"))
-        if log.removed_start is not None:
-            rows.append((where, "start", f"start section removed (func {log.removed_start} already ran)"))
-        if log.emptied_active_segments:
-            rows.append((where, "data", f"{log.emptied_active_segments} active segment(s) emptied into passive "
-                                        "ones (indices stay valid for memory.init and names)"))
-        if log.kept_passive_segments:
-            rows.append((where, "data", f"{log.kept_passive_segments} passive segment(s) kept with their bytes"))
-        rows.append((where, "data", f"{log.added_segments:,} snapshot segment(s) appended as active segments"))
-        if log.data_count is not None:
-            old, new = log.data_count
-            rows.append((where, "datacount", f"data count {old} -> {new} ({old} + {log.added_segments})"))
-    comp = outcome.component_rewrite
-    if comp is not None:
-        for e in comp.removed_exports:
-            rows.append(("component", "export", f"removed component export {e!r}"))
-        for k in comp.kept_core_exports:
-            rows.append(("component", "export", f"kept core export {k} (the component still aliases it; "
-                                                "wasmtime wizer removes it, bug #13168)"))
-        if comp.renumbered_funcs_from is not None:
-            rows.append(("component", "canon/instance/export",
-                         f"component funcs after {comp.renumbered_funcs_from} renumbered"))
-    return rows

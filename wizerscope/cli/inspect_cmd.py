@@ -1,42 +1,18 @@
 """``wizerscope inspect FILE [--json] [-f INIT]``: the inspector's model, printed headless.
 
 For CI and for people without a TUI: structure, globals, memories, init candidates and rejections
-of one input, read from the same :class:`~wizerscope.session.Session` the TUI shows. ``--json``
+of one input, read from the same :class:`~wizerscope.inspector.session.Session` the TUI shows. ``--json``
 never imports Rich or Textual. Exit status 1 when the input is rejected, so CI can gate on it.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from .session import Session, TreeNode
+from ..inspector.session import Session
+from ..inspector.tree import TreeNode
 
 SHOWN_CHILDREN = 25      # entries per tree node in the Rich report (the JSON has them all)
-
-
-def tree_json(node: TreeNode) -> dict:
-    return {"label": node.label, "kind": node.kind, "offset": node.offset, "size": node.size,
-            "details": dict(node.details), "children": [tree_json(c) for c in node.children]}
-
-
-def session_json(s: Session) -> dict:
-    """Everything `inspect --json` prints, as plain data."""
-    return {
-        "file": s.path,
-        "kind": s.kind,
-        "size": len(s.wasm),
-        "init_func": s.options.init_func,
-        "structure": tree_json(s.structure()),
-        "candidates": [c.__dict__ for c in s.candidates()],
-        "globals": [{**g.__dict__} for g in s.global_rows()],
-        "memories": [{**{k: v for k, v in m.__dict__.items() if k != "segments"},
-                      "data_segments": [d.__dict__ for d in m.segments]} for m in s.memory_rows()],
-        "instrumentation": [dict(zip(("module", "export", "exposes", "type"), r)) for r in s.instrumentation_rows()],
-        "rejections": [{**r.to_json(), "context": [[o, b.hex(" ")] for o, b in s.hex_context(r.offset)]
-                        if r.offset is not None else []} for r in s.rejections],
-        "reference_gaps": [g.to_json() for g in s.reference_gaps()],
-    }
 
 
 def run_inspect(args: argparse.Namespace) -> int:
@@ -44,8 +20,9 @@ def run_inspect(args: argparse.Namespace) -> int:
     if getattr(args, "init_func", None):
         s.options.init_func = args.init_func
     if args.json:
-        json.dump(session_json(s), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        from ..inspector.report import inspection_report
+        from ..report.json import dumps
+        sys.stdout.write(dumps(inspection_report(s)) + "\n")
     else:
         print_report(s)
     return 1 if s.rejections else 0

@@ -30,11 +30,11 @@ import ctypes
 import functools
 import sys
 from array import array
-from pathlib import Path
 
 import wasmtime
 
-from .engine import run_engine
+from ..engines import run_engine
+from . import compile_text, source
 
 _BASE = 256          # the elements start here; [0, 256) is the small sort's merge scratch
 _PAGE = 65536
@@ -43,8 +43,7 @@ _PAGE = 65536
 @functools.lru_cache(maxsize=1)
 def _module() -> tuple[wasmtime.Engine, wasmtime.Module]:
     engine = run_engine(epoch=False, fuel=False)
-    text = Path(__file__).with_name("rust_sort.wat").read_text()
-    return engine, wasmtime.Module(engine, wasmtime.wat2wasm(text))
+    return engine, compile_text(engine, source("rust_sort"), "rust_sort")
 
 
 def _u32(values) -> array:

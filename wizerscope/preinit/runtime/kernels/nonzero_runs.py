@@ -1,4 +1,4 @@
-"""Non-zero runs of a live core memory, found by ``runscan.wat`` inside the init's own store.
+"""Non-zero runs of a live core memory, found by ``nonzero_runs.wat`` inside the init's own store.
 
 NumPy on a zero-copy view costs ~0.5 ms per non-empty 64 KiB page (0.6 s on an 80 MiB memory);
 the wasm scanner reads the memory in place at native speed and hands back only (start, end)
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import ctypes
 import functools
-from pathlib import Path
 
 import wasmtime
 
-from ..binary.types import MemoryType
+from ....binary.types import MemoryType
+from . import compile_text, source
 
 _RECORDS_PER_CALL = 65536 // 16
 
@@ -22,7 +22,7 @@ def wat_text(memory64: bool, page_size_log2: int | None) -> str:
     """The scanner's WAT for one memory type (also embedded in instrumented components)."""
     memtype = ("i64 " if memory64 else "") + "0" + (f" (pagesize {1 << page_size_log2})"
                                                     if page_size_log2 is not None else "")
-    text = Path(__file__).with_name("runscan.wat").read_text()
+    text = source("nonzero_runs")
     # the address operand: an i64 as is for 64-bit memories (a no-op block keeps the folded
     # form valid), wrapped to i32 otherwise
     return text.replace("{MEMTYPE}", memtype).replace("{A}", "block (result i64)" if memory64 else "i32.wrap_i64")
@@ -30,7 +30,7 @@ def wat_text(memory64: bool, page_size_log2: int | None) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _module(engine: wasmtime.Engine, memory64: bool, page_size_log2: int | None) -> wasmtime.Module:
-    return wasmtime.Module(engine, wasmtime.wat2wasm(wat_text(memory64, page_size_log2)))
+    return compile_text(engine, wat_text(memory64, page_size_log2), "nonzero_runs")
 
 
 def nonzero_runs(store: wasmtime.Store, engine: wasmtime.Engine, memory: wasmtime.Memory,

@@ -8,7 +8,8 @@ import re
 
 import wasmtime
 
-from ..errors import WizerscopeError
+from ...errors import WizerscopeError
+from . import internals
 
 _FEATURES = ("wasm_bulk_memory", "wasm_multi_memory", "wasm_multi_value", "wasm_reference_types",
              "wasm_simd", "wasm_relaxed_simd", "wasm_tail_call", "wasm_threads", "wasm_memory64",
@@ -38,7 +39,6 @@ def _config(*, epoch: bool = False, fuel: bool = False, opt_level: str = "none")
 # that uses another proposal fails to compile there and is compiled by Cranelift instead.
 _WINCH_FEATURES = ("wasm_bulk_memory", "wasm_multi_value", "wasm_reference_types", "wasm_multi_memory",
                    "wasm_memory64", "wasm_component_model")
-_STRATEGY_WINCH = 2         # wasmtime_strategy_t; wasmtime-py's Config.strategy setter stops at cranelift
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,11 +60,10 @@ def winch_engine(*, epoch: bool, fuel: bool) -> wasmtime.Engine:
     """An engine that compiles with Winch: init runs once, and Winch compiles 2-3x faster than
     even unoptimised Cranelift (measured: QuickJS 1.5 MB 0.26 -> 0.12 s; componentize-py's 18 MB
     component 2.0 -> 1.2 s), which outweighs its slower code for every corpus init."""
-    from wasmtime import _ffi as ffi
     c = wasmtime.Config()
     for f in _FEATURES:
         setattr(c, f, f in _WINCH_FEATURES)
-    ffi.wasmtime_config_strategy_set(c.ptr(), _STRATEGY_WINCH)
+    internals.use_winch(c)
     # Cranelift still compiles the trampolines and the component model's fused adapters
     # (componentize-py: compile 1.25 -> 1.1 s, 20 MB less at the peak with these settings)
     c.cranelift_opt_level = "none"
@@ -104,12 +103,12 @@ def validate(wasm: bytes | memoryview, what: str = "input") -> None:
     try:
         wasmtime.Module.validate(validation_engine(), wasm)
     except wasmtime.WasmtimeError as e:
-        message = _first_line(e)
+        message = first_line(e)
         at = re.search(r"\(at offset (0x[0-9a-fA-F]+)\)", message)   # wasmtime names the byte
         raise WizerscopeError(f"wasm validation failed: {message}", offset=int(at.group(1), 16) if at else None,
                               hint=f"the {what} is not valid WebAssembly") from None
 
 
-def _first_line(e: BaseException) -> str:
+def first_line(e: BaseException) -> str:
     text = str(e).strip()
     return " ".join(line.strip() for line in text.splitlines() if line.strip()) or type(e).__name__

@@ -1,11 +1,20 @@
-"""Reading inputs and writing outputs safely: files or stdin, binary or WAT, atomic writes."""
+"""Reading inputs and writing outputs safely: files or stdin, binary or WAT, atomic writes.
+
+The CLI and the inspector both read and write through here, so both refuse the same things (an
+output that exists when the caller did not say to overwrite it, the input itself as the output
+when the caller protects it) with the same words.
+"""
 from __future__ import annotations
 
 import os
 import sys
 import tempfile
 
-from .errors import WizerscopeError
+from ..errors import WizerscopeError
+
+
+class OutputExists(WizerscopeError):
+    """The chosen output file exists and the caller did not say to overwrite it."""
 
 
 def read_input(path: str) -> bytes:
@@ -26,19 +35,14 @@ def read_input(path: str) -> bytes:
 
 
 def to_binary(data: bytes, name: str = "input") -> bytes:
+    """``data`` as a Wasm binary: itself, or assembled when it is WAT text."""
     if data[:4] == b"\0asm":
         return data
     if not data:
         raise WizerscopeError(f"{name} is empty: expected a WebAssembly binary or WAT text", offset=0)
     if _looks_like_text(data):
-        import wasmtime  # lazy: only WAT needs it here
-        try:
-            return wasmtime.wat2wasm(data.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise WizerscopeError(f"{name} is neither a WebAssembly binary nor UTF-8 WAT text") from None
-        except wasmtime.WasmtimeError as e:
-            msg = " ".join(str(e).split())
-            raise WizerscopeError(f"{name} is not valid WAT text: {msg}") from None
+        from .runtime.wat import assemble
+        return assemble(data, name)
     raise WizerscopeError(f"{name} is not a WebAssembly binary: it does not start with the magic bytes "
                           f"\\0asm (found {data[:4].hex(' ')})", offset=0)
 
@@ -48,16 +52,23 @@ def _looks_like_text(data: bytes) -> bool:
     return b"\0" not in head and head.lstrip()[:1] in (b"(", b";")
 
 
-def write_output(path: str, data: bytes, *, input_path: str | None = None, allow_input: bool = True) -> None:
-    """Write atomically: a temporary file beside the target, then rename. ``-`` = stdout."""
+def write_output(path: str, data: bytes, *, overwrite: bool = True, protect: str | None = None) -> str:
+    """Write ``data`` atomically (a temporary file beside the target, then rename); ``-`` is
+    stdout. Refuse an existing file unless ``overwrite`` (:class:`OutputExists`, so the caller
+    can ask), and the file ``protect`` names (the input). Returns the path written."""
     if path == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
-        return
-    target = os.path.abspath(path)
-    if input_path and input_path != "-" and not allow_input and os.path.exists(target) \
-            and os.path.samefile(target, input_path):
-        raise WizerscopeError(f"refusing to overwrite the input {path}")
+        return path
+    if not path:
+        raise WizerscopeError("choose an output path")
+    target = os.path.abspath(os.path.expanduser(path))
+    if os.path.exists(target):
+        if protect and protect != "-" and os.path.exists(protect) and os.path.samefile(target, protect):
+            raise WizerscopeError(f"refusing to overwrite the input {path}",
+                                  hint="choose another name; the input stays what you opened")
+        if not overwrite:
+            raise OutputExists(f"{path} exists", hint="confirm to overwrite it")
     directory = os.path.dirname(target) or "."
     if not os.path.isdir(directory):
         raise WizerscopeError(f"failed to write output file: directory {directory} does not exist")
@@ -72,6 +83,7 @@ def write_output(path: str, data: bytes, *, input_path: str | None = None, allow
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, target)
+        return target
     except BaseException as e:   # also Ctrl-C mid-write: never leave the temporary file behind
         try:
             os.unlink(tmp)

@@ -1,0 +1,80 @@
+"""Command-line entry points.
+
+``wizerscope FILE`` opens the inspector (Textual, imported only then); ``wizerscope init`` is the
+headless pre-initializer with `wasmtime wizer`'s flags (:mod:`.init_cmd`); ``wizerscope inspect``
+prints the inspector's model (:mod:`.inspect_cmd`). Every failure becomes one paragraph on stderr
+and a non-zero exit status (2 for a bad option value, like argparse's usage errors), never a
+traceback.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from ..errors import InitError, RejectedError, WizerscopeError
+from ..preinit.options import OptionError
+from .args import build_parser, options_from_args, tui_arguments
+
+__all__ = ["build_parser", "main", "options_from_args", "tui_arguments"]
+
+
+def cmd_tui(path: str, options=None) -> int:
+    if not os.path.exists(path):
+        raise WizerscopeError(f"{path}: no such file")
+    from ..tui.app import run_app
+    return run_app(path, options)
+
+
+def _fail(e: WizerscopeError) -> int:
+    if isinstance(e, RejectedError) and len(e.rejections) == 1:
+        # one reason (e.g. a malformed binary): one paragraph, like every other error
+        print(f"error: {e.rejections[0].describe()}", file=sys.stderr)
+    elif isinstance(e, RejectedError):
+        n = len(e.rejections)
+        print(f"error: the input cannot be pre-initialized ({n} rejection{'s' if n > 1 else ''}):",
+              file=sys.stderr)
+        for r in e.rejections:
+            print(f"  - {r.describe()}", file=sys.stderr)
+    else:
+        print(f"error: {e}", file=sys.stderr)
+        if isinstance(e, InitError) and e.backtrace:
+            print("wasm backtrace:", file=sys.stderr)
+            for line in e.backtrace[:20]:
+                print(f"    {line}", file=sys.stderr)
+    return 2 if isinstance(e, OptionError) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] not in ("init", "inspect") and not argv[0].startswith("-"):
+            return cmd_tui(*tui_arguments(argv))
+        a = build_parser().parse_args(argv)
+        if a.command == "init":
+            from .init_cmd import cmd_init
+            return cmd_init(a)
+        if a.command == "inspect":
+            from .inspect_cmd import run_inspect
+            return run_inspect(a)
+        build_parser().print_help()
+        return 2
+    except WizerscopeError as e:
+        return _fail(e)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:      # `wizerscope inspect --json x | head`: the reader left, not an error of ours
+        try:
+            sys.stdout = open(os.devnull, "w")     # no second failure when Python flushes at exit
+        except OSError:
+            pass
+        return 1
+    except MemoryError:
+        print("error: out of memory", file=sys.stderr)
+        return 1
+    except Exception as e:  # a bug of ours: still one paragraph, with a pointer to report it
+        print(f"error: internal error ({type(e).__name__}: {e}). Please report this input; "
+              "set WIZERSCOPE_DEBUG=1 for a traceback.", file=sys.stderr)
+        if os.environ.get("WIZERSCOPE_DEBUG"):
+            raise
+        return 1

@@ -1,0 +1,335 @@
+"""What a person explores: one input, its structure, its init candidates, its runs, their diff.
+
+The inspector (``wizerscope FILE``) and ``wizerscope inspect`` both read a :class:`Session`. It is
+a small facade over the pipeline :func:`~wizerscope.preinit.choose.pipeline_for` picks: a run
+goes through the same driver as ``wizerscope init``, with hooks that report progress, can cancel
+between steps (and during init, by epoch interruption), compile on a thread that can be abandoned,
+and take the state just before init, so "before" is the real state init started from (data
+segments applied, start function run). Compiled code is kept between the session's runs. The rows,
+tree, candidates and changes live in their own modules; nothing here imports Textual or Rich.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..errors import InitError, RejectedError, Rejection, WizerscopeError
+from ..preinit.choose import pipeline_for
+from ..preinit.files import read_input, write_output
+from ..preinit.instrument import Unit
+from ..preinit.options import Options
+from ..preinit.pipeline import STEPS, Cancelled, Hooks, Pipeline, Run, Trace, drive, validation_rejection
+from ..preinit.reference_gaps import ReferenceGap
+from ..preinit.runtime.sandbox import CodeCache, InitReport
+from ..preinit.statediff import MemoryDiff
+from . import rows as R
+from .candidates import Candidate, candidates
+from .changes import rewrite_changes
+from .diff import memory_diffs
+from .tree import TreeNode, component_tree, module_tree
+
+RUN_STEPS = STEPS + ("done",)
+HEX_CONTEXT = 32
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class RunOutcome:
+    """One run: what it produced, or how it failed, with everything captured on the way."""
+
+    init_func: str
+    trace: Trace = field(default_factory=Trace)
+    run: Run | None = None
+    error: WizerscopeError | None = None
+    cancelled: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.run is not None and self.run.output is not None
+
+    @property
+    def output(self) -> bytes | None:
+        return self.run.output if self.run is not None else None
+
+    @property
+    def init(self) -> InitReport:
+        return self.trace.init or InitReport()
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return self.trace.timings
+
+    @property
+    def steps_done(self) -> list[str]:
+        return self.trace.steps_done
+
+    @property
+    def current_step(self) -> str:
+        """The step that was running when the run ended ("" when it finished)."""
+        return self.trace.current
+
+    @property
+    def backtrace(self) -> list[str]:
+        return getattr(self.error, "backtrace", []) if self.error is not None else []
+
+
+@dataclass
+class WriteReport:
+    path: str
+    size: int
+    input_size: int
+
+
+class _Watch(Hooks):
+    """The session's hooks: progress, cancel, an abandonable compile, the state before init."""
+
+    interruptible = True
+    snapshot_before = True
+
+    def __init__(self, session: "Session", progress: Progress | None) -> None:
+        self.session = session
+        self.progress = progress or (lambda step, i, n: None)
+
+    def step(self, name: str, trace: Trace) -> None:
+        if self.session._cancel.is_set():
+            raise Cancelled(f"cancelled before {name}")
+        self.progress(name, RUN_STEPS.index(name), len(RUN_STEPS))
+
+    def started(self, runner) -> None:
+        self.session._runner = runner          # first: cancel() either sees it or we see the flag
+        if self.session._cancel.is_set():
+            raise Cancelled("cancelled")
+
+    def stopped(self, runner) -> None:
+        self.session._runner = None
+
+    def compile(self, runner, cache: CodeCache | None) -> None:
+        """Compile on a helper thread and wait for it or for :meth:`Session.cancel`. wasmtime
+        cannot stop a compile (an 18 MB component takes a second or more), but the inspector need
+        not wait for one the user gave up on: the abandoned compile finishes in the background
+        and is dropped."""
+        done = threading.Event()
+        failed: list[BaseException] = []
+
+        def compile_it() -> None:
+            try:
+                runner.compile(cache)
+            except BaseException as e:          # handed to the waiting thread below
+                failed.append(e)
+            finally:
+                done.set()
+
+        threading.Thread(target=compile_it, name="wizerscope-compile", daemon=True).start()
+        while not done.wait(0.05):
+            if self.session._cancel.is_set():
+                raise Cancelled("cancelled while compiling (the compile is dropped when it ends)")
+        if failed:
+            raise failed[0]
+
+
+class Session:
+    """One input file being explored; see the module docstring."""
+
+    def __init__(self, path: str, wasm: bytes, *, check: bool = True) -> None:
+        self.path = path
+        self.wasm = wasm
+        self.options = Options()
+        self.pipeline: Pipeline | None = None
+        self.rejections: list[Rejection] = []
+        self.checked = False
+        self.last_run: RunOutcome | None = None
+        self._check_lock = threading.Lock()
+        self._cancel = threading.Event()
+        self._runner = None
+        self._code = CodeCache()
+        self._diffs: tuple[Run, list[MemoryDiff]] | None = None
+        self._segments: tuple[Run, list[R.SegmentRow]] | None = None
+        self._accessors: list | None = None
+        try:
+            self.pipeline = pipeline_for(wasm)
+        except WizerscopeError as e:
+            self.rejections = [Rejection("format", e.message, offset=e.offset,
+                                         hint=e.hint or "the file is not a well-formed Wasm binary")]
+        usable = [c.name for c in self.candidates() if c.usable]
+        if "wizer-initialize" not in usable:
+            usable = [name for name in usable if name != "_initialize"]
+            if len(usable) == 1:      # one obvious choice; otherwise keep the reference's default
+                self.options.init_func = usable[0]
+        if check:
+            self.check()
+
+    @classmethod
+    def open(cls, path: str, *, check: bool = True) -> "Session":
+        """Read and parse ``path`` (binary or WAT), then check it unless ``check`` is False (the
+        inspector shows the structure first and checks afterwards). Rejections and format errors are
+        kept, not raised: a rejected input is exactly what a person opens the inspector to understand."""
+        return cls(path, read_input(path), check=check)
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+    @property
+    def kind(self) -> str:
+        if self.pipeline is not None:
+            return self.pipeline.kind
+        return "component" if self.wasm[4:8] == b"\x0d\x00\x01\x00" else "module"
+
+    @property
+    def loaded(self) -> bool:
+        """False when the file could not even be parsed (only the format rejection is left to show)."""
+        return self.pipeline is not None
+
+    # -- analysis ---------------------------------------------------------------------------
+    def check(self) -> list[Rejection]:
+        """Validate and apply every rule of the reference; the rejections. Runs once; a run
+        started while the inspector's loader is still checking waits for it."""
+        with self._check_lock:
+            if not self.checked:
+                if self.pipeline is not None:
+                    self.rejections = self.pipeline.rejections()
+                elif self.kind == "module":     # unparseable: let wasmtime say what it thinks first
+                    invalid = validation_rejection(self.wasm)
+                    self.rejections = ([invalid] if invalid else []) + self.rejections
+                self.checked = True
+        return self.rejections
+
+    def units(self) -> list[Unit]:
+        """Every module whose state a run snapshots, in the order the engine visits them."""
+        return self.pipeline.units() if self.pipeline is not None else []
+
+    def reference_gaps(self) -> list[ReferenceGap]:
+        """Where `wasmtime wizer` would refuse, crash on or break this input and wizerscope does
+        not, for the current options."""
+        return self.pipeline.reference_gaps(self.options) if self.pipeline is not None else []
+
+    def candidates(self) -> list[Candidate]:
+        """Exports usable as init function, with the reason beside those that are not."""
+        return candidates(self.pipeline.model if self.pipeline is not None else None)
+
+    def structure(self) -> TreeNode:
+        """The input as a tree (see :mod:`wizerscope.inspector.tree`)."""
+        if self.pipeline is None:
+            return TreeNode(self.name, "file", [("size", f"{len(self.wasm):,} bytes"),
+                                                 ("status", "not a well-formed Wasm binary")])
+        build = module_tree if self.pipeline.kind == "module" else component_tree
+        return build(self.pipeline.model, self.name, len(self.wasm))
+
+    def hex_context(self, offset: int, radius: int = HEX_CONTEXT) -> list[tuple[int, bytes]]:
+        """16-byte lines of the input around ``offset`` (for a rejection's location)."""
+        lo = max(0, (offset - radius) // 16 * 16)
+        hi = min(len(self.wasm), offset + radius + 1)
+        return [(o, self.wasm[o:min(o + 16, hi)]) for o in range(lo, hi, 16)]
+
+    # -- rows of the last successful run --------------------------------------------------------
+    @property
+    def run_result(self) -> Run | None:
+        """The last successful run, or None."""
+        return self.last_run.run if self.last_run is not None and self.last_run.ok else None
+
+    def global_rows(self) -> list[R.GlobalRow]:
+        return R.global_rows(self.units(), self.run_result)
+
+    def memory_rows(self) -> list[R.MemoryRow]:
+        return R.memory_rows(self.units(), self.run_result)
+
+    def segment_rows(self) -> list[R.SegmentRow]:
+        run = self.run_result
+        if run is None:
+            return []
+        if self._segments is None or self._segments[0] is not run:
+            self._segments = (run, R.segment_rows(run))
+        return self._segments[1]
+
+    def raw_runs_in(self, row: R.SegmentRow) -> list[tuple[int, int, int | None]]:
+        return R.raw_runs_in(self.run_result, row)
+
+    def segment_totals(self) -> R.SegmentTotals:
+        return R.segment_totals(self.run_result, len(self.wasm))
+
+    def instrumentation_rows(self) -> list[tuple[str, str, str, str]]:
+        return R.instrumentation_rows(self.units(), self.name)
+
+    def memory_diffs(self) -> list[MemoryDiff]:
+        """Before/after of every memory of the last successful run (computed once)."""
+        run = self.run_result
+        if run is None:
+            return []
+        if self._diffs is None or self._diffs[0] is not run:
+            self._diffs = (run, memory_diffs(run))
+        return self._diffs[1]
+
+    def accessor_rows(self) -> list:
+        """The component accessor table (from the last run's instrumentation, else built now),
+        as :class:`~wizerscope.report.model.AccessorReport` rows; none for a core module."""
+        from ..report.build import accessor_reports
+        if self.kind != "component" or self.check():
+            return []
+        run = self.run_result
+        if run is not None:
+            return accessor_reports(run.instrumentation)
+        if self._accessors is None:
+            self._accessors = accessor_reports(self.pipeline.instrument()[1])
+        return self._accessors
+
+    def rewrite_changes(self) -> list[tuple[str, str, str]]:
+        """(module, section, change) for every change the rewrite made, section by section."""
+        run = self.run_result
+        return rewrite_changes(run, self.name) if run is not None else []
+
+    # -- running -------------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop a running init from another thread (epoch interruption) or before the next step."""
+        self._cancel.set()
+        runner = self._runner
+        if runner is not None:
+            runner.interrupt()
+
+    def run(self, progress: Progress | None = None) -> RunOutcome:
+        """Run the init function step by step; never raises WizerscopeError (it lands in the outcome)."""
+        self._cancel.clear()
+        out = RunOutcome(self.options.init_func)
+        try:
+            if not self.loaded:
+                raise WizerscopeError("the input could not be parsed; nothing to run")
+            if self.check():
+                raise RejectedError(self.rejections)
+            out.run = drive(self.pipeline, self.options, _Watch(self, progress), cache=self._code, trace=out.trace)
+            if progress is not None:
+                progress("done", len(RUN_STEPS) - 1, len(RUN_STEPS))
+        except WizerscopeError as e:
+            out.error = e
+            out.cancelled = isinstance(e, Cancelled) or (isinstance(e, InitError) and e.message.endswith("cancelled"))
+        self.last_run = out
+        return out
+
+    def check_determinism(self):
+        """Run init twice in fresh instances and compare (``preinit.determinism``); cancellable
+        with :meth:`cancel` like a run. Raises WizerscopeError (Cancelled when cancelled)."""
+        from ..preinit.determinism import check_determinism
+        self._cancel.clear()
+        if not self.loaded:
+            raise WizerscopeError("the input could not be parsed; nothing to run")
+        try:
+            return check_determinism(self.pipeline, self.options, _Watch(self, None), cache=self._code)
+        except InitError:
+            if self._cancel.is_set():
+                raise Cancelled("determinism check cancelled") from None
+            raise
+
+    # -- writing ---------------------------------------------------------------------------------
+    def write(self, path: str, *, overwrite: bool = False) -> WriteReport:
+        """Write the last run's output atomically; refuse an existing file unless ``overwrite``
+        (:class:`~wizerscope.preinit.files.OutputExists`) and never overwrite the input."""
+        run = self.run_result
+        if run is None:
+            raise WizerscopeError("nothing to write yet: run the init function first")
+        target = write_output(path, run.output, overwrite=overwrite, protect=self.path)
+        return WriteReport(target, len(run.output), len(self.wasm))
+
+    def default_output_path(self) -> str:
+        base, _ = os.path.splitext(self.path)
+        return base + ".init.wasm"

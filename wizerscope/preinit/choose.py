@@ -1,0 +1,26 @@
+"""The one place that tells a module from a component: the 8-byte header picks the pipeline.
+
+Every caller (the CLI, the inspector, the determinism check, the fuzzers) asks here once and then
+talks to the :class:`~wizerscope.preinit.pipeline.Pipeline` it gets, so no code elsewhere
+branches on the kind of input.
+"""
+from __future__ import annotations
+
+from ..binary.module import header_kind
+from .pipeline import ModulePipeline, Pipeline
+
+
+def pipeline_for(wasm: bytes | memoryview) -> Pipeline:
+    """The pipeline for ``wasm``, its structure parsed (raises BinaryFormatError when it cannot be)."""
+    if header_kind(wasm) == "module":
+        return ModulePipeline(wasm)
+    from .component.pipeline import ComponentPipeline
+    return ComponentPipeline(wasm)
+
+
+def preinit(wasm: bytes | memoryview, options=None):
+    """Pre-initialize ``wasm`` (module or component) with ``options``: the library entry point.
+    Returns the :class:`~wizerscope.preinit.pipeline.Run`; raises a WizerscopeError on failure."""
+    from .options import Options
+    from .pipeline import drive
+    return drive(pipeline_for(wasm), options or Options())

@@ -1,0 +1,95 @@
+"""The one module that reaches into wasmtime-py's private API (``_ffi``, ``_bindings``, ``_func``).
+
+wasmtime-py's public API lacks four things the pre-initializer needs:
+
+* selecting Winch as the compiler (``Config.strategy`` stops at Cranelift);
+* reading a global's raw bits (``Global.value`` goes through Python floats, which can quiet a
+  signalling NaN's payload, and cannot hold a v128);
+* calling a function with v128 results (wasmtime-py cannot convert them, and aborts printing their
+  type);
+* compiling a component from ``bytes`` without a private ctypes copy of them (18 MB more at the
+  peak for componentize-py's output).
+
+Everything else uses the public API. :func:`check` lists what this module relies on; a test calls
+it, so a wasmtime-py upgrade that moves one of these fails loudly in the suite instead of at a
+user's init.
+"""
+from __future__ import annotations
+
+import ctypes
+
+import wasmtime
+
+STRATEGY_WINCH = 2          # wasmtime_strategy_t
+_WIDTHS = {"i32": 32, "f32": 32, "i64": 64, "f64": 64, "v128": 128}
+
+
+def check() -> list[str]:
+    """The private names this module uses that the installed wasmtime-py lacks (empty: all there).
+    Instance attributes (``Func._func``, ``Global._global``) are exercised by the test instead."""
+    from wasmtime import _bindings, _ffi, _func
+    from wasmtime import component as wc
+    need = [(_ffi, "wasmtime_config_strategy_set"), (_ffi, "wasmtime_func_call"),
+            (_ffi, "wasmtime_global_get"), (_ffi, "wasmtime_component_new"), (_ffi, "wasmtime_component_t"),
+            (_bindings, "wasmtime_val_t"), (_func, "enter_wasm"), (wasmtime.Val, "_from_raw"),
+            (wasmtime.WasmtimeError, "_from_ptr"), (wc.Component, "_from_ptr"), (wasmtime.Store, "_context")]
+    return [f"{getattr(owner, '__name__', owner)}.{name}" for owner, name in need if not hasattr(owner, name)]
+
+
+def use_winch(config: wasmtime.Config) -> None:
+    """Make ``config`` compile with Winch, wasmtime's baseline compiler."""
+    from wasmtime import _ffi
+    _ffi.wasmtime_config_strategy_set(config.ptr(), STRATEGY_WINCH)
+
+
+def global_bits(store: wasmtime.Store, glob: wasmtime.Global, type_name: str) -> int:
+    """The global's value as its raw bit pattern (floats exact, v128 as a 128-bit integer)."""
+    from wasmtime import _bindings, _ffi
+    raw = _bindings.wasmtime_val_t()
+    _ffi.wasmtime_global_get(store._context(), ctypes.byref(glob._global), ctypes.byref(raw))
+    size = 16 if type_name == "v128" else 8
+    value = int.from_bytes(ctypes.string_at(ctypes.addressof(raw.of), size), "little")
+    return value & ((1 << _WIDTHS.get(type_name, 64)) - 1)
+
+
+def call_without_args(store: wasmtime.Store, func: wasmtime.Func, result_types: list[str]) -> list:
+    """Call a function that takes no parameters, reading v128 results as integers (little-endian
+    lane bytes) and every other result the way wasmtime-py does."""
+    from wasmtime import _bindings, _ffi
+    from wasmtime._func import enter_wasm
+    n = len(result_types)
+    results = (_bindings.wasmtime_val_t * n)()
+    with enter_wasm(store) as trap:
+        error = _ffi.wasmtime_func_call(store._context(), ctypes.byref(func._func), None, 0, results, n, trap)
+        if error:
+            raise wasmtime.WasmtimeError._from_ptr(error)
+    out = []
+    for raw, name in zip(results, result_types):
+        if name == "v128":
+            out.append(int.from_bytes(bytes(raw.of.v128), "little"))
+        else:
+            out.append(wasmtime.Val._from_raw(store, raw).value)
+    return out
+
+
+def compile_component(engine: wasmtime.Engine, wasm: bytes | memoryview):
+    """``wasmtime.component.Component(engine, wasm)`` without its private copy of ``bytes``."""
+    from wasmtime import component as wc
+    if not isinstance(wasm, bytes):
+        return wc.Component(engine, wasm)
+    from wasmtime import _ffi
+    buf = ctypes.cast(ctypes.c_char_p(wasm), ctypes.POINTER(ctypes.c_uint8))
+    ptr = ctypes.POINTER(_ffi.wasmtime_component_t)()
+    error = _ffi.wasmtime_component_new(engine.ptr(), buf, len(wasm), ctypes.byref(ptr))
+    if error:
+        raise wasmtime.WasmtimeError._from_ptr(error)
+    return wc.Component._from_ptr(ptr)
+
+
+def memory_view(store: wasmtime.Store, memory: wasmtime.Memory) -> memoryview:
+    """A zero-copy view of a live memory's bytes (valid until the memory grows or the store dies)."""
+    n = memory.data_len(store)
+    if n == 0:
+        return memoryview(b"")
+    ptr = memory.data_ptr(store)
+    return memoryview((ctypes.c_ubyte * n).from_address(ctypes.addressof(ptr.contents)))

@@ -1,0 +1,229 @@
+"""Where init code runs: one store with the run's limits, its WASI set-up and its captured output.
+
+The core and the component runner each hold a :class:`Sandbox` (composition, not inheritance):
+it picks the engine the code compiles on (Winch, else Cranelift), makes the store (epoch
+deadline for ``--timeout`` and cancel, fuel, a memory limit), builds the WASI configuration
+(stdout/stderr captured, the environment and directories the options give), runs every call that
+may trap under the timeout (:meth:`guarded`) and turns what went wrong into one
+:class:`~wizerscope.errors.InitError` paragraph. Reading the state afterwards runs our own wasm
+kernels in the same store; :meth:`reading_state` lifts the limits for them and puts them back, so
+no caller resets limits by hand.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, TypeVar
+
+import wasmtime
+
+from ...errors import InitError, WizerscopeError
+from ..options import Options
+from . import engines
+from .traps import trap_reason
+
+T = TypeVar("T")
+UNLIMITED_FUEL = 1 << 62
+UNLIMITED_TICKS = 1 << 40
+
+
+@dataclass
+class InitReport:
+    """What the init run produced besides state: results, captured output, the compiler used."""
+
+    results: list = field(default_factory=list)
+    stdout: bytes = b""
+    stderr: bytes = b""
+    called_initialize: bool = False
+    compiler: str = ""                  # "winch" or "cranelift": what compiled the init code
+    reused_code: bool = False           # the compiled code came from an earlier run's CodeCache
+
+
+class CodeCache:
+    """Compiled code of one input, kept between runs whose engine settings are the same (the
+    inspector's re-runs, the determinism check's two instances): compiling is the expensive part
+    of a run, and instances are fresh anyway."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple, tuple[wasmtime.Engine, object, str]] = {}
+
+    def get(self, key: tuple) -> tuple[wasmtime.Engine, object, str] | None:
+        return self._entries.get(key)
+
+    def put(self, key: tuple, engine: wasmtime.Engine, compiled: object, compiler: str) -> None:
+        self._entries[key] = (engine, compiled, compiler)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+Explain = Callable[[str, BaseException], InitError]
+
+
+class Sandbox:
+    """One run's store, limits, WASI and output capture; see the module docstring."""
+
+    def __init__(self, options: Options, *, interruptible: bool = False) -> None:
+        self.options = options
+        self.epoch = interruptible or options.timeout is not None
+        self.fuel = options.fuel is not None
+        self.engines = engines.init_engines(options.compiler, epoch=self.epoch, fuel=self.fuel)
+        self.engine: wasmtime.Engine = self.engines[0]
+        self.store: wasmtime.Store | None = None
+        self.report = InitReport()
+        self.interrupted = False
+        self._tmp = tempfile.TemporaryDirectory(prefix="wizerscope-")
+        self._out = os.path.join(self._tmp.name, "stdout")
+        self._err = os.path.join(self._tmp.name, "stderr")
+        self._timer: threading.Timer | None = None
+        self.new_store(self.engine)
+
+    # -- engine and store -----------------------------------------------------------------------
+    def new_store(self, engine: wasmtime.Engine) -> wasmtime.Store:
+        """A fresh store on ``engine`` with the run's limits."""
+        self.engine = engine
+        self.store = wasmtime.Store(engine)
+        if self.epoch:
+            self.store.set_epoch_deadline(1)
+        if self.fuel:
+            self.store.set_fuel(self.options.fuel)
+        if self.options.max_memory is not None:
+            self.store.set_limits(memory_size=self.options.max_memory)
+        return self.store
+
+    def _cache_key(self) -> tuple:
+        return (self.options.compiler, self.epoch, self.fuel)
+
+    def compile(self, make: Callable[[wasmtime.Engine], T], unit: str, cache: CodeCache | None = None) -> T:
+        """``make(engine)`` on the first engine that can compile the code: Winch, or Cranelift
+        when the code uses a proposal Winch lacks (SIMD, tail calls, GC, exceptions, ...). With
+        ``cache``, code compiled by an earlier run with the same settings is reused."""
+        hit = cache.get(self._cache_key()) if cache is not None else None
+        if hit is not None:
+            engine, compiled, compiler = hit
+            self.new_store(engine)
+            self.report.compiler, self.report.reused_code = compiler, True
+            return compiled
+        for engine in self.engines:
+            try:
+                compiled = make(engine)
+                break
+            except wasmtime.WasmtimeError as e:
+                if engine is self.engines[-1]:
+                    raise WizerscopeError(f"failed to compile the Wasm {unit}: {engines.first_line(e)}") from None
+        if engine is not self.engine:
+            self.new_store(engine)
+        self.report.compiler = "cranelift" if engine is engines.run_engine(epoch=self.epoch, fuel=self.fuel) \
+            else "winch"
+        if cache is not None:
+            cache.put(self._cache_key(), engine, compiled, self.report.compiler)
+        return compiled
+
+    def share(self, other: "Sandbox") -> None:
+        """Run on ``other``'s engine (its compiled code is reused)."""
+        if other.engine is not self.engine:
+            self.new_store(other.engine)
+        self.report.compiler = other.report.compiler
+
+    # -- WASI ---------------------------------------------------------------------------------
+    def wasi_config(self) -> wasmtime.WasiConfig:
+        """The WASI context init sees: output captured, the environment and directories asked for."""
+        opts = self.options
+        cfg = wasmtime.WasiConfig()
+        cfg.stdout_file = self._out
+        cfg.stderr_file = self._err
+        if opts.inherit_env:
+            cfg.inherit_env()
+        env = [(k, os.environ.get(k, "") if v is None else v) for k, v in opts.env]
+        if env:
+            cfg.env = env
+        for host, guest in opts.dirs:
+            if not os.path.isdir(host):
+                raise WizerscopeError(f"--dir {host!r}: no such directory")
+            cfg.preopen_dir(host, guest)
+        return cfg
+
+    # -- guarded calls ----------------------------------------------------------------------------
+    def guarded(self, context: str, fn: Callable[[], T], explain: Explain) -> T:
+        """``fn()`` under the timeout; a trap or an exit becomes ``explain(context, error)``."""
+        if self.options.timeout is not None:
+            self._timer = threading.Timer(self.options.timeout, self.engine.increment_epoch)
+            self._timer.daemon = True
+            self._timer.start()
+        try:
+            return fn()
+        except wasmtime.ExitTrap as e:
+            raise InitError(f"{context}: the program exited with status {e.code} during initialization",
+                            hint="an init function must return normally; WASI proc_exit ends the run "
+                                 "and nothing is snapshotted", exit_code=e.code) from None
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
+            raise explain(context, e) from None
+        finally:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._collect_output()
+
+    def explain_limits(self, context: str, e: BaseException, backtrace: list[str]) -> InitError | None:
+        """The run's own limits as the cause: fuel, the timeout, a cancel; else None."""
+        text = str(e)
+        if "all fuel consumed" in text:
+            return InitError(f"{context}: init ran out of fuel ({self.options.fuel} units)",
+                             hint="raise --fuel, or check the init function for an endless loop",
+                             backtrace=backtrace)
+        if "interrupt" in text and self.epoch:
+            if self.interrupted:
+                return InitError(f"{context}: cancelled", backtrace=backtrace)
+            return InitError(f"{context}: init did not finish within {self.options.timeout:g} s",
+                             hint="raise --timeout, or check the init function for an endless loop",
+                             backtrace=backtrace)
+        return None
+
+    def explain_trap(self, context: str, e: BaseException, backtrace: list[str],
+                     hint: str | None = None) -> InitError:
+        """Any trap: the limits if they caused it, else the trap's reason and backtrace."""
+        return self.explain_limits(context, e, backtrace) or \
+            InitError(f"{context}: {trap_reason(e)}", backtrace=backtrace, hint=hint)
+
+    def interrupt(self) -> None:
+        """Stop running wasm from another thread (epoch interruption)."""
+        self.interrupted = True
+        if self.epoch:
+            self.engine.increment_epoch()
+
+    @contextlib.contextmanager
+    def reading_state(self) -> Iterator[None]:
+        """Lift the epoch deadline and fuel while our own kernels read the state (their work is
+        not the init's), then put back what init had left."""
+        store = self.store
+        left = store.get_fuel() if self.fuel else None
+        if self.epoch:
+            store.set_epoch_deadline(UNLIMITED_TICKS)
+        if left is not None:
+            store.set_fuel(UNLIMITED_FUEL)
+        try:
+            yield
+        finally:
+            if self.epoch:
+                store.set_epoch_deadline(1)
+            if left is not None:
+                store.set_fuel(left)
+
+    # -- output and clean-up ------------------------------------------------------------------
+    def _collect_output(self) -> None:
+        for path, attr in ((self._out, "stdout"), (self._err, "stderr")):
+            try:
+                with open(path, "rb") as f:
+                    setattr(self.report, attr, f.read())
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self._tmp.cleanup()
+
+    def release(self) -> None:
+        """Drop the store (and with it every instance) once the state is read."""
+        self.store = None

@@ -1,0 +1,85 @@
+"""Reports made from what the pre-initializer produced (a :class:`~wizerscope.preinit.pipeline.
+Run`, a determinism result); the inspection report is made by the inspector from its rows."""
+from __future__ import annotations
+
+from ..binary.instructions import const_bits
+from ..binary.values import format_value
+from ..preinit.determinism import DeterminismResult
+from ..preinit.pipeline import Run, UnitRun
+from ..preinit.reference_gaps import ReferenceGap
+from ..preinit.rewrite import RewriteLog
+from ..preinit.snapshot import Snapshot
+from .model import (AccessorReport, ComponentPart, DeterminismReport, GlobalReport, MemoryReport, ModuleReport,
+                    RewriteReport, RunReport, SegmentRecord, SegmentsReport)
+
+LISTED_SEGMENTS = 1000       # segments listed one by one per module (the counts cover them all)
+
+
+def globals_report(ur: UnitRun) -> list[GlobalReport]:
+    """Every snapshotted global: before init (the state taken then, else the initializer) and after."""
+    m = ur.unit.module
+    out = []
+    for gv in ur.after.globals:
+        t = gv.type.name
+        prior = ur.before.global_value(gv.index) if ur.before is not None else None
+        before = prior.bits if prior is not None else const_bits(m.globals[gv.index - m.num_imported_globals].init_expr)
+        out.append(GlobalReport(gv.index, m.names.globals.get(gv.index), t, format_value(t, before),
+                                format_value(t, gv.bits), before != gv.bits))
+    return out
+
+
+def segments_report(snap: Snapshot) -> SegmentsReport:
+    plan = snap.plan
+    return SegmentsReport(len(plan.raw), len(plan.merged_arrays), len(plan.cap_arrays), len(plan.final_arrays),
+                          sum(len(s.data) for s in snap.segments),
+                          [SegmentRecord(s.memory, s.offset, len(s.data)) for s in snap.segments[:LISTED_SEGMENTS]])
+
+
+def rewrite_report(log: RewriteLog | None) -> RewriteReport | None:
+    if log is None:
+        return None
+    return RewriteReport(log.removed_exports, log.renamed_exports, log.removed_start, log.emptied_active_segments,
+                         log.kept_passive_segments, log.added_segments, log.data_count)
+
+
+def module_report(ur: UnitRun) -> ModuleReport:
+    u, snap = ur.unit, ur.after
+    return ModuleReport(
+        u.label, u.instance, u.copy_of, globals_report(ur),
+        [MemoryReport(ms.index, str(ms.type), ms.type.minimum, ms.pages, ms.byte_length) for ms in snap.memories],
+        segments_report(snap), rewrite_report(ur.rewrite))
+
+
+def accessor_reports(table) -> list[AccessorReport]:
+    """The component accessor table (a :class:`~wizerscope.preinit.component.instrument.
+    ComponentInstrumentation`) as report rows."""
+    return [AccessorReport(a.ordinal, a.path, a.module, a.instance, a.core_export, a.kind, str(a.probe.type),
+                           a.wit_type, dict(a.funcs)) for a in table.accessors]
+
+
+def component_part(run: Run) -> ComponentPart | None:
+    """The component-only part of a run's report (None for a core module)."""
+    if run.kind != "component":
+        return None
+    log = run.rewrite
+    return ComponentPart(accessor_reports(run.instrumentation),
+                         list(log.removed_exports) if log else [], list(log.kept_core_exports) if log else [],
+                         log.renumbered_funcs_from if log else None,
+                         {"bytes": run.state.bytes_read, "calls": run.state.read_calls})
+
+
+def run_report(run: Run, input_size: int, gaps: list[ReferenceGap]) -> RunReport:
+    """``init --json``: the run, module by module."""
+    init = run.init
+    return RunReport(
+        run.kind, run.options.init_func, [str(v) for v in init.results], [module_report(ur) for ur in run.units],
+        component_part(run),
+        {"input": input_size, "output": len(run.output) if run.output is not None else 0},
+        {k: round(v, 6) for k, v in run.timings.items()}, init.compiler,
+        init.stdout.decode("utf-8", "replace"), init.stderr.decode("utf-8", "replace"), list(gaps))
+
+
+def determinism_report(d: DeterminismResult) -> DeterminismReport:
+    return DeterminismReport(d.kind, d.init_func, d.deterministic, d.units,
+                             [list(map(str, d.results[0])), list(map(str, d.results[1]))],
+                             list(d.globals), list(d.memories))

@@ -1,0 +1,165 @@
+"""The report dataclasses. Their field names are the JSON keys (scripts rely on them; a test pins
+them), so renaming a field is a change of the report's ``schema``. Records the pre-initializer
+already keeps as plain dataclasses (a reference gap, a determinism difference) are used as they
+are."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..preinit.determinism import GlobalDifference, MemoryDifference
+from ..preinit.reference_gaps import ReferenceGap
+
+SCHEMA = 1
+
+
+@dataclass
+class GlobalReport:
+    index: int
+    name: str | None
+    type: str
+    before: str          # the initializer, or the state just before init when that was taken
+    after: str
+    changed: bool
+
+
+@dataclass
+class MemoryReport:
+    index: int
+    type: str
+    pages_before: int
+    pages_after: int
+    bytes: int
+
+
+@dataclass
+class SegmentRecord:
+    memory: int
+    offset: int
+    length: int
+
+
+@dataclass
+class SegmentsReport:
+    raw_runs: int
+    merged: int
+    cap_merges: int
+    final: int
+    bytes: int
+    list: list[SegmentRecord] = field(default_factory=list)     # the first LISTED_SEGMENTS
+
+
+@dataclass
+class RewriteReport:
+    removed_exports: list[str]
+    renamed_exports: list[tuple[str, str]]
+    removed_start: int | None
+    emptied_active_segments: int
+    kept_passive_segments: int
+    added_segments: int
+    data_count: tuple[int, int] | None
+
+
+@dataclass
+class ModuleReport:
+    """One snapshotted module: the core input (``path`` "", ``core_instance`` None) or an
+    instantiated module of a component."""
+
+    path: str
+    core_instance: int | None
+    copy_of: int | None
+    globals: list[GlobalReport]
+    memories: list[MemoryReport]
+    segments: SegmentsReport
+    rewrite: RewriteReport | None
+
+
+@dataclass
+class AccessorReport:
+    ordinal: int
+    component: str
+    core_module: int
+    core_instance: int
+    core_export: str
+    kind: str
+    type: str
+    wit: str
+    funcs: dict[str, str]
+
+
+@dataclass
+class ComponentPart:
+    """What only a component run has: its accessor table and the component-level rewrite."""
+
+    accessors: list[AccessorReport]
+    removed_exports: list[str]
+    kept_core_exports: list[str]
+    renumbered_funcs_from: int | None
+    state_read: dict[str, int]
+
+
+@dataclass
+class RunReport:
+    """``wizerscope init --json``."""
+
+    kind: str
+    init_func: str
+    init_results: list[str]
+    modules: list[ModuleReport]
+    component: ComponentPart | None
+    sizes: dict[str, int]
+    timings: dict[str, float]
+    compiler: str
+    stdout: str
+    stderr: str
+    reference_gaps: list[ReferenceGap]
+
+
+@dataclass
+class DeterminismReport:
+    """``wizerscope init --check-determinism --json``."""
+
+    kind: str
+    init_func: str
+    deterministic: bool
+    instances_compared: int
+    results: list[list[str]]
+    globals: list[GlobalDifference]
+    memories: list[MemoryDifference]
+
+
+@dataclass
+class RejectionReport:
+    rule: str
+    message: str
+    item: str
+    path: str
+    offset: int | None
+    hint: str
+    context: list[tuple[int, str]]       # (offset, 16 bytes as hex) lines around ``offset``
+
+
+@dataclass
+class InspectionReport:
+    """``wizerscope inspect --json``."""
+
+    file: str
+    kind: str
+    size: int
+    init_func: str
+    structure: dict
+    candidates: list[dict]
+    globals: list[dict]
+    memories: list[dict]
+    instrumentation: list[dict]
+    rejections: list[RejectionReport]
+    reference_gaps: list[ReferenceGap]
+
+
+@dataclass
+class CheckReport:
+    """``wizerscope init --check --json``."""
+
+    file: str
+    kind: str
+    rejections: list[RejectionReport]
+    reference_gaps: list[ReferenceGap]
