@@ -29,12 +29,27 @@ def run_inspect(args: argparse.Namespace) -> int:
 
 
 def print_report(s: Session, console=None) -> None:
-    """The Rich report: a tree and four tables."""
+    """The Rich report: the tree, the candidates, globals and memories, the gaps, the rejections."""
     from rich.console import Console
-    from rich.markup import escape as e
-    from rich.table import Table
-    from rich.tree import Tree
     console = console or Console()
+    console.print(_tree(s))
+    for table in (_candidates(s), _globals(s), _memories(s)):
+        console.print(table)
+    _print_gaps(console, s)
+    _print_rejections(console, s)
+
+
+def _table(title: str, *columns: str):
+    from rich.table import Table
+    t = Table(title=title, title_justify="left")
+    for col in columns:
+        t.add_column(col)
+    return t
+
+
+def _tree(s: Session):
+    from rich.markup import escape as e
+    from rich.tree import Tree
 
     def add(tree: Tree, node: TreeNode) -> None:
         for c in node.children[:SHOWN_CHILDREN]:
@@ -44,43 +59,52 @@ def print_report(s: Session, console=None) -> None:
     root = s.structure()
     tree = Tree(f"[bold]{e(root.label)}[/]")
     add(tree, root)
-    console.print(tree)
+    return tree
 
-    cand = Table(title=f"Init candidates (selected: {e(s.options.init_func)})", title_justify="left")
-    for col in ("export", "kind", "type", "usable", "why"):
-        cand.add_column(col)
+
+def _candidates(s: Session):
+    from rich.markup import escape as e
+    t = _table(f"Init candidates (selected: {e(s.options.init_func)})", "export", "kind", "type", "usable", "why")
     for c in s.candidates():
         mark = "[green]yes[/]" if c.usable else "[red]no[/]"
         name = f"[bold]{e(c.name)}[/]" if c.name == s.options.init_func else e(c.name)
-        cand.add_row(name, c.kind, e(c.signature), mark, e(c.reason))
-    console.print(cand)
+        t.add_row(name, c.kind, e(c.signature), mark, e(c.reason))
+    return t
 
-    glob = Table(title="Globals", title_justify="left")
-    for col in ("module", "index", "name", "type", "mutable", "initializer"):
-        glob.add_column(col)
+
+def _globals(s: Session):
+    from rich.markup import escape as e
+    t = _table("Globals", "module", "index", "name", "type", "mutable", "initializer")
     for g in s.global_rows():
-        glob.add_row(e(g.where or s.name), str(g.index), e(g.name or ""), g.type, "yes" if g.mutable else "no",
-                     e(g.init))
-    console.print(glob)
+        t.add_row(e(g.where or s.name), str(g.index), e(g.name or ""), g.type, "yes" if g.mutable else "no", e(g.init))
+    return t
 
-    mem = Table(title="Memories", title_justify="left")
-    for col in ("module", "index", "type", "page size", "64-bit", "shared", "data segments"):
-        mem.add_column(col)
+
+def _memories(s: Session):
+    from rich.markup import escape as e
+    t = _table("Memories", "module", "index", "type", "page size", "64-bit", "shared", "data segments")
     for m in s.memory_rows():
         segs = ", ".join(f"{d.index}:{d.mode}@{d.offset or '-'}+{d.length}" for d in m.segments[:6])
         if len(m.segments) > 6:
             segs += f" ... ({len(m.segments)})"
-        mem.add_row(e(m.where or s.name), str(m.index), e(m.type), str(m.page_size), str(m.memory64), str(m.shared), segs)
-    console.print(mem)
+        t.add_row(e(m.where or s.name), str(m.index), e(m.type), str(m.page_size), str(m.memory64), str(m.shared), segs)
+    return t
 
+
+def _print_gaps(console, s: Session) -> None:
+    from rich.markup import escape as e
     gaps = s.reference_gaps()
     if gaps:
         console.print(f"[bold yellow]{len(gaps)} place(s) where `wasmtime wizer` would refuse, crash on or "
                       "break this input (wizerscope handles them):[/]")
-        for g in gaps:
-            at = f" at {g.offset:#x}" if g.offset is not None else ""
-            console.print(f"[yellow]{g.rule}[/] {e(f'[{g.item}{at}]')}: wasmtime wizer {e(g.reference)}; "
-                          f"wizerscope {e(g.handled)}")
+    for g in gaps:
+        at = f" at {g.offset:#x}" if g.offset is not None else ""
+        console.print(f"[yellow]{g.rule}[/] {e(f'[{g.item}{at}]')}: wasmtime wizer {e(g.reference)}; "
+                      f"wizerscope {e(g.handled)}")
+
+
+def _print_rejections(console, s: Session) -> None:
+    from rich.markup import escape as e
     if not s.rejections:
         console.print("[green]No rejections:[/] this input can be pre-initialized.")
         return

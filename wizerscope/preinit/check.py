@@ -40,13 +40,15 @@ def check_module(m: Module, *, top_level: bool = True, path: str = "") -> list[R
     ``top_level`` is False for modules inside a component: those may import memories, tables and
     globals from sibling instances.
     """
-    out: list[Rejection] = []
-    # forbidden instructions and mutable reference globals, in payload order
+    return (_code_rules(m, path) + _reserved_names(m, path) + _import_rules(m, top_level, path)
+            + _memory_rules(m, path))
+
+
+def _code_rules(m: Module, path: str) -> list[Rejection]:
+    """Forbidden instructions and mutable reference globals, in payload order."""
     found = forbidden_scan.scan_module(m) if forbidden_scan.worth_it(m) else None
     if found is None:            # small code, or the fast scanner could not decode something
         found = scan_forbidden(m)
-    code = m.section(10)
-    glob = m.section(6)
     ref_globals = []
     for i, g in enumerate(m.globals):
         if g.type.mutable and g.type.value.is_ref:
@@ -64,28 +66,34 @@ def check_module(m: Module, *, top_level: bool = True, path: str = "") -> list[R
             "forbidden-instruction", f"unsupported `{f.instruction}` instruction",
             item=f"func {f.func_index}" + (f" ${name}" if name else "") + f" : {f.instruction}",
             offset=f.offset, hint=_instruction_hint(f.instruction), path=path))
+    code, glob = m.section(10), m.section(6)
     if glob is not None and code is not None and glob.offset > code.offset:
-        out += instr + ref_globals
-    else:
-        out += ref_globals + instr
-    # reserved names
-    for imp in m.imports:
-        if imp.module.startswith(PREFIX) or imp.field.startswith(PREFIX):
-            out.append(Rejection(
-                "reserved-import-name",
-                "input Wasm module already imports entities named with the `__wizer_*` prefix",
-                item=f"import {imp.module}.{imp.field}", offset=imp.offset,
-                hint="the `__wizer_` prefix is reserved for instrumentation; rename the import", path=path))
-            break
-    for exp in m.exports:
-        if exp.name.startswith(PREFIX):
-            out.append(Rejection(
-                "reserved-export-name",
-                "input Wasm module already exports entities named with the `__wizer_*` prefix",
-                item=f"export {exp.name!r}", offset=exp.offset,
-                hint="the `__wizer_` prefix is reserved for instrumentation (is this an instrumented "
-                     "module?); rename the export", path=path))
-            break
+        return instr + ref_globals
+    return ref_globals + instr
+
+
+def _reserved_names(m: Module, path: str) -> list[Rejection]:
+    """The first import and the first export named with the instrumentation's prefix."""
+    out = []
+    imp = next((i for i in m.imports if i.module.startswith(PREFIX) or i.field.startswith(PREFIX)), None)
+    if imp is not None:
+        out.append(Rejection(
+            "reserved-import-name", "input Wasm module already imports entities named with the `__wizer_*` prefix",
+            item=f"import {imp.module}.{imp.field}", offset=imp.offset,
+            hint="the `__wizer_` prefix is reserved for instrumentation; rename the import", path=path))
+    exp = next((e for e in m.exports if e.name.startswith(PREFIX)), None)
+    if exp is not None:
+        out.append(Rejection(
+            "reserved-export-name", "input Wasm module already exports entities named with the `__wizer_*` prefix",
+            item=f"export {exp.name!r}", offset=exp.offset,
+            hint="the `__wizer_` prefix is reserved for instrumentation (is this an instrumented "
+                 "module?); rename the export", path=path))
+    return out
+
+
+def _import_rules(m: Module, top_level: bool, path: str) -> list[Rejection]:
+    """Imported tags (the reference crashes on them) and, at the top level, imported state."""
+    out = []
     for imp in m.imports:
         if imp.kind == "tag":
             out.append(Rejection(
@@ -101,13 +109,15 @@ def check_module(m: Module, *, top_level: bool = True, path: str = "") -> list[R
                 hint=f"state that lives outside the module cannot be snapshotted; define the {imp.kind} "
                      "inside the module" + (" (e.g. link without --import-memory)" if imp.kind == "memory"
                                              else ""), path=path))
-    mem_sec = m.section(5)
-    for i, mt in enumerate(m.memories):
-        if mt.shared:
-            out.append(Rejection(
-                "shared-memory", "shared memories are not supported",
-                item=f"memory {m.num_imported_memories + i} : {mt}",
-                offset=mem_sec.payload_offset if mem_sec else None,
-                hint="a shared memory may be written by other threads while it is snapshotted; build "
-                     "without threads/shared memory (`wasmtime wizer` crashes on this input)", path=path))
     return out
+
+
+def _memory_rules(m: Module, path: str) -> list[Rejection]:
+    """Shared memories (the reference crashes on them)."""
+    mem_sec = m.section(5)
+    return [Rejection(
+        "shared-memory", "shared memories are not supported", item=f"memory {m.num_imported_memories + i} : {mt}",
+        offset=mem_sec.payload_offset if mem_sec else None,
+        hint="a shared memory may be written by other threads while it is snapshotted; build "
+             "without threads/shared memory (`wasmtime wizer` crashes on this input)", path=path)
+        for i, mt in enumerate(m.memories) if mt.shared]

@@ -78,7 +78,6 @@ def rewrite_module(m: Module, snap: Snapshot, *, init_func: str, keep_init_func:
     """The pre-initialized module's bytes."""
     log = log if log is not None else RewriteLog()
     by_src = check_renames(renames or [])
-    dsts = set(by_src.values())
     parts: list[bytes | memoryview] = [m.data[m.start:m.start + 8]]
     data_done = False
     last_ordered = max((i for i, s in enumerate(m.sections) if s.id != CUSTOM), default=-1)
@@ -91,43 +90,12 @@ def rewrite_module(m: Module, snap: Snapshot, *, init_func: str, keep_init_func:
 
     for i, s in enumerate(m.sections):
         if s.id == MEMORY:
-            entries = []
-            for k, mt in enumerate(m.memories):
-                st = snap.memory_state(m.num_imported_memories + k)
-                new_min = st.pages if st is not None else mt.minimum
-                log.memory_minimums.append((m.num_imported_memories + k, mt.minimum, new_min))
-                entries.append(MemoryType(new_min, mt.maximum, mt.shared, mt.memory64, mt.page_size_log2).encode())
-            parts.append(encode.section(MEMORY, encode.vec(entries)))
+            parts.append(_memory_section(m, snap, log))
         elif s.id == GLOBAL:
-            entries = []
-            for k, g in enumerate(m.globals):
-                gv = snap.global_value(m.num_imported_globals + k) if g.type.mutable else None
-                if gv is None:
-                    entries.append(g.type.encode() + g.init_expr)
-                else:
-                    expr = const_expr(g.type.value, gv.bits)
-                    if expr != g.init_expr:
-                        log.globals_changed.append(gv.index)
-                    entries.append(g.type.encode() + expr)
-            parts.append(encode.section(GLOBAL, encode.vec(entries)))
+            parts.append(_global_section(m, snap, log))
         elif s.id == EXPORT:
-            has_initialize = m.export("_initialize") is not None
-            entries = []
-            for e in m.exports:
-                if not keep_init_func and e.name == init_func:
-                    log.removed_exports.append(e.name)
-                    continue
-                if remove_initialize and has_initialize and e.name == "_initialize":
-                    log.removed_exports.append(e.name)
-                    continue
-                if e.name in dsts and e.name not in by_src:
-                    log.removed_exports.append(e.name)
-                    continue
-                new_name = by_src.get(e.name, e.name)
-                if new_name != e.name:
-                    log.renamed_exports.append((e.name, new_name))
-                entries.append(encode.name(new_name) + bytes((EXTERNAL_KIND_CODES[e.kind],)) + encode.uleb(e.index))
-            parts.append(encode.section(EXPORT, encode.vec(entries)))
+            parts.append(_export_section(m, init_func if not keep_init_func else None, remove_initialize,
+                                         by_src, log))
         elif s.id == START:
             log.removed_start = m.start_func
         elif s.id == DATACOUNT:
@@ -149,6 +117,51 @@ def rewrite_module(m: Module, snap: Snapshot, *, init_func: str, keep_init_func:
     if not data_done:
         parts.append(data_section())
     return b"".join(parts)
+
+
+def _memory_section(m: Module, snap: Snapshot, log: RewriteLog) -> bytes:
+    """Each defined memory with its type kept and its minimum raised to the snapshot's pages."""
+    entries = []
+    for k, mt in enumerate(m.memories):
+        st = snap.memory_state(m.num_imported_memories + k)
+        new_min = st.pages if st is not None else mt.minimum
+        log.memory_minimums.append((m.num_imported_memories + k, mt.minimum, new_min))
+        entries.append(MemoryType(new_min, mt.maximum, mt.shared, mt.memory64, mt.page_size_log2).encode())
+    return encode.section(MEMORY, encode.vec(entries))
+
+
+def _global_section(m: Module, snap: Snapshot, log: RewriteLog) -> bytes:
+    """Mutable globals initialised to their snapshot value; immutable ones as they were."""
+    entries = []
+    for k, g in enumerate(m.globals):
+        gv = snap.global_value(m.num_imported_globals + k) if g.type.mutable else None
+        if gv is None:
+            entries.append(g.type.encode() + g.init_expr)
+        else:
+            expr = const_expr(g.type.value, gv.bits)
+            if expr != g.init_expr:
+                log.globals_changed.append(gv.index)
+            entries.append(g.type.encode() + expr)
+    return encode.section(GLOBAL, encode.vec(entries))
+
+
+def _export_section(m: Module, removed_init: str | None, remove_initialize: bool, by_src: dict[str, str],
+                    log: RewriteLog) -> bytes:
+    """The exports without the init function (``removed_init``), `_initialize` (when asked) and
+    rename destinations that are not sources; rename sources under their new names."""
+    has_initialize = m.export("_initialize") is not None
+    dsts = set(by_src.values())
+    entries = []
+    for e in m.exports:
+        if e.name == removed_init or (remove_initialize and has_initialize and e.name == "_initialize") \
+                or (e.name in dsts and e.name not in by_src):
+            log.removed_exports.append(e.name)
+            continue
+        new_name = by_src.get(e.name, e.name)
+        if new_name != e.name:
+            log.renamed_exports.append((e.name, new_name))
+        entries.append(encode.name(new_name) + bytes((EXTERNAL_KIND_CODES[e.kind],)) + encode.uleb(e.index))
+    return encode.section(EXPORT, encode.vec(entries))
 
 
 def _needs_data_after_code(m: Module, last_ordered: int) -> bool:

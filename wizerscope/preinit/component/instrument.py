@@ -136,11 +136,25 @@ class _Level:
 
 
 def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[bytes, list[Accessor]]:
-    """Instrumented bytes of ``c`` and its accessors (``funcs`` named in c's own access instance)."""
+    """Instrumented bytes of ``c`` and its accessors (``funcs`` named in c's own access instance).
+    The helpers run in this order because each allocates indices the next ones refer to."""
     replaced: dict[int, bytes] = {}          # section index -> new section bytes
     level = _Level(c)
-    accessors: list[Accessor] = []
-    sites: list[Unit] = []
+    sites = _instrument_modules(c, table, replaced)
+    planned = _instantiate_accessors(level, sites, _add_scanners(level, sites))
+    nested = _instrument_nested(c, table, level, replaced)
+    accessors = _lift_accessors(level, c, planned) + _reexport_nested(level, nested)
+    parts: list[bytes | memoryview] = [c.data[c.start:c.start + 8]]
+    for si, sec in enumerate(c.sections):
+        parts.append(replaced.get(si, sec.raw(c.data)))
+    if accessors:
+        parts.extend(level.sections())
+    return b"".join(parts), accessors
+
+
+def _instrument_modules(c: Component, table: ComponentInstrumentation, replaced: dict[int, bytes]) -> list[Unit]:
+    """The core instrumentation of every module instantiated (once) at this level."""
+    sites = []
     for mi, m in enumerate(c.modules):
         insts = c.instantiations(mi)
         if len(insts) != 1:
@@ -150,7 +164,11 @@ def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[by
         site = Unit(m, ins, c.path, mi, insts[0].index, c.copy_of.get(mi))
         table.sites.append(site)
         sites.append(site)
-    # non-zero run scanner modules, one per memory type
+    return sites
+
+
+def _add_scanners(level: _Level, sites: list[Unit]) -> dict[tuple, int]:
+    """One non-zero run scanner module per memory type; (memory64, page size log2) -> module index."""
     scan_modules: dict[tuple, int] = {}
     for site in sites:
         for mp in site.instrumentation.memories:
@@ -158,7 +176,12 @@ def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[by
             if key not in scan_modules:
                 level.modules.append(assemble(wat_text(*key), "the nonzero_runs kernel"))
                 scan_modules[key] = level.new("core module")
-    # phase 1 (first alias section, core instance section): target memories, scanners, accessors
+    return scan_modules
+
+
+def _instantiate_accessors(level: _Level, sites: list[Unit], scan_modules: dict[tuple, int]) -> list[tuple]:
+    """Phase 1 (first alias section, core instance section): the target memories, a scanner
+    instance per memory and the accessor instance per module; (site, rows, scanners, instance)."""
     planned = []
     for site in sites:
         ins = site.instrumentation
@@ -180,7 +203,12 @@ def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[by
             args.append((f"s{mp.defined}", scan_instances[mp.defined]))
         level.core_instances.append(ce.core_instantiate(acc_module, args))
         planned.append((site, rows, scan_instances, level.new("core instance")))
-    # nested components: instrument them; alias their access instance
+    return planned
+
+
+def _instrument_nested(c: Component, table: ComponentInstrumentation, level: _Level,
+                       replaced: dict[int, bytes]) -> list[tuple[int, list[Accessor]]]:
+    """Nested components with state, instrumented in place; their access instances aliased."""
     nested = []
     for k, child in enumerate(c.components):
         insts = c.component_instantiations(k)
@@ -191,7 +219,13 @@ def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[by
         if child_accessors:
             level.aliases1.append(ce.alias_export("instance", insts[0].index, ACCESS_EXPORT))
             nested.append((level.new("instance"), child_accessors))
-    # phase 2 (second alias section, types, lifts): core funcs and memories of the accessors
+    return nested
+
+
+def _lift_accessors(level: _Level, c: Component, planned: list[tuple]) -> list[Accessor]:
+    """Phase 2 (second alias section, types, lifts): each accessor's core funcs and memories,
+    lifted and exported."""
+    accessors = []
     for site, rows, scan_instances, acc_inst in planned:
         buf = None
         for probe, roles in rows:
@@ -215,7 +249,12 @@ def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[by
                     level.aliases2.append(ce.alias_core_export("core func", acc_inst, core_name))
                     funcs[role] = level.export_func(level.lift(level.new("core func"), wit))
             accessors.append(Accessor(0, c.path, site.module_index, site.instance, probe.export, probe, funcs))
-    # phase 3 (alias section after the lifts): the nested levels' accessor funcs
+    return accessors
+
+
+def _reexport_nested(level: _Level, nested: list[tuple[int, list[Accessor]]]) -> list[Accessor]:
+    """Phase 3 (alias section after the lifts): the nested levels' accessor funcs, re-exported."""
+    accessors = []
     for child_access, child_accessors in nested:
         for acc in child_accessors:
             funcs = {}
@@ -223,12 +262,7 @@ def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[by
                 level.func_aliases.append(ce.alias_export("func", child_access, name))
                 funcs[role] = level.export_func(level.new("func"))
             accessors.append(Accessor(0, acc.path, acc.module, acc.instance, acc.core_export, acc.probe, funcs))
-    parts: list[bytes | memoryview] = [c.data[c.start:c.start + 8]]
-    for si, sec in enumerate(c.sections):
-        parts.append(replaced.get(si, sec.raw(c.data)))
-    if accessors:
-        parts.extend(level.sections())
-    return b"".join(parts), accessors
+    return accessors
 
 
 def instrument_component(c: Component) -> tuple[bytes, ComponentInstrumentation]:

@@ -21,6 +21,7 @@ from ..runtime import engines, internals
 from ..runtime.sandbox import CodeCache, InitReport, Sandbox
 from ..runtime.traps import name_frame, trap_backtrace
 from . import wave
+from .wave_types import format_value, to_python
 from .structure import ACCESS_EXPORT
 
 
@@ -156,11 +157,11 @@ class ComponentRunner:
             if len(spec.args) != len(params):
                 raise InitError(f"parsing `{spec.text}` params as types: {len(spec.args)} argument(s) given, "
                                 f"the function takes {len(params)} ({', '.join(n for n, _ in params)})")
-            args = [wave.to_python(v, ty, spec.text) for v, (_, ty) in zip(spec.args, params)]
+            args = [to_python(v, ty, spec.text) for v, (_, ty) in zip(spec.args, params)]
         value = self._guarded("the initialization function trapped", lambda: func(self.store, *args))
         self._guarded("the initialization function trapped", lambda: func.post_return(self.store))
         result_ty = ftype.result
-        self.report.results = [] if result_ty is None else [wave.format_value(value, result_ty)]
+        self.report.results = [] if result_ty is None else [format_value(value, result_ty)]
         return self.report.results
 
     def interrupt(self) -> None:

@@ -1,15 +1,14 @@
-"""The component init function: item names, WAVE calls, and WAVE text for the results.
+"""The component init function: item names and WAVE calls, parsed.
 
 ``--init-func`` for a component is either an item name — ``name`` (searched across the exported
 instances when it is not a top-level export, like ``wasmtime run --invoke``), or
 ``ns:pkg/iface.func@version`` — or a WAVE call such as ``pkg:x/api.add-string("hello")``. The
 arguments are parsed untyped first, then converted against the function's parameter types into
-the values wasmtime-py expects (records as ``Record``, variants as ``Variant``, flags as sets).
+the values wasmtime-py expects (records as ``Record``, variants as ``Variant``, flags as sets) by
+:mod:`.wave_types`.
 """
 from __future__ import annotations
 
-import math
-import struct
 from dataclasses import dataclass
 
 from ...errors import InitError
@@ -243,152 +242,3 @@ class _Parser:
                 self.i += 1
         self.expect("}")
         return Braced(tuple(fields), tuple(labels))
-
-
-# -- typed conversion ----------------------------------------------------------------------
-def to_python(value: object, ty: object, where: str) -> object:
-    """An untyped WAVE value as the Python value wasmtime-py lowers for component type ``ty``."""
-    from wasmtime import component as wc
-    bad = InitError(f"parsing `{where}` params as types: {value!r} is not a valid {type(ty).__name__} value")
-    if isinstance(ty, wc.Bool):
-        if isinstance(value, Label) and value.name in ("true", "false"):
-            return value.name == "true"
-        raise bad
-    if isinstance(ty, (wc.S8, wc.S16, wc.S32, wc.S64, wc.U8, wc.U16, wc.U32, wc.U64)):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise bad
-    if isinstance(ty, (wc.F32, wc.F64)):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        raise bad
-    if isinstance(ty, wc.Char):
-        if isinstance(value, Char):
-            return value.value
-        raise bad
-    if isinstance(ty, wc.String):
-        if isinstance(value, str):
-            return value
-        raise bad
-    if isinstance(ty, wc.ListType):
-        if isinstance(value, list):
-            items = [to_python(v, ty.element, where) for v in value]
-            return bytes(items) if isinstance(ty.element, wc.U8) else items
-        raise bad
-    if isinstance(ty, wc.OptionType):
-        if isinstance(value, Label) and value.name == "none":
-            return None
-        if isinstance(value, Call) and value.name == "some":
-            return to_python(value.payload, ty.payload, where)
-        raise bad
-    if isinstance(ty, wc.ResultType):
-        if isinstance(value, (Label, Call)) and value.name in ("ok", "err"):
-            case_ty = ty.ok if value.name == "ok" else ty.err
-            payload = to_python(value.payload, case_ty, where) if isinstance(value, Call) else None
-            return wc.Variant(value.name, payload) if ty._tagged() else payload
-        raise bad
-    if isinstance(ty, wc.RecordType):
-        if isinstance(value, Braced) and not value.labels:
-            given = dict(value.fields)
-            rec = wc.Record()
-            for name, fty in ty.fields:
-                if name in given:
-                    setattr(rec, name, to_python(given.pop(name), fty, where))
-                elif isinstance(fty, wc.OptionType):
-                    setattr(rec, name, None)
-                else:
-                    raise InitError(f"parsing `{where}` params as types: record field `{name}` is missing")
-            if given:
-                raise InitError(f"parsing `{where}` params as types: unknown record field(s) {sorted(given)}")
-            return rec
-        raise bad
-    if isinstance(ty, wc.TupleType):
-        if isinstance(value, Tuple_) and len(value.items) == len(ty.elements):
-            return tuple(to_python(v, t, where) for v, t in zip(value.items, ty.elements))
-        raise bad
-    if isinstance(ty, wc.EnumType):
-        if isinstance(value, Label) and value.name in ty.names:
-            return value.name
-        raise bad
-    if isinstance(ty, wc.FlagsType):
-        if isinstance(value, Braced) and not value.fields and set(value.labels) <= set(ty.names):
-            return set(value.labels)
-        raise bad
-    if isinstance(ty, wc.VariantType):
-        cases = dict(ty.cases)
-        if isinstance(value, (Label, Call)) and value.name in cases:
-            cty = cases[value.name]
-            payload = to_python(value.payload, cty, where) if isinstance(value, Call) and cty else None
-            return wc.Variant(value.name, payload) if ty._tagged() else payload
-        raise bad
-    raise InitError(f"parsing `{where}` params as types: parameters of type {type(ty).__name__} cannot be "
-                    "given on the command line")
-
-
-# -- formatting results -------------------------------------------------------------------
-def _escape(s: str, quote: str) -> str:
-    out = []
-    for ch in s:
-        if ch in ("\\", quote):
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20:
-            out.append(f"\\u{{{ord(ch):x}}}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def format_value(value, ty=None) -> str:
-    """A result value in WAVE text (types guide floats, chars and variants)."""
-    from wasmtime import component as wc
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(ty, wc.Char) and isinstance(value, str):
-        return "'" + _escape(value, "'") + "'"
-    if isinstance(value, str):
-        if isinstance(ty, (wc.EnumType,)):
-            return value
-        return '"' + _escape(value, '"') + '"'
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        if isinstance(ty, wc.F32):
-            value = struct.unpack("<f", struct.pack("<f", value))[0]
-        return repr(value)
-    if isinstance(value, int):
-        return str(value)
-    if value is None:
-        return "none" if isinstance(ty, wc.OptionType) else "()"
-    if isinstance(ty, wc.OptionType):
-        return f"some({format_value(value, ty.payload)})"
-    if isinstance(value, (bytes, bytearray)):
-        return "[" + ", ".join(str(b) for b in value) + "]"
-    if isinstance(value, list):
-        el = ty.element if isinstance(ty, wc.ListType) else None
-        return "[" + ", ".join(format_value(v, el) for v in value) + "]"
-    if isinstance(value, tuple):
-        els = ty.elements if isinstance(ty, wc.TupleType) else [None] * len(value)
-        return "(" + ", ".join(format_value(v, t) for v, t in zip(value, els)) + ")"
-    if isinstance(value, set):
-        return "{" + ", ".join(sorted(value)) + "}"
-    if isinstance(value, wc.Variant):
-        cty = None
-        if isinstance(ty, wc.ResultType):
-            cty = ty.ok if value.tag == "ok" else ty.err
-        elif isinstance(ty, wc.VariantType):
-            cty = dict(ty.cases).get(value.tag)
-        if value.payload is None and cty is None:
-            return value.tag
-        return f"{value.tag}({format_value(value.payload, cty)})"
-    if isinstance(value, wc.Record):
-        ftypes = dict(ty.fields) if isinstance(ty, wc.RecordType) else {}
-        return "{" + ", ".join(f"{k}: {format_value(v, ftypes.get(k))}" for k, v in vars(value).items()) + "}"
-    return repr(value)

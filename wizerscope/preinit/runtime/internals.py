@@ -93,3 +93,9 @@ def memory_view(store: wasmtime.Store, memory: wasmtime.Memory) -> memoryview:
         return memoryview(b"")
     ptr = memory.data_ptr(store)
     return memoryview((ctypes.c_ubyte * n).from_address(ctypes.addressof(ptr.contents)))
+
+
+def variant_is_tagged(ty) -> bool:
+    """Whether wasmtime-py wants a ``Variant`` object (not the bare payload) for a value of the
+    component variant or result type ``ty``: it does when the cases' Python types overlap."""
+    return ty._tagged()

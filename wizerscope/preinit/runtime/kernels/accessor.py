@@ -17,67 +17,76 @@ RETAREA = SCAN_CAP * 16
 def accessor_wat(ins, join_gap: int) -> tuple[str, list[tuple[object, dict[str, str]]]]:
     """The accessor module for instrumentation ``ins`` (its global and memory probes); returns its
     text and, per probe, role -> core export name."""
-    imports, funcs, rows = [], [], []
-    for g in ins.globals:
-        t = g.type.value.name
-        imports.append(f'(import "t" "{g.export}" (global $g{g.index} (mut {t})))')
-        get = f"(global.get $g{g.index})"
-        if t == "v128":
-            funcs.append(f'(func (export "g{g.index}lo") (result i64) (i64x2.extract_lane 0 {get}))')
-            funcs.append(f'(func (export "g{g.index}hi") (result i64) (i64x2.extract_lane 1 {get}))')
-            roles = {"lo": f"g{g.index}lo", "hi": f"g{g.index}hi"}
-        else:
-            body = {"i32": get, "i64": get, "f32": f"(i32.reinterpret_f32 {get})",
-                    "f64": f"(i64.reinterpret_f64 {get})"}[t]
-            res = {"i32": "i32", "f32": "i32", "i64": "i64", "f64": "i64"}[t]
-            funcs.append(f'(func (export "g{g.index}") (result {res}) {body})')
-            roles = {"get": f"g{g.index}"}
-        rows.append((g, roles))
-    for mp in ins.memories:
-        k = mp.defined
-        mt = mp.type
-        memtype = ("i64 " if mt.memory64 else "") + "0" + (
-            f" (pagesize {mt.page_size})" if mt.page_size_log2 is not None else "")
-        imports.append(f'(import "t" "{mp.export}" (memory $m{k} {memtype}))')
-        imports.append(f'(import "s{k}" "out" (memory $o{k} 1))')
-        imports.append(f'(import "s{k}" "resume" (global $r{k} (mut i64)))')
-        size = f"(memory.size $m{k})" if mt.memory64 else f"(i64.extend_i32_u (memory.size $m{k}))"
-        src = "(local.get $from)" if mt.memory64 else "(i32.wrap_i64 (local.get $from))"
-        funcs.append(f'(func (export "len{k}") (result i64) (i64.mul {size} (i64.const {mt.page_size})))')
-        funcs.append(f'''(func (export "read{k}") (param $from i64) (param $n i32) (result i32) (local $need i32)
+    imports: list[str] = []
+    funcs: list[str] = []
+    rows = [(g, _global_funcs(g, imports, funcs)) for g in ins.globals]
+    rows += [(mp, _memory_funcs(mp, join_gap, imports, funcs)) for mp in ins.memories]
+    text = "(module\n  " + "\n  ".join(imports) + '\n  (memory $buf (export "buf") 0)\n  ' + \
+        "\n  ".join(funcs) + ")"
+    return text, rows
+
+
+def _global_funcs(g, imports: list[str], funcs: list[str]) -> dict[str, str]:
+    """A global probe's import and getter(s); role -> export name."""
+    t = g.type.value.name
+    imports.append(f'(import "t" "{g.export}" (global $g{g.index} (mut {t})))')
+    get = f"(global.get $g{g.index})"
+    if t == "v128":
+        funcs.append(f'(func (export "g{g.index}lo") (result i64) (i64x2.extract_lane 0 {get}))')
+        funcs.append(f'(func (export "g{g.index}hi") (result i64) (i64x2.extract_lane 1 {get}))')
+        roles = {"lo": f"g{g.index}lo", "hi": f"g{g.index}hi"}
+    else:
+        body = {"i32": get, "i64": get, "f32": f"(i32.reinterpret_f32 {get})",
+                "f64": f"(i64.reinterpret_f64 {get})"}[t]
+        res = {"i32": "i32", "f32": "i32", "i64": "i64", "f64": "i64"}[t]
+        funcs.append(f'(func (export "g{g.index}") (result {res}) {body})')
+        roles = {"get": f"g{g.index}"}
+    return roles
+
+
+def _memory_funcs(mp, join_gap: int, imports: list[str], funcs: list[str]) -> dict[str, str]:
+    """A memory probe's imports and its len/read/join/records/resume functions; role -> export name."""
+    k = mp.defined
+    mt = mp.type
+    memtype = ("i64 " if mt.memory64 else "") + "0" + (
+        f" (pagesize {mt.page_size})" if mt.page_size_log2 is not None else "")
+    imports.append(f'(import "t" "{mp.export}" (memory $m{k} {memtype}))')
+    imports.append(f'(import "s{k}" "out" (memory $o{k} 1))')
+    imports.append(f'(import "s{k}" "resume" (global $r{k} (mut i64)))')
+    size = f"(memory.size $m{k})" if mt.memory64 else f"(i64.extend_i32_u (memory.size $m{k}))"
+    src = "(local.get $from)" if mt.memory64 else "(i32.wrap_i64 (local.get $from))"
+    funcs.append(f'(func (export "len{k}") (result i64) (i64.mul {size} (i64.const {mt.page_size})))')
+    funcs.append(f'''(func (export "read{k}") (param $from i64) (param $n i32) (result i32) (local $need i32)
     (local.set $need (i32.shr_u (i32.add (local.get $n) (i32.const 65551)) (i32.const 16)))
     (if (i32.lt_u (memory.size $buf) (local.get $need))
       (then (if (i32.eq (memory.grow $buf (i32.sub (local.get $need) (memory.size $buf))) (i32.const -1))
-              (then unreachable))))
+          (then unreachable))))
     (memory.copy $buf $m{k} (i32.const 16) {src} (local.get $n))
     (i32.store $buf (i32.const 0) (i32.const 16))
     (i32.store $buf (i32.const 4) (local.get $n))
     (i32.const 0))''')
-        funcs.append(f'''(func (export "join{k}") (param $n i32) (result i32) (local $i i32) (local $w i32)
+    funcs.append(f'''(func (export "join{k}") (param $n i32) (result i32) (local $i i32) (local $w i32)
     ;; join neighbouring records whose gap is at most {join_gap} bytes, in place; return the count
     (if (i32.eqz (local.get $n)) (then (return (i32.const 0))))
     (local.set $i (i32.const 1)) (local.set $w (i32.const 0))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
       (if (i64.le_u (i64.sub (i64.load $o{k} (i32.shl (local.get $i) (i32.const 4)))
-                             (i64.load $o{k} offset=8 (i32.shl (local.get $w) (i32.const 4))))
-                    (i64.const {join_gap}))
-        (then (i64.store $o{k} offset=8 (i32.shl (local.get $w) (i32.const 4))
-                (i64.load $o{k} offset=8 (i32.shl (local.get $i) (i32.const 4)))))
-        (else (local.set $w (i32.add (local.get $w) (i32.const 1)))
-              (i64.store $o{k} (i32.shl (local.get $w) (i32.const 4)) (i64.load $o{k} (i32.shl (local.get $i) (i32.const 4))))
-              (i64.store $o{k} offset=8 (i32.shl (local.get $w) (i32.const 4))
-                (i64.load $o{k} offset=8 (i32.shl (local.get $i) (i32.const 4))))))
+                         (i64.load $o{k} offset=8 (i32.shl (local.get $w) (i32.const 4))))
+                (i64.const {join_gap}))
+    (then (i64.store $o{k} offset=8 (i32.shl (local.get $w) (i32.const 4))
+            (i64.load $o{k} offset=8 (i32.shl (local.get $i) (i32.const 4)))))
+    (else (local.set $w (i32.add (local.get $w) (i32.const 1)))
+          (i64.store $o{k} (i32.shl (local.get $w) (i32.const 4)) (i64.load $o{k} (i32.shl (local.get $i) (i32.const 4))))
+          (i64.store $o{k} offset=8 (i32.shl (local.get $w) (i32.const 4))
+            (i64.load $o{k} offset=8 (i32.shl (local.get $i) (i32.const 4))))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $next)))
     (i32.add (local.get $w) (i32.const 1)))''')
-        funcs.append(f'''(func (export "records{k}") (param $n i32) (result i32)
+    funcs.append(f'''(func (export "records{k}") (param $n i32) (result i32)
     (i32.store $o{k} (i32.const {RETAREA}) (i32.const 0))
     (i32.store $o{k} (i32.const {RETAREA + 4}) (i32.shl (local.get $n) (i32.const 4)))
     (i32.const {RETAREA}))''')
-        funcs.append(f'(func (export "resume{k}") (result i64) (global.get $r{k}))')
-        rows.append((mp, {"len": f"len{k}", "read": f"read{k}", "join": f"join{k}", "records": f"records{k}",
-                          "resume": f"resume{k}"}))
-    text = "(module\n  " + "\n  ".join(imports) + '\n  (memory $buf (export "buf") 0)\n  ' + \
-        "\n  ".join(funcs) + ")"
-    return text, rows
+    funcs.append(f'(func (export "resume{k}") (result i64) (global.get $r{k}))')
+    return {"len": f"len{k}", "read": f"read{k}", "join": f"join{k}", "records": f"records{k}",
+            "resume": f"resume{k}"}
