@@ -1,10 +1,11 @@
 """The inspector app: ``wizerscope FILE``.
 
-Holds one :class:`~wizerscope.session.Session` and turns its rows into the panes of the main
-screen. Loading, running init and the determinism check run in thread workers that report back
-with ``call_from_thread``, so the screen stays live and a running init can be cancelled
-(epoch interruption). Every action is bound to a key, listed in the footer and the help screen,
-and available by name in the command palette.
+Holds one :class:`~wizerscope.inspector.session.Session` and shows it through one view per tab
+(:class:`~wizerscope.tui.widgets.base.SessionView`: the app only ever calls ``show(session)``).
+Loading, running init and the determinism check run in thread workers that post typed messages
+(:mod:`.messages`), so the screen stays live and a running init can be cancelled (epoch
+interruption). The key map (:mod:`.keys`) feeds the bindings, the footer, the help screen and the
+command palette.
 """
 from __future__ import annotations
 
@@ -17,35 +18,24 @@ from typing import Iterable
 from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Label, RichLog, TabbedContent
+from textual.widgets import Button, Label, RichLog, TabbedContent
 
 from ..errors import WizerscopeError
-from ..preinit.options import Options
 from ..inspector.session import RunOutcome, Session, WriteReport
 from ..preinit.files import OutputExists
+from ..preinit.options import Options
 from ..report.text import describe_determinism
-from .screens.dialogs import ConfirmDialog, HelpScreen, InputDialog
-from .screens.main import TABS, MainScreen
-from .widgets import tables
-from .widgets.diff_panel import DiffPanel
+from . import messages as M
+from .commands import key_commands
+from .keys import BINDINGS
+from .screens.dialogs import ConfirmDialog, InputDialog
+from .screens.help import HelpScreen
+from .screens.main import MainScreen
+from .widgets.base import SessionView
 from .widgets.hexdiff import HexDiffView
 from .widgets.init_panel import InitPanel
-from .widgets.rejections import RejectionsPane
-from .widgets.structure import StructurePane
 
-ACTIONS = [
-    ("Run init", "run the init function with the chosen options", "run_init"),
-    ("Cancel init", "stop a running init (epoch interruption)", "cancel_init"),
-    ("Determinism check", "run init twice in fresh instances and compare the states", "determinism"),
-    ("Write output", "write the pre-initialized output (asks before overwriting)", "write"),
-    ("Open file", "open another module, component or WAT file", "open"),
-    ("Next change", "move the hex diff to the next changed byte run", "next_change"),
-    ("Previous change", "move the hex diff to the previous changed byte run", "prev_change"),
-    ("Go to offset", "move the hex diff to a memory offset", "goto"),
-    ("Help", "keys and what each tab shows", "help"),
-] + [(f"Show {name}", f"switch to the {name} tab", f"tab('{name}')") for name in TABS]
 TAB_FOCUS = {"structure": "#structure-tree", "globals": "#globals", "memories": "#memories", "init": "#candidates",
              "diff": "#hexdiff", "segments": "#segments", "instrumentation": "#instr-exports",
              "rejections": "#rejections"}
@@ -57,18 +47,7 @@ class WizerscopeApp(App):
 
     CSS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wizerscope.tcss")
     TITLE = "wizerscope"
-    BINDINGS = [
-        Binding("r", "run_init", "Run init", id="run"),
-        Binding("x", "cancel_init", "Cancel", id="cancel"),
-        Binding("d", "determinism", "Determinism", id="determinism"),
-        Binding("w", "write", "Write", id="write"),
-        Binding("o", "open", "Open", id="open"),
-        Binding("n", "next_change", "Next change", id="next-change"),
-        Binding("p", "prev_change", "Prev change", id="prev-change"),
-        Binding("g", "goto", "Go to offset", id="goto"),
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
-    ] + [Binding(str(i + 1), f"tab('{name}')", name.capitalize(), show=False) for i, name in enumerate(TABS)]
+    BINDINGS = BINDINGS
 
     def __init__(self, path: str, options: Options | None = None) -> None:
         super().__init__()
@@ -85,6 +64,11 @@ class WizerscopeApp(App):
         self.started_at = time.perf_counter()
         self.structure_shown_at: float | None = None
         self._stale: set[str] = set()
+        self._views: dict[str, SessionView] | None = None
+        # True from the moment a file is to be opened until its checks are shown (or it failed):
+        # the first load starts only after the screen is mounted, so "no worker running" alone
+        # does not mean "loaded" (tests and scripts wait on this)
+        self.loading = True
 
     def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:
         """Notifications carry names and messages from the input (`[i32]`, `$x[0]`): never markup."""
@@ -98,6 +82,7 @@ class WizerscopeApp(App):
 
     # -- loading ----------------------------------------------------------------------------------
     def load(self, path: str) -> None:
+        self.loading = True
         self.sub_title = f"loading {os.path.basename(path)}..."
         self._load_worker(path)
 
@@ -106,68 +91,62 @@ class WizerscopeApp(App):
         try:
             session = Session.open(path, check=False)
         except WizerscopeError as e:
-            self.call_from_thread(self._load_failed, str(e))
+            self.post_message(M.LoadFailed(path, str(e)))
             return
         if self.preset is not None:
             chosen = session.options.init_func
             session.options = copy.deepcopy(self.preset)
             session.options.init_func = self.preset.init_func or chosen
         painted = threading.Event()
-        self.call_from_thread(self._show_session, session, painted)
+        self.post_message(M.SessionLoaded(session, painted))
         painted.wait(2.0)               # let the tree reach the screen before the checks take the CPU
         session.check()                 # validation and the instruction scan
-        self.call_from_thread(self._show_checks, session)
+        self.post_message(M.ChecksDone(session))
 
-    def _load_failed(self, message: str) -> None:
-        self.load_error = message
+    def on_load_failed(self, event: M.LoadFailed) -> None:
+        self.load_error = event.error
+        self.loading = False
         self.sub_title = "no file"
-        self.notify(message, title="cannot open", severity="error", timeout=10)
+        self.notify(event.error, title="cannot open", severity="error", timeout=10)
 
-    def _show_session(self, s: Session, painted: threading.Event | None = None) -> None:
+    def on_session_loaded(self, event: M.SessionLoaded) -> None:
+        s = event.session
         self.session, self.outcome, self.determinism, self.last_write, self.load_error = s, None, None, None, None
         self.path = s.path
         self.sub_title = f"{s.name}  ({s.kind}, {len(s.wasm):,} bytes)"
-        self.query_one(StructurePane).show(s)
+        self.view("structure").show(s)
         self.structure_shown_at = time.perf_counter()
-        if painted is not None:
-            self.call_after_refresh(painted.set)
-        self.query_one(InitPanel).show(s)
+        self.call_after_refresh(event.painted.set)
+        self.view("init").show(s)
         self.query_one("#run-log", RichLog).clear()
         self.query_one("#btn-write", Button).disabled = True
         self._stale = set(STATE_TABS)
         self.action_tab("structure")
 
-    def _show_checks(self, s: Session) -> None:
+    def on_checks_done(self, event: M.ChecksDone) -> None:
+        s = event.session
         if s is not self.session:
             return
-        self.query_one(RejectionsPane).show(s)
+        self.loading = False
+        self.view("rejections").show(s)
         if s.rejections:
             self.sub_title = f"{s.name}  ({s.kind}, {len(s.wasm):,} bytes, {len(s.rejections)} rejection(s))"
             self.action_tab("rejections")
 
+    def view(self, tab: str) -> SessionView:
+        """The widget that shows tab ``tab``."""
+        if self._views is None:
+            self._views = {w.tab: w for w in self.screen.walk_children() if isinstance(w, SessionView)}
+        return self._views[tab]
+
     def _fill(self, tab: str) -> None:
-        """Fill one state tab from the session. Tabs are filled when first shown: a componentize-py
+        """Show the session in one state tab. Tabs are filled when first shown: a componentize-py
         component has hundreds of globals, and filling tables nobody looks at would delay the
         structure tree."""
-        s = self.session
-        if s is None or tab not in self._stale:
+        if self.session is None or tab not in self._stale:
             return
         self._stale.discard(tab)
-        if tab == "globals":
-            tables.fill_globals(self.query_one("#globals", DataTable), s)
-        elif tab == "memories":
-            tables.fill_memories(self.query_one("#memories", DataTable), self.query_one("#data-segments", DataTable),
-                                 s)
-        elif tab == "segments":
-            tables.fill_segments(self.query_one("#segments", DataTable), s)
-            tables.fill_runs(self.query_one("#runs", DataTable), s, 0)
-            self.query_one("#segments-summary", Label).update(tables.segment_summary(s))
-        elif tab == "instrumentation":
-            tables.fill_instrumentation(self.query_one("#instr-exports", DataTable),
-                                        self.query_one("#accessors", DataTable),
-                                        self.query_one("#rewrite-changes", DataTable), s)
-        elif tab == "diff":
-            self.query_one(DiffPanel).show(s)
+        self.view(tab).show(self.session)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._fill(event.pane.id.removeprefix("tab-"))
@@ -200,7 +179,7 @@ class WizerscopeApp(App):
             return False
         self.running = True
         self.query_one(InitPanel).set_running(True)
-        self.query_one(RejectionsPane).show(self.session)     # the reference gaps follow the options
+        self.view("rejections").show(self.session)     # the reference gaps follow the options
         self.action_tab("init")
         self._log(what.format(init=self.session.options.init_func), "bold")
         return True
@@ -212,13 +191,16 @@ class WizerscopeApp(App):
     @work(thread=True, exclusive=True, group="run")
     def _run_worker(self) -> None:
         s = self.session
-        outcome = s.run(progress=lambda step, i, n: self.call_from_thread(self.query_one(InitPanel).progress,
-                                                                          step, i, n))
+        outcome = s.run(progress=lambda step, i, n: self.post_message(M.RunProgress(step, i, n)))
         if outcome.ok:
             s.memory_diffs()      # the byte diff is computed here, off the UI thread
-        self.call_from_thread(self._run_done, outcome)
+        self.post_message(M.RunFinished(outcome))
 
-    def _run_done(self, o: RunOutcome) -> None:
+    def on_run_progress(self, event: M.RunProgress) -> None:
+        self.query_one(InitPanel).progress(event.step, event.index, event.total)
+
+    def on_run_finished(self, event: M.RunFinished) -> None:
+        o = event.outcome
         self.running = False
         self.outcome = o
         panel = self.query_one(InitPanel)
@@ -276,11 +258,12 @@ class WizerscopeApp(App):
         try:
             report = self.session.check_determinism()
         except WizerscopeError as e:
-            self.call_from_thread(self._determinism_done, None, str(e))
+            self.post_message(M.DeterminismFinished(None, str(e)))
             return
-        self.call_from_thread(self._determinism_done, report, None)
+        self.post_message(M.DeterminismFinished(report, None))
 
-    def _determinism_done(self, report, error: str | None) -> None:
+    def on_determinism_finished(self, event: M.DeterminismFinished) -> None:
+        report, error = event.result, event.error
         self.running = False
         self.query_one(InitPanel).set_running(False)
         self.determinism = report
@@ -384,14 +367,9 @@ class WizerscopeApp(App):
         if action is not None:
             action()
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "segments" and self.session is not None and event.row_key.value is not None:
-            tables.fill_runs(self.query_one("#runs", DataTable), self.session, int(event.row_key.value))
-
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for title, help_text, action in ACTIONS:
-            yield SystemCommand(title, help_text, lambda a=action: self.run_action(a))
+        yield from key_commands(self)
 
 
 def run_app(path: str, options: Options | None = None) -> int:

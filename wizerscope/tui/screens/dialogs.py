@@ -1,11 +1,11 @@
-"""Modal dialogs sharing one look: ask for text, confirm, help."""
+"""Modal dialogs sharing one look: ask for text, confirm (the help screen is in help.py)."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Markdown
+from textual.widgets import Button, Input, Label
 
 
 class InputDialog(ModalScreen[str | None]):
@@ -57,49 +57,3 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
-
-
-HELP = """\
-# wizerscope inspector
-
-wizerscope runs your module's init function once, snapshots the globals and memories it left
-behind, and writes a module that starts in that state (what `wasmtime wizer` does).
-
-| key | action |
-|---|---|
-| `1`..`8` | switch tab: structure, globals, memories, init, diff, segments, instrumentation, rejections |
-| `r` | run the init function (in the background) |
-| `x` | cancel a running init (epoch interruption; during a compile at once) |
-| `d` | determinism check: run init twice in fresh instances, compare |
-| `w` | write the pre-initialized output (asks before overwriting) |
-| `o` | open another file |
-| `n` / `p` | next / previous changed byte run in the hex diff |
-| `g` | go to a memory offset (hex `0x...` or decimal) |
-| `?` | this help |
-| `ctrl+p` | command palette: every action by name |
-| `q` | quit |
-
-The **Init** tab lists every export with the reason it can or cannot be the init function;
-choose one with Enter or a click, edit the options, then run. The **Diff** tab compares the
-instance just before init (after instantiation and the start function) with the state after it.
-The **Rejections** tab says why an input cannot be pre-initialized, and where `wasmtime wizer`
-would refuse or break an input that wizerscope handles (nested components with modules, a module
-instantiated twice, ...). Options given on the command line (`wizerscope FILE -S cli --dir data`)
-start in the form. The mouse works everywhere: tabs, rows, buttons, and clicking a byte in the hex
-view.
-"""
-
-
-class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog help"):
-            yield Markdown(HELP)
-            yield Button("Close", id="close", variant="primary")
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(None)
-
-    def action_close(self) -> None:
-        self.dismiss(None)

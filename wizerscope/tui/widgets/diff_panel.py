@@ -8,11 +8,17 @@ from textual.widgets import DataTable, Label, Select
 
 from ...inspector.session import Session
 from .hexdiff import HexDiffView
-from .tables import cells
+from .base import SessionView, cells
 
 
-class DiffPanel(Vertical):
+class DiffPanel(Vertical, SessionView):
     """Changed globals on top; below, the memory chooser, a status line and the hex diff."""
+
+    tab = "diff"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.session: Session | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("Run init (r) to compare the state before and after it.", id="diff-summary")
@@ -24,6 +30,7 @@ class DiffPanel(Vertical):
         yield HexDiffView(id="hexdiff")
 
     def show(self, s: Session) -> None:
+        self.session = s
         table = self.query_one("#globals-diff", DataTable)
         table.clear(columns=True)
         table.add_columns("module", "global", "type", "before init", "", "after init")
@@ -54,7 +61,7 @@ class DiffPanel(Vertical):
 
     def select_memory(self, i: int) -> None:
         view = self.query_one(HexDiffView)
-        diffs = view.app.session.memory_diffs() if view.app.session is not None else []
+        diffs = self.session.memory_diffs() if self.session is not None else []
         view.set_diff(diffs[i] if 0 <= i < len(diffs) else None)
         self.update_status()
 

@@ -9,15 +9,17 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressB
 from ...errors import WizerscopeError
 from ...preinit.options import Options, parse_dir, parse_env, parse_rename, parse_seconds
 from ...inspector.session import RUN_STEPS, Session
-from .tables import cells
+from .base import SessionView, cells
 
 
 def _split(text: str) -> list[str]:
     return [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
 
 
-class InitPanel(Vertical):
+class InitPanel(Vertical, SessionView):
     """Candidates on the left, options on the right, progress and the run log below."""
+
+    tab = "init"
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="init-top"):

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from ...errors import Rejection
 from ...inspector.session import Session
+from .base import SessionView
 
 
 def _hexdump(s: Session, offset: int) -> Text:
@@ -57,8 +58,10 @@ def rejection_panel(s: Session, k: int, r: Rejection) -> Panel:
     return _panel(s, rows, r.offset, footer, f"rejection {k + 1}", "red")
 
 
-class RejectionsPane(VerticalScroll, can_focus=True):
+class RejectionsPane(VerticalScroll, SessionView, can_focus=True):
     """One panel per rejection, or a line saying there are none."""
+
+    tab = "rejections"
 
     def show(self, s: Session) -> None:
         self.remove_children()

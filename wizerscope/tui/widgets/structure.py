@@ -13,17 +13,21 @@ from textual.widgets import Static, Tree
 
 from ...inspector.session import Session
 from ...inspector.tree import TreeNode
+from .base import SessionView
 
 PREVIEW = 64
 
 
-class StructurePane(Horizontal):
+class StructurePane(Horizontal, SessionView):
     """Left: the tree. Right: the selected node's details and its first bytes."""
+
+    tab = "structure"
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.session: Session | None = None
         self.selected: TreeNode | None = None
+        self._populated: set[int] = set()       # ids of the tree nodes whose children are added
 
     def compose(self) -> ComposeResult:
         tree: Tree[TreeNode] = Tree("(no file)", id="structure-tree")
@@ -37,6 +41,7 @@ class StructurePane(Horizontal):
         root = session.structure()
         tree = self.query_one("#structure-tree", Tree)
         tree.clear()
+        self._populated.clear()
         tree.root.set_label(Text(root.label))
         tree.root.data = root
         self._populate(tree.root)
@@ -50,9 +55,9 @@ class StructurePane(Horizontal):
 
     def _populate(self, node) -> None:
         data: TreeNode = node.data
-        if data is None or getattr(node, "_wz_done", False):
+        if data is None or node.id in self._populated:
             return
-        node._wz_done = True
+        self._populated.add(node.id)
         for c in data.children:
             node.add(Text(c.label), data=c, allow_expand=bool(c.children))
 

@@ -1,14 +1,19 @@
-"""The table views: globals (before/after, changed rows highlighted), memories, segments,
-instrumentation and the rewrite's changes. Each fills a DataTable from session rows."""
+"""The table tabs: globals (before/after, changed rows highlighted), memories with the input's
+data segments, the final segments with the runs inside each, and the instrumentation with the
+rewrite's changes. Each is a :class:`~.base.SessionView` that fills its tables from session rows."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Label
 
 from ...inspector.session import Session
+from .base import SessionView, cells
 
 CHANGED = "bold black on yellow"
 MAX_ROWS = 10_000
+NO_RUN = "Run init (r) to see the data segments the snapshot produces."
 
 
 def _fresh(table: DataTable, *columns: str) -> None:
@@ -16,66 +21,102 @@ def _fresh(table: DataTable, *columns: str) -> None:
     table.add_columns(*columns)
 
 
-def cells(*values) -> list:
-    """Plain strings as Text: names like `[i32] -> [i32]` or `$x[0]` must not be read as markup."""
-    return [Text(v) if isinstance(v, str) else v for v in values]
-
-
-def fill_globals(table: DataTable, s: Session) -> int:
-    """Globals with their snapshot value next to the initializer; returns how many changed."""
-    _fresh(table, "", "module", "index", "name", "type", "mut", "initializer", "before init", "after init")
-    changed = 0
-    for g in s.global_rows()[:MAX_ROWS]:
-        style = CHANGED if g.changed else ""
-        changed += g.changed
-        mark = Text("●", style="bold yellow") if g.changed else Text(" ")
-        table.add_row(*cells(mark, g.where or s.name, str(g.index), g.name or "", g.type, "mut" if g.mutable else "",
-                      g.init, g.before if g.before is not None else "",
-                      Text(g.after, style=style) if g.after is not None else ""), key=f"{g.where}/{g.index}")
-    return changed
-
-
 def _size(n: int | None) -> str:
     return "" if n is None else f"{n:,} B ({n // 65536} x 64 KiB)" if n % 65536 == 0 else f"{n:,} B"
 
 
-def fill_memories(table: DataTable, segs: DataTable, s: Session) -> None:
-    _fresh(table, "module", "index", "type", "min pages", "max pages", "page size", "64-bit", "shared",
-           "size before init", "size after init")
-    _fresh(segs, "module", "memory", "segment", "mode", "offset", "length")
-    for m in s.memory_rows():
-        grew = m.bytes_after is not None and m.bytes_before is not None and m.bytes_after != m.bytes_before
-        table.add_row(*cells(m.where or s.name, str(m.index), m.type, str(m.minimum),
-                      "none" if m.maximum is None else str(m.maximum), f"{m.page_size:,}", str(m.memory64),
-                      str(m.shared), _size(m.bytes_before),
-                      Text(_size(m.bytes_after), style=CHANGED if grew else "")))
-        for d in m.segments[:MAX_ROWS]:
-            segs.add_row(*cells(m.where or s.name, str(m.index), str(d.index), d.mode, d.offset, f"{d.length:,}"))
+class GlobalsView(DataTable, SessionView):
+    """Globals with their snapshot value next to the initializer."""
+
+    tab = "globals"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+
+    def show(self, s: Session) -> None:
+        _fresh(self, "", "module", "index", "name", "type", "mut", "initializer", "before init", "after init")
+        for g in s.global_rows()[:MAX_ROWS]:
+            style = CHANGED if g.changed else ""
+            mark = Text("●", style="bold yellow") if g.changed else Text(" ")
+            self.add_row(*cells(mark, g.where or s.name, str(g.index), g.name or "", g.type,
+                                "mut" if g.mutable else "", g.init, g.before if g.before is not None else "",
+                                Text(g.after, style=style) if g.after is not None else ""),
+                         key=f"{g.where}/{g.index}")
 
 
-def fill_segments(table: DataTable, s: Session) -> None:
-    _fresh(table, "module", "memory", "start", "end", "length", "raw runs", "gap bytes merged", "cap merges")
-    for k, r in enumerate(s.segment_rows()[:MAX_ROWS]):
-        table.add_row(*cells(r.where or s.name, str(r.memory), f"{r.start:#x}", f"{r.end:#x}", f"{r.length:,}",
-                      str(r.raw_runs), f"{r.gap_bytes:,}",
-                      Text(str(r.cap_merges), style=CHANGED) if r.cap_merges else "0"), key=str(k))
+class MemoriesView(Vertical, SessionView):
+    """Every memory's limits and sizes, and the input's data segments below."""
+
+    tab = "memories"
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(id="memories", cursor_type="row")
+        yield Label("Data segments of the input", classes="section-title")
+        yield DataTable(id="data-segments", cursor_type="row", zebra_stripes=True)
+
+    def show(self, s: Session) -> None:
+        table, segs = self.query_one("#memories", DataTable), self.query_one("#data-segments", DataTable)
+        _fresh(table, "module", "index", "type", "min pages", "max pages", "page size", "64-bit", "shared",
+               "size before init", "size after init")
+        _fresh(segs, "module", "memory", "segment", "mode", "offset", "length")
+        for m in s.memory_rows():
+            grew = m.bytes_after is not None and m.bytes_before is not None and m.bytes_after != m.bytes_before
+            table.add_row(*cells(m.where or s.name, str(m.index), m.type, str(m.minimum),
+                                 "none" if m.maximum is None else str(m.maximum), f"{m.page_size:,}", str(m.memory64),
+                                 str(m.shared), _size(m.bytes_before),
+                                 Text(_size(m.bytes_after), style=CHANGED if grew else "")))
+            for d in m.segments[:MAX_ROWS]:
+                segs.add_row(*cells(m.where or s.name, str(m.index), str(d.index), d.mode, d.offset, f"{d.length:,}"))
 
 
-def fill_runs(table: DataTable, s: Session, row_index: int) -> None:
-    """The raw non-zero runs inside one final segment, with the zero gaps the merge swallowed."""
-    _fresh(table, "run start", "run end", "length", "gap before")
-    rows = s.segment_rows()
-    if not 0 <= row_index < len(rows):
-        return
-    for start, end, gap in s.raw_runs_in(rows[row_index])[:MAX_ROWS]:
-        gap_text = "" if gap is None else Text(f"{gap:,}", style="yellow" if gap > 4 else "")
-        table.add_row(*cells(f"{start:#x}", f"{end:#x}", f"{end - start:,}", gap_text))
+class SegmentsView(Vertical, SessionView):
+    """The final data segments; beside them, the raw non-zero runs inside the selected one."""
+
+    tab = "segments"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.session: Session | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label(NO_RUN, id="segments-summary")
+        with Horizontal():
+            yield DataTable(id="segments", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="runs-box"):
+                yield Label("Non-zero runs in the selected segment", classes="section-title")
+                yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+
+    def show(self, s: Session) -> None:
+        self.session = s
+        table = self.query_one("#segments", DataTable)
+        _fresh(table, "module", "memory", "start", "end", "length", "raw runs", "gap bytes merged", "cap merges")
+        for k, r in enumerate(s.segment_rows()[:MAX_ROWS]):
+            table.add_row(*cells(r.where or s.name, str(r.memory), f"{r.start:#x}", f"{r.end:#x}", f"{r.length:,}",
+                                 str(r.raw_runs), f"{r.gap_bytes:,}",
+                                 Text(str(r.cap_merges), style=CHANGED) if r.cap_merges else "0"), key=str(k))
+        self._show_runs(0)
+        self.query_one("#segments-summary", Label).update(segment_summary(s))
+
+    def _show_runs(self, row_index: int) -> None:
+        """The raw non-zero runs inside one final segment, with the zero gaps the merge swallowed."""
+        table = self.query_one("#runs", DataTable)
+        _fresh(table, "run start", "run end", "length", "gap before")
+        rows = self.session.segment_rows() if self.session is not None else []
+        if not 0 <= row_index < len(rows):
+            return
+        for start, end, gap in self.session.raw_runs_in(rows[row_index])[:MAX_ROWS]:
+            gap_text = "" if gap is None else Text(f"{gap:,}", style="yellow" if gap > 4 else "")
+            table.add_row(*cells(f"{start:#x}", f"{end:#x}", f"{end - start:,}", gap_text))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "segments" and event.row_key.value is not None:
+            self._show_runs(int(event.row_key.value))
 
 
 def segment_summary(s: Session) -> str:
     t = s.segment_totals()
     if t.output_size is None:
-        return "Run init (r) to see the data segments the snapshot produces."
+        return NO_RUN
     growth = (t.output_size - t.input_size) / t.input_size * 100 if t.input_size else 0.0
     return (f"non-zero runs {t.raw_runs:,}  ->  merged (gaps <= 4 bytes) {t.merged:,}  ->  "
             f"cap merges {t.cap_merges:,} (limit 10,000)  ->  segments {t.segments:,}\n"
@@ -83,16 +124,33 @@ def segment_summary(s: Session) -> str:
             f"bytes ({growth:+.1f}%)")
 
 
-def fill_instrumentation(exports: DataTable, accessors: DataTable, changes: DataTable, s: Session) -> None:
-    _fresh(exports, "module", "export added", "exposes", "type")
-    for row in s.instrumentation_rows()[:MAX_ROWS]:
-        exports.add_row(*cells(*row))
-    _fresh(accessors, "ordinal", "component", "core module", "core instance", "core export", "kind", "type",
-           "WIT type", "wasmtime:wizer/access functions")
-    for a in s.accessor_rows()[:MAX_ROWS]:
-        funcs = ", ".join(f"{k}={v}" for k, v in a.funcs.items())
-        accessors.add_row(*cells(str(a.ordinal), a.component or "(root)", str(a.core_module),
-                                 str(a.core_instance), a.core_export, a.kind, a.type, a.wit, funcs))
-    _fresh(changes, "module", "section", "change")
-    for row in s.rewrite_changes()[:MAX_ROWS]:
-        changes.add_row(*cells(*row))
+class InstrumentationView(VerticalScroll, SessionView):
+    """The `__wizer_*` exports, the component accessor table, and the rewrite's changes."""
+
+    tab = "instrumentation"
+
+    def compose(self) -> ComposeResult:
+        yield Label("Exports the instrumentation adds (the snapshot reads state through them)",
+                    classes="section-title")
+        yield DataTable(id="instr-exports", cursor_type="row")
+        yield Label("Component accessors (`wasmtime:wizer/access`)", classes="section-title")
+        yield DataTable(id="accessors", cursor_type="row")
+        yield Label("What the rewrite changed, section by section", classes="section-title")
+        yield DataTable(id="rewrite-changes", cursor_type="row")
+
+    def show(self, s: Session) -> None:
+        exports = self.query_one("#instr-exports", DataTable)
+        _fresh(exports, "module", "export added", "exposes", "type")
+        for row in s.instrumentation_rows()[:MAX_ROWS]:
+            exports.add_row(*cells(*row))
+        accessors = self.query_one("#accessors", DataTable)
+        _fresh(accessors, "ordinal", "component", "core module", "core instance", "core export", "kind", "type",
+               "WIT type", "wasmtime:wizer/access functions")
+        for a in s.accessor_rows()[:MAX_ROWS]:
+            funcs = ", ".join(f"{k}={v}" for k, v in a.funcs.items())
+            accessors.add_row(*cells(str(a.ordinal), a.component or "(root)", str(a.core_module),
+                                     str(a.core_instance), a.core_export, a.kind, a.type, a.wit, funcs))
+        changes = self.query_one("#rewrite-changes", DataTable)
+        _fresh(changes, "module", "section", "change")
+        for row in s.rewrite_changes()[:MAX_ROWS]:
+            changes.add_row(*cells(*row))

@@ -1,0 +1,56 @@
+"""Typed messages the inspector's thread workers post to the app (``post_message`` is thread
+safe), instead of calling into the UI from another thread. Progress updates merge: a run that
+moves through its steps faster than the screen repaints posts only the latest one."""
+from __future__ import annotations
+
+import threading
+
+from textual.message import Message
+
+
+class SessionLoaded(Message):
+    """A file was read and parsed; ``painted`` is set once its structure is on screen."""
+
+    def __init__(self, session, painted: threading.Event) -> None:
+        super().__init__()
+        self.session = session
+        self.painted = painted
+
+
+class LoadFailed(Message):
+    def __init__(self, path: str, error: str) -> None:
+        super().__init__()
+        self.path = path
+        self.error = error
+
+
+class ChecksDone(Message):
+    """Validation and the reference's rules ran on ``session``."""
+
+    def __init__(self, session) -> None:
+        super().__init__()
+        self.session = session
+
+
+class RunProgress(Message):
+    def __init__(self, step: str, index: int, total: int) -> None:
+        super().__init__()
+        self.step, self.index, self.total = step, index, total
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RunProgress)
+
+
+class RunFinished(Message):
+    def __init__(self, outcome) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+
+class DeterminismFinished(Message):
+    """The determinism check's result, or the error that stopped it."""
+
+    def __init__(self, result, error: str | None) -> None:
+        super().__init__()
+        self.result = result
+        self.error = error

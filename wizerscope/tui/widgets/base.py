@@ -1,0 +1,24 @@
+"""What every tab's widget is: a :class:`SessionView` with one entry, ``show(session)``.
+
+The app keeps no knowledge of what a tab contains: when a tab is due (the session changed, a run
+finished) and shown, the app calls its view's ``show`` and nothing else.
+"""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+
+
+class SessionView:
+    """Mixin for the widget of one tab; ``tab`` is the tab's name (see ``keys.TABS``)."""
+
+    tab: ClassVar[str] = ""
+
+    def show(self, session) -> None:
+        raise NotImplementedError
+
+
+def cells(*values) -> list:
+    """Plain strings as Text: names like `[i32] -> [i32]` or `$x[0]` must not be read as markup."""
+    return [Text(v) if isinstance(v, str) else v for v in values]
