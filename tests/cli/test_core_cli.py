@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import wasmtime
 
-from conftest import run_cli
+from tests.helpers.cli import run_cli
 
 GOOD = """(module (memory (export "memory") 1) (global $g (mut i32) (i32.const 0))
   (func (export "wizer-initialize") (global.set $g (i32.const 42)) (i32.store (i32.const 64) (i32.const 7)))

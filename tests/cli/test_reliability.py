@@ -15,7 +15,8 @@ import subprocess
 import pytest
 import wasmtime
 
-from conftest import ROOT, run_cli
+from tests.helpers import ROOT
+from tests.helpers.cli import run_cli
 from wizerscope import cli
 from wizerscope.binary.module import parse_module
 from wizerscope.errors import WizerscopeError

@@ -6,7 +6,8 @@ import subprocess
 
 import wasmtime
 
-from conftest import ROOT, run_cli
+from tests.helpers import ROOT
+from tests.helpers.cli import run_cli
 
 
 def _call(wasm: bytes, name: str, *args):

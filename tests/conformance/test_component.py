@@ -20,8 +20,8 @@ from wizerscope.errors import InitError, RejectedError, WizerscopeError
 from wizerscope.preinit.component.pipeline import analyze_component, preinit_component, validate_output
 from wizerscope.preinit.options import Options
 
-from conftest import run_cli
-from inspector_wat import TWICE
+from tests.helpers.cli import run_cli
+from tests.helpers.inspector_wat import TWICE
 
 
 def comp(text: str) -> bytes:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import wasmtime
 
-from conftest import _wasmtime_cli
+from tests.helpers.tools import wasmtime_cli_path as _wasmtime_cli
 from wizerscope.binary.module import parse_module
 from wizerscope.binary.types import CUSTOM, TYPE
 from wizerscope.cli import build_parser, options_from_args

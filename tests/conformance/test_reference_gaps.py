@@ -14,9 +14,9 @@ from wizerscope.preinit.options import Options
 from wizerscope.preinit.reference_gaps import component_gaps, module_gaps
 from wizerscope.session import Session
 
-from conftest import run_cli
-from inspector_wat import NESTED, TWICE, write
-from test_component import INIT_AND_RUN, MEMORY_RUN, SIMPLE, comp, lifted, reference
+from tests.helpers.cli import run_cli
+from tests.helpers.inspector_wat import NESTED, TWICE, write
+from tests.conformance.test_component import INIT_AND_RUN, MEMORY_RUN, SIMPLE, comp, lifted, reference
 
 CASES = {
     "memory-at-maximum + memory64-in-component": lifted('''

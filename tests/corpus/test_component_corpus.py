@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, run_cli
-from test_corpus_core import CORPUS_PY, MANIFEST, ROWS, TOOLS
+from tests.helpers import CORPUS
+from tests.helpers.cli import run_cli
+from tests.corpus.test_corpus_core import CORPUS_PY, MANIFEST, ROWS, TOOLS
 
 pytestmark = pytest.mark.skipif(not MANIFEST.exists() or not (TOOLS / "corpus.py").exists(),
                                 reason="corpus not built (bash ../shared/corpus/build.sh)")

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT, run_cli
+from tests.helpers import CORPUS, ROOT
+from tests.helpers.cli import run_cli
 
 TOOLS = Path(os.environ.get("WIZERSCOPE_CORPUS_TOOLS", ROOT.parent / "shared" / "corpus" / "src" / "tools"))
 MANIFEST = CORPUS / "MANIFEST.tsv"

@@ -13,7 +13,7 @@ import sys
 import pytest
 import wasmtime
 
-from conftest import ROOT
+from tests.helpers import ROOT
 
 
 def _load(name: str):

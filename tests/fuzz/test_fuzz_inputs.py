@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS, ROOT, run_cli
+from tests.helpers import CORPUS, ROOT
+from tests.helpers.cli import run_cli
 
 
 def _load_harness():

@@ -12,7 +12,7 @@ from wizerscope.tui.screens.dialogs import ConfirmDialog, HelpScreen, InputDialo
 from wizerscope.tui.widgets.hexdiff import HexDiffView
 from wizerscope.tui.widgets.structure import StructurePane
 
-from inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, TRAPS, write
+from tests.helpers.inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, TRAPS, write
 
 SIZE = (140, 44)
 

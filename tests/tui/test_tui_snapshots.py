@@ -11,7 +11,7 @@ from wizerscope.tui.app import WizerscopeApp
 from wizerscope.tui.scripted import run_init as _ran, settle as _loaded
 from wizerscope.tui.widgets.hexdiff import HexDiffView
 
-from inspector_wat import COUNTER, NESTED, REJECTED, write
+from tests.helpers.inspector_wat import COUNTER, NESTED, REJECTED, write
 
 SIZE = (130, 40)
 

@@ -11,7 +11,7 @@ from wizerscope.errors import InitError, RejectedError
 from wizerscope.preinit.statediff import MemoryDiff, SparseMemory, changed_ranges
 from wizerscope.session import STEPS, OutputExists, Session
 
-from inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, START_THEN_INIT, TRAPS, TWICE, write
+from tests.helpers.inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, START_THEN_INIT, TRAPS, TWICE, write
 
 
 def call(wasm: bytes, name: str, *args):
@@ -206,7 +206,7 @@ def test_changed_run_across_chunk_border(monkeypatch):
 
 @pytest.mark.corpus
 def test_corpus_cap_merges_and_output_size():
-    from conftest import CORPUS
+    from tests.helpers import CORPUS
     path = CORPUS / "c_hashmap.wasm"
     if not path.exists():
         pytest.skip("corpus not built")
