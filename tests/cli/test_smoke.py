@@ -17,7 +17,7 @@ def _call(wasm: bytes, name: str, *args):
     return inst.exports(store)[name](store, *args)
 
 
-def test_example_init_matches_reference(tmp_path, wasmtime_cli, wasm_tools):
+def test_example_init_matches_reference(tmp_path, reference, wasm_tools):
     out = tmp_path / "out.wasm"
     p = run_cli("init", str(ROOT / "examples/counter.wat"), "-o", str(out), "--json")
     assert p.returncode == 0, p.stderr.decode()
@@ -28,9 +28,7 @@ def test_example_init_matches_reference(tmp_path, wasmtime_cli, wasm_tools):
     assert _call(data, "calls") == 1
     assert _call(data, "square", 17) == 289
     assert _call(data, "checksum") == sum(i * i for i in range(256))
-    ref = tmp_path / "ref.wasm"
-    subprocess.run([wasmtime_cli, "wizer", str(ROOT / "examples/counter.wat"), "-o", str(ref)], check=True)
-    assert data == ref.read_bytes()
+    assert data == reference(ROOT / "examples/counter.wat").require_output()
 
 
 def test_headless_layers_do_not_import_ui():

@@ -49,16 +49,6 @@ def export_names(wasm: bytes) -> list[str]:
     return [e.name for e in parse_component(wasm).exports]
 
 
-def reference(wasmtime_cli: str, wasm: bytes, tmp_path, *flags: str) -> subprocess.CompletedProcess:
-    src = tmp_path / "in.wasm"
-    src.write_bytes(wasm)
-    out = tmp_path / "ref.wasm"
-    proc = subprocess.run([wasmtime_cli, "wizer", "-C", "cache=n", *flags, str(src), "-o", str(out)],
-                          capture_output=True, timeout=120)
-    proc.output = out.read_bytes() if out.exists() and proc.returncode == 0 else None
-    return proc
-
-
 def validate(wasm_tools: str, wasm: bytes, tmp_path) -> None:
     p = tmp_path / "check.wasm"
     p.write_bytes(wasm)
@@ -81,16 +71,16 @@ SIMPLE = lifted('''
 
 
 # -- SPEC §5.2 -------------------------------------------------------------------------------
-def test_simple_matches_reference(wasmtime_cli, tmp_path):
+def test_simple_matches_reference(reference):
     wasm = comp(SIMPLE)
     out = preinit_component(wasm, Options(keep_init_func=True)).output
     assert call(out, "run", 0) == 42
-    assert out == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+    assert out == reference(wasm, "--keep-init-func=true").output
 
 
 @pytest.mark.parametrize("ty,const,wit", [("i32", "i32.const 1", "s32"), ("i64", "i64.const 1", "s64"),
                                           ("f32", "f32.const 1", "f32"), ("f64", "f64.const 1", "f64")])
-def test_snapshot_globals(wasmtime_cli, tmp_path, ty, const, wit):
+def test_snapshot_globals(reference, ty, const, wit):
     wasm = comp(lifted(f'''
         (global $g (mut {ty}) ({ty}.const 0))
         (func (export "wizer-initialize") (global.set $g ({const})))
@@ -99,7 +89,7 @@ def test_snapshot_globals(wasmtime_cli, tmp_path, ty, const, wit):
       (func (export "run") (result {wit}) (canon lift (core func $i "run")))'''))
     out = preinit_component(wasm, Options(keep_init_func=True)).output
     assert call(out, "run") == 1
-    assert out == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+    assert out == reference(wasm, "--keep-init-func=true").output
 
 
 def test_float_globals_keep_nan_payloads():
@@ -119,7 +109,7 @@ def test_float_globals_keep_nan_payloads():
     assert call(res.output, "run") == 0x7FA00001 ^ 0xFFF4000000000001
 
 
-def test_v128_global_is_snapshotted(tmp_path, wasmtime_cli):
+def test_v128_global_is_snapshotted(reference):
     """The reference rejects v128 globals in components; wizerscope reads them as two u64 halves."""
     wasm = comp(lifted('''
         (global $v (mut v128) (v128.const i64x2 0 0))
@@ -128,7 +118,7 @@ def test_v128_global_is_snapshotted(tmp_path, wasmtime_cli):
                                                    (i64x2.extract_lane 1 (global.get $v))))''',
         '''(func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
            (func (export "run") (result s64) (canon lift (core func $i "run")))'''))
-    ref = reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true")
+    ref = reference(wasm, "--keep-init-func=true")
     assert b"v128" in ref.stderr
     out = preinit_component(wasm, Options()).output
     assert call(out, "run") == 0x1122334455667788 - 2
@@ -141,14 +131,14 @@ MEMORY_RUN = lifted('''
     INIT_AND_RUN)
 
 
-def test_snapshot_memory_matches_reference(wasmtime_cli, tmp_path):
+def test_snapshot_memory_matches_reference(reference):
     wasm = comp(MEMORY_RUN)
     out = preinit_component(wasm, Options(keep_init_func=True)).output
     assert call(out, "run", 0) == 201
-    assert out == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+    assert out == reference(wasm, "--keep-init-func=true").output
 
 
-def test_memory_at_maximum_and_64bit_memory(wasmtime_cli, tmp_path):
+def test_memory_at_maximum_and_64bit_memory(reference):
     """The reference grows the memory for its accessor (traps at the maximum) and cannot lift from
     64-bit memories; wizerscope copies chunks into its own memory instead."""
     wasm = comp(lifted('''
@@ -158,7 +148,7 @@ def test_memory_at_maximum_and_64bit_memory(wasmtime_cli, tmp_path):
           (i32.store $a (i32.const 65532) (i32.const 7)) (i32.store $b (i64.const 65000) (i32.const 35)))
         (func (export "run") (param i32) (result i32)
           (i32.add (i32.load $a (i32.const 65532)) (i32.load $b (i64.const 65000))))''', INIT_AND_RUN))
-    assert reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").returncode != 0
+    assert reference(wasm, "--keep-init-func=true").returncode != 0
     res = preinit_component(wasm, Options())
     assert call(res.output, "run", 0) == 42
     seg = res.snapshot.modules[("", 0)].segments
@@ -184,7 +174,7 @@ def test_module_without_export_section(tmp_path, wasm_tools):
     assert (seg.length, bytes(out.data[seg.data_offset:seg.data_offset + seg.length])) == (1, b"\x4d")
 
 
-def test_nested_components_without_modules(wasmtime_cli, tmp_path):
+def test_nested_components_without_modules(reference):
     wasm = comp('''(component
       (core module $m (func (export "wizer-initialize")) (func (export "run") (param i32) (result i32) (i32.const 42)))
       (core instance $i (instantiate $m))
@@ -199,7 +189,7 @@ def test_nested_components_without_modules(wasmtime_cli, tmp_path):
       (export "run" (func $s "run")))''')
     out = preinit_component(wasm, Options(keep_init_func=True)).output
     assert call(out, "run", 0) == 42
-    assert out == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+    assert out == reference(wasm, "--keep-init-func=true").output
 
 
 MULTIPLE_MODULES = '''(component
@@ -228,11 +218,11 @@ MULTIPLE_MODULES = '''(component
   (core instance $i (instantiate $C (with "a" (instance $a)) (with "b" (instance $b))))''' + INIT_AND_RUN + ")"
 
 
-def test_multiple_modules_match_reference(wasmtime_cli, tmp_path):
+def test_multiple_modules_match_reference(reference):
     wasm = comp(MULTIPLE_MODULES)
     out = preinit_component(wasm, Options(keep_init_func=True)).output
     assert call(out, "run", 0) == 100 + 101 + 200 + 201 + 7 + 112
-    assert out == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+    assert out == reference(wasm, "--keep-init-func=true").output
 
 
 @pytest.mark.parametrize("layout,expected", [
@@ -246,7 +236,7 @@ def test_multiple_modules_match_reference(wasmtime_cli, tmp_path):
     ('(export $x "wizer-initialize" (func $init)) (instance $n (export "a" (func $run)) (export "b" (func $x))) '
      '(export "inst" (instance $n))', ["inst"]),
 ])
-def test_export_is_removed_with_func_renumbering(layout, expected, tmp_path, wasm_tools, wasmtime_cli):
+def test_export_is_removed_with_func_renumbering(layout, expected, tmp_path, wasm_tools, reference):
     """Removing the init export renumbers later func references (including ones to the export,
     where the reference panics); byte-identical to the reference wherever it succeeds."""
     wasm = comp(lifted('''(func (export "init")) (func (export "run") (param i32) (result i32) (i32.const 42))''',
@@ -255,7 +245,7 @@ def test_export_is_removed_with_func_renumbering(layout, expected, tmp_path, was
     out = preinit_component(wasm, Options()).output
     validate(wasm_tools, out, tmp_path)
     assert export_names(out) == expected
-    ref = reference(wasmtime_cli, wasm, tmp_path)
+    ref = reference(wasm)
     if ref.returncode == 0:
         assert out == ref.output
     for name in expected:
@@ -265,7 +255,7 @@ def test_export_is_removed_with_func_renumbering(layout, expected, tmp_path, was
         assert call(out, "a", 0, instance="inst") == 42
 
 
-def test_export_removed_after_a_func_import(tmp_path, wasm_tools, wasmtime_cli):
+def test_export_removed_after_a_func_import(tmp_path, wasm_tools, reference):
     """An imported func takes index 0: the removed export and everything after it shift."""
     wasm = comp(lifted('''(func (export "init")) (func (export "run") (param i32) (result i32) (i32.const 42))''',
                        '''(func $init (canon lift (core func $i "init")))
@@ -276,11 +266,11 @@ def test_export_removed_after_a_func_import(tmp_path, wasm_tools, wasmtime_cli):
     out = preinit_component(wasm, Options(), validate=True).output
     validate(wasm_tools, out, tmp_path)
     assert export_names(out) == ["run", "n"]
-    assert out == reference(wasmtime_cli, wasm, tmp_path, "-W", "unknown-imports-trap=y").output
+    assert out == reference(wasm, "-W", "unknown-imports-trap=y").output
     assert parse_component(out).instances[-2].args == (("again", "func", 3),)   # was 4
 
 
-def test_leave_wasip1_initialize(wasmtime_cli, tmp_path, wasm_tools):
+def test_leave_wasip1_initialize(reference, tmp_path, wasm_tools):
     """`_initialize` stays exported inside components (SPEC #12540): a shim start calls it."""
     wasm = comp('''(component
       (core module $m (global $g (mut i32) (i32.const 0))
@@ -294,17 +284,17 @@ def test_leave_wasip1_initialize(wasmtime_cli, tmp_path, wasm_tools):
     validate(wasm_tools, res.output, tmp_path)
     assert call(res.output, "run", 0) == 42     # every start section already ran: removed
     assert "_initialize" in [e.name for e in parse_component(res.output).modules[0].exports]
-    assert res.output == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+    assert res.output == reference(wasm, "--keep-init-func=true").output
 
 
 # -- bug #13168: the component aliases the init function's core export ------------------------
 @pytest.mark.parametrize("keep", [False, True])
-def test_aliased_init_core_export_stays_valid(keep, wasmtime_cli, tmp_path, wasm_tools):
+def test_aliased_init_core_export_stays_valid(keep, reference, tmp_path, wasm_tools):
     """Reference bug #13168: without --keep-init-func it strips the core export the component
     still aliases and writes an invalid component (exit 0). wizerscope keeps that core export."""
     wasm = comp(MEMORY_RUN)
     flags = ["--keep-init-func=true"] if keep else []
-    ref = reference(wasmtime_cli, wasm, tmp_path, *flags)
+    ref = reference(wasm, *flags)
     res = preinit_component(wasm, Options(keep_init_func=keep))
     validate(wasm_tools, res.output, tmp_path)
     assert call(res.output, "run", 0) == 201
@@ -359,11 +349,11 @@ def test_unsupported_constructs(text, rule, message, path):
 
 
 @pytest.mark.parametrize("keep", [False, True])
-def test_module_instantiated_twice_gets_a_copy_per_instance(keep, tmp_path, wasm_tools, wasmtime_cli):
+def test_module_instantiated_twice_gets_a_copy_per_instance(keep, tmp_path, wasm_tools, reference):
     """The reference rejects this ("modules may be instantiated at most once"); wizerscope gives
     the second instance its own copy of the module, so each instance keeps its own state."""
     wasm = comp(TWICE)
-    ref = reference(wasmtime_cli, wasm, tmp_path, f"--keep-init-func={str(keep).lower()}")
+    ref = reference(wasm, f"--keep-init-func={str(keep).lower()}")
     assert ref.returncode != 0 and "modules may be instantiated at most once" in ref.stderr.decode()
     res = preinit_component(wasm, Options(keep_init_func=keep))
     out = tmp_path / "out.wasm"
@@ -444,9 +434,9 @@ NESTED = '''(component
 
 
 @pytest.mark.parametrize("keep", [False, True])
-def test_nested_component_with_module_is_preinitialized(keep, wasmtime_cli, tmp_path, wasm_tools):
+def test_nested_component_with_module_is_preinitialized(keep, reference, tmp_path, wasm_tools):
     wasm = comp(NESTED)
-    assert b"nested components with modules" in reference(wasmtime_cli, wasm, tmp_path).stderr
+    assert b"nested components with modules" in reference(wasm).stderr
     res = preinit_component(wasm, Options(keep_init_func=keep))
     validate(wasm_tools, res.output, tmp_path)
     assert call(res.output, "run", 0) == 42
@@ -836,7 +826,7 @@ def test_three_instances_and_an_instance_bundle(tmp_path, wasm_tools):
     assert len(c.modules) == 4 and c.copy_of == {} and [len(c.instantiations(i)) for i in range(4)] == [1, 1, 1, 1]
 
 
-def test_specialised_output_equals_the_reference_on_hand_made_copies(tmp_path, wasmtime_cli):
+def test_specialised_output_equals_the_reference_on_hand_made_copies(reference):
     """The strongest check of the copies: write the copy by hand (a second, identical module
     definition instantiated by the second instance), give that to `wasmtime wizer`, and compare:
     wizerscope's output for the single definition is the same, byte for byte, names included."""
@@ -846,7 +836,7 @@ def test_specialised_output_equals_the_reference_on_hand_made_copies(tmp_path, w
     by_hand = single.replace("(core instance $a (instantiate 0))",
                              "(core module" + counter + "\n  (core instance $a (instantiate 0))") \
         .replace("(core instance $b (instantiate 0))", "(core instance $b (instantiate 1))")
-    ref = reference(wasmtime_cli, comp(by_hand), tmp_path, "--keep-init-func=true")
+    ref = reference(comp(by_hand), "--keep-init-func=true")
     assert ref.returncode == 0, ref.stderr.decode()
     ours = preinit_component(comp(single), Options(keep_init_func=True)).output
     assert ours == ref.output
