@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.reference import ReferenceRun, run_reference
-from tests.helpers.tools import wasm_tools_path, wasmtime_cli_path
+pytest.register_assert_rewrite("tests.helpers")     # the helpers' asserts explain themselves too
+
+from tests.helpers.reference import ReferenceRun, run_reference  # noqa: E402
+from tests.helpers.tools import wasm_tools_path, wasmtime_cli_path  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -4,17 +4,9 @@ from __future__ import annotations
 import json
 import subprocess
 
-import wasmtime
-
 from tests.helpers import ROOT
 from tests.helpers.cli import run_cli
-
-
-def _call(wasm: bytes, name: str, *args):
-    engine = wasmtime.Engine()
-    store = wasmtime.Store(engine)
-    inst = wasmtime.Instance(store, wasmtime.Module(engine, wasm), [])
-    return inst.exports(store)[name](store, *args)
+from tests.helpers.wasm import call as _call
 
 
 def test_example_init_matches_reference(tmp_path, reference, wasm_tools):

@@ -13,7 +13,6 @@ import json
 
 import pytest
 import wasmtime
-from wasmtime import component as wc
 
 from wizerscope.binary.component import parse_component
 from wizerscope.errors import InitError, RejectedError, WizerscopeError
@@ -21,53 +20,9 @@ from wizerscope.preinit.component.pipeline import analyze_component, preinit_com
 from wizerscope.preinit.options import Options
 
 from tests.helpers.cli import run_cli
+from tests.helpers.component import INIT_AND_RUN, MEMORY_RUN, SIMPLE, call, comp, export_names, lifted
 from tests.helpers.inspector_wat import TWICE
-
-
-def comp(text: str) -> bytes:
-    return wasmtime.wat2wasm(text)
-
-
-def call(wasm: bytes, name: str, *args, wasi: bool = False, instance: str | None = None):
-    """Instantiate a component fresh and call one export (inside ``instance`` if given)."""
-    engine = wasmtime.Engine()
-    c = wc.Component(engine, wasm)
-    linker = wc.Linker(engine)
-    store = wasmtime.Store(engine)
-    if wasi:
-        linker.add_wasip2()
-        store.set_wasi(wasmtime.WasiConfig())
-    inst = linker.instantiate(store, c)
-    parent = inst.get_export_index(store, instance) if instance else None
-    f = inst.get_func(store, inst.get_export_index(store, name, parent))
-    value = f(store, *args)
-    f.post_return(store)
-    return value
-
-
-def export_names(wasm: bytes) -> list[str]:
-    return [e.name for e in parse_component(wasm).exports]
-
-
-def validate(wasm_tools: str, wasm: bytes, tmp_path) -> None:
-    p = tmp_path / "check.wasm"
-    p.write_bytes(wasm)
-    proc = subprocess.run([wasm_tools, "validate", str(p)], capture_output=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr.decode()
-
-
-def lifted(core: str, exports: str, pre: str = "") -> str:
-    """A component holding one core module instance $i and lifted exports."""
-    return f"(component {pre} (core module $m {core}) (core instance $i (instantiate $m)) {exports})"
-
-
-INIT_AND_RUN = '''
-  (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
-  (func (export "run") (param "arg" s32) (result s32) (canon lift (core func $i "run")))'''
-
-SIMPLE = lifted('''
-    (func (export "wizer-initialize"))
-    (func (export "run") (param i32) (result i32) (i32.const 42))''', INIT_AND_RUN)
+from tests.helpers.wasm import validate
 
 
 # -- SPEC §5.2 -------------------------------------------------------------------------------
@@ -124,13 +79,6 @@ def test_v128_global_is_snapshotted(reference):
     assert call(out, "run") == 0x1122334455667788 - 2
 
 
-MEMORY_RUN = lifted('''
-    (memory (export "memory") 1)
-    (func (export "wizer-initialize") (i32.store (i32.const 200) (i32.const 100)) (i32.store (i32.const 300) (i32.const 101)))
-    (func (export "run") (param i32) (result i32) (i32.add (i32.load (i32.const 200)) (i32.load (i32.const 300))))''',
-    INIT_AND_RUN)
-
-
 def test_snapshot_memory_matches_reference(reference):
     wasm = comp(MEMORY_RUN)
     out = preinit_component(wasm, Options(keep_init_func=True)).output
@@ -164,7 +112,7 @@ def test_module_without_export_section(tmp_path, wasm_tools):
       (core module $m (func (export "wizer-initialize")) (func (export "run") (param i32) (result i32) (i32.const 42)))
       (core instance $i (instantiate $m))''' + INIT_AND_RUN + ")")
     res = preinit_component(wasm, Options())
-    validate(wasm_tools, res.output, tmp_path)
+    validate(wasm_tools, res.output)
     assert call(res.output, "run", 0) == 42
     out = parse_component(res.output)
     hidden = out.modules[0]
@@ -243,7 +191,7 @@ def test_export_is_removed_with_func_renumbering(layout, expected, tmp_path, was
                        '''(func $init (canon lift (core func $i "init")))
                           (func $run (param "arg" s32) (result s32) (canon lift (core func $i "run")))''' + layout))
     out = preinit_component(wasm, Options()).output
-    validate(wasm_tools, out, tmp_path)
+    validate(wasm_tools, out)
     assert export_names(out) == expected
     ref = reference(wasm)
     if ref.returncode == 0:
@@ -264,7 +212,7 @@ def test_export_removed_after_a_func_import(tmp_path, wasm_tools, reference):
                           (instance $n (export "again" (func $r))) (export "n" (instance $n))''',
                        pre='(import "imp-in" (func $imp))'))
     out = preinit_component(wasm, Options(), validate=True).output
-    validate(wasm_tools, out, tmp_path)
+    validate(wasm_tools, out)
     assert export_names(out) == ["run", "n"]
     assert out == reference(wasm, "-W", "unknown-imports-trap=y").output
     assert parse_component(out).instances[-2].args == (("again", "func", 3),)   # was 4
@@ -281,7 +229,7 @@ def test_leave_wasip1_initialize(reference, tmp_path, wasm_tools):
       (core module $shim (import "m" "_initialize" (func $f)) (start $f))
       (core instance (instantiate $shim (with "m" (instance $i))))''' + INIT_AND_RUN + ")")
     res = preinit_component(wasm, Options(keep_init_func=True))
-    validate(wasm_tools, res.output, tmp_path)
+    validate(wasm_tools, res.output)
     assert call(res.output, "run", 0) == 42     # every start section already ran: removed
     assert "_initialize" in [e.name for e in parse_component(res.output).modules[0].exports]
     assert res.output == reference(wasm, "--keep-init-func=true").output
@@ -296,7 +244,7 @@ def test_aliased_init_core_export_stays_valid(keep, reference, tmp_path, wasm_to
     flags = ["--keep-init-func=true"] if keep else []
     ref = reference(wasm, *flags)
     res = preinit_component(wasm, Options(keep_init_func=keep))
-    validate(wasm_tools, res.output, tmp_path)
+    validate(wasm_tools, res.output)
     assert call(res.output, "run", 0) == 201
     assert ("wizer-initialize" in export_names(res.output)) == keep
     if keep:
@@ -438,7 +386,7 @@ def test_nested_component_with_module_is_preinitialized(keep, reference, tmp_pat
     wasm = comp(NESTED)
     assert b"nested components with modules" in reference(wasm).stderr
     res = preinit_component(wasm, Options(keep_init_func=keep))
-    validate(wasm_tools, res.output, tmp_path)
+    validate(wasm_tools, res.output)
     assert call(res.output, "run", 0) == 42
     assert [a.path for a in res.instrumentation.accessors] == ["component 0", "component 0"]
     inner = parse_component(res.output).components[0].modules[0]
@@ -460,7 +408,7 @@ def test_two_levels_of_nesting_and_a_sibling_module(tmp_path, wasm_tools):
       (export "run" (func $y "run"))
       (export "top" (func $run)))''')
     res = preinit_component(wasm, Options())
-    validate(wasm_tools, res.output, tmp_path)
+    validate(wasm_tools, res.output)
     assert call(res.output, "run", 0) == 42 and call(res.output, "top") == 0
     assert sorted({(a.path, a.module) for a in res.instrumentation.accessors}) == [
         ("", 0), ("component 0 / component 0", 0)]

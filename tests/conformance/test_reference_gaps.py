@@ -16,7 +16,7 @@ from wizerscope.session import Session
 
 from tests.helpers.cli import run_cli
 from tests.helpers.inspector_wat import NESTED, TWICE, write
-from tests.conformance.test_component import INIT_AND_RUN, MEMORY_RUN, SIMPLE, comp, lifted
+from tests.helpers.component import INIT_AND_RUN, MEMORY_RUN, SIMPLE, comp, lifted
 
 CASES = {
     "memory-at-maximum + memory64-in-component": lifted('''

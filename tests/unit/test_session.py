@@ -5,20 +5,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-import wasmtime
 
 from wizerscope.errors import InitError, RejectedError
 from wizerscope.preinit.statediff import MemoryDiff, SparseMemory, changed_ranges
 from wizerscope.session import STEPS, OutputExists, Session
 
 from tests.helpers.inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, START_THEN_INIT, TRAPS, TWICE, write
-
-
-def call(wasm: bytes, name: str, *args):
-    engine = wasmtime.Engine()
-    store = wasmtime.Store(engine)
-    inst = wasmtime.Instance(store, wasmtime.Module(engine, wasm), [])
-    return inst.exports(store)[name](store, *args)
+from tests.helpers.wasm import call
 
 
 def test_counter_candidates_and_structure(tmp_path):
