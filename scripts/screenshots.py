@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from wizerscope.tui.app import WizerscopeApp  # noqa: E402
-from wizerscope.tui.scripted import run_init as _ran, settle as _loaded  # noqa: E402
+from tests.helpers.pilot import run_init as _ran, settle as _loaded  # noqa: E402
 
 SIZE = (132, 40)
 

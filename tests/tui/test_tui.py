@@ -6,12 +6,12 @@ import asyncio
 import pytest
 from textual.widgets import Button, DataTable, Input, Label, Select, Tree
 
-from wizerscope.tui import scripted
 from wizerscope.tui.app import ACTIONS, WizerscopeApp
 from wizerscope.tui.screens.dialogs import ConfirmDialog, HelpScreen, InputDialog
 from wizerscope.tui.widgets.hexdiff import HexDiffView
 from wizerscope.tui.widgets.structure import StructurePane
 
+from tests.helpers import pilot as scripted
 from tests.helpers.inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, TRAPS, write
 
 SIZE = (140, 44)

@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 
 from wizerscope.tui.app import WizerscopeApp
-from wizerscope.tui.scripted import run_init as _ran, settle as _loaded
 from wizerscope.tui.widgets.hexdiff import HexDiffView
 
 from tests.helpers.inspector_wat import COUNTER, NESTED, REJECTED, write
+from tests.helpers.pilot import run_init as _ran, settle as _loaded
 
 SIZE = (130, 40)
 

@@ -1,6 +1,6 @@
-"""Driving the inspector headless (Textual's pilot): the waits that tests, the screenshot script
-and benchmarks share. Loading and running happen in thread workers, so "done" means the workers
-finished and the messages they posted were handled."""
+"""Driving the inspector headless (Textual's pilot): the waits that the TUI tests and
+scripts/screenshots.py share. Loading and running happen in thread workers, so "done" means the
+workers finished and the messages they posted were handled."""
 from __future__ import annotations
 
 
