@@ -18,3 +18,17 @@ async def run_init(pilot) -> None:
     pilot.app.clear_notifications()
     await pilot.pause()
     await pilot.pause()
+
+
+async def expand_nested_component(pilot) -> None:
+    """Load, open the structure tree's `component 0` at its core module and core instances, and
+    focus the tree (the nested-component snapshot and screenshot)."""
+    await settle(pilot)
+    tree = pilot.app.query_one("#structure-tree")
+    nested = next(n for n in tree.root.children if str(n.label) == "component 0")
+    for child in nested.children:
+        if str(child.label).startswith(("core module 0", "core instances")):
+            child.expand()
+    await pilot.pause()
+    tree.focus()
+    await pilot.pause()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 
 import pytest
 from textual.widgets import Button, DataTable, Input, Label, Select, Tree
@@ -21,6 +22,15 @@ async def settle(app, pilot) -> None:
     await scripted.settle(pilot)
 
 
+@asynccontextmanager
+async def opened(path: str, options=None, size=SIZE):
+    """The inspector on ``path`` (with the command line's ``options``), once loaded: (app, pilot)."""
+    app = WizerscopeApp(path, options)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        yield app, pilot
+
+
 async def until(condition, seconds: float = 6.0) -> None:
     """Poll ``condition`` (a worker thread is making it true) every 20 ms, for at most ``seconds``."""
     for _ in range(int(seconds / 0.02)):
@@ -34,9 +44,7 @@ def active(app) -> str:
 
 
 async def test_load_shows_structure_and_details(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "counter.wat", COUNTER)) as (app, pilot):
         assert app.session is not None and app.session.kind == "module"
         assert active(app) == "tab-structure" and app.structure_shown_at is not None
         tree = app.query_one("#structure-tree", Tree)
@@ -58,9 +66,7 @@ async def test_load_shows_structure_and_details(tmp_path):
 
 
 async def test_pick_init_from_candidates_and_run(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "counter.wat", COUNTER)) as (app, pilot):
         await pilot.press("4")
         assert active(app) == "tab-init"
         table = app.query_one("#candidates", DataTable)
@@ -82,9 +88,7 @@ async def test_pick_init_from_candidates_and_run(tmp_path):
 
 
 async def test_run_then_navigate_the_diff(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "counter.wat", COUNTER)) as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         assert app.outcome.ok and active(app) == "tab-diff"
@@ -120,9 +124,7 @@ async def test_run_then_navigate_the_diff(tmp_path):
 
 
 async def test_cancel_a_running_init(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "forever.wat", FOREVER))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "forever.wat", FOREVER)) as (app, pilot):
         await pilot.press("r")
         await until(lambda: "init" in str(app.query_one("#run-step", Label).render()))
         assert app.running and not app.query_one("#btn-cancel", Button).disabled
@@ -135,10 +137,8 @@ async def test_cancel_a_running_init(tmp_path):
 
 
 async def test_write_asks_before_overwriting(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
     target = tmp_path / "counter.out.wasm"
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "counter.wat", COUNTER)) as (app, pilot):
         await pilot.press("w")
         assert not isinstance(app.screen, InputDialog)           # nothing to write before a run
         await pilot.press("r")
@@ -174,9 +174,7 @@ async def test_write_asks_before_overwriting(tmp_path):
 
 
 async def test_rejected_input_opens_on_rejections(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "rejected.wat", REJECTED))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "rejected.wat", REJECTED)) as (app, pilot):
         assert active(app) == "tab-rejections"
         panels = app.query(".rejection")
         assert len(panels) == len(app.session.rejections) == 2
@@ -186,9 +184,7 @@ async def test_rejected_input_opens_on_rejections(tmp_path):
 
 
 async def test_determinism_help_and_palette(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "counter.wat", COUNTER)) as (app, pilot):
         await pilot.press("d")
         await settle(app, pilot)
         assert app.determinism is not None and app.determinism.deterministic
@@ -210,9 +206,7 @@ async def test_determinism_help_and_palette(tmp_path):
 
 async def test_open_another_file_and_mouse(tmp_path):
     other = write(tmp_path, "nested.wat", NESTED)
-    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
-    async with app.run_test(size=(140, 60)) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "counter.wat", COUNTER), size=(140, 60)) as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         assert active(app) == "tab-diff"
@@ -245,9 +239,7 @@ async def test_open_another_file_and_mouse(tmp_path):
 
 
 async def test_big_memory_renders_only_visible_lines(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "big.wat", BIG))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "big.wat", BIG)) as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         view = app.query_one(HexDiffView)
@@ -264,9 +256,7 @@ async def test_big_memory_renders_only_visible_lines(tmp_path):
 
 
 async def test_trap_shows_the_wasm_backtrace(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "traps.wat", TRAPS))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "traps.wat", TRAPS)) as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         assert not app.outcome.ok and not app.outcome.cancelled and active(app) == "tab-init"
@@ -279,9 +269,7 @@ async def test_trap_shows_the_wasm_backtrace(tmp_path):
 
 
 async def test_cancel_a_running_determinism_check(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "forever.wat", FOREVER))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "forever.wat", FOREVER)) as (app, pilot):
         await pilot.press("d")
         await until(lambda: app.session._runner is not None and app.session._runner.instance is not None)
         assert app.running and not app.query_one("#btn-cancel", Button).disabled
@@ -298,9 +286,7 @@ async def test_reference_gaps_follow_the_options(tmp_path):
         (func (export "wizer-initialize") (global.set $g (i32.const 1))))
       (core instance $i (instantiate $m))
       (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize"))))"""
-    app = WizerscopeApp(write(tmp_path, "aliased.wat", aliased))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "aliased.wat", aliased)) as (app, pilot):
         assert [g.rule for g in app.session.reference_gaps()] == ["aliased-init-export"]
         assert len(app.query(".reference-gap")) == 1
         app.query_one("#opt-keep").value = True
@@ -316,9 +302,7 @@ async def test_command_line_options_preset_the_form(tmp_path):
     file, opts = tui_arguments([path, "-S", "cli", "--timeout", "5", "-C", "compiler=cranelift",
                                 "--env", "MODE=fast"])
     assert file == path and opts.init_func is None          # not given: the inspector chooses
-    app = WizerscopeApp(file, opts)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(file, opts) as (app, pilot):
         o = app.session.options
         assert (o.wasi, o.timeout, o.compiler, o.env, o.init_func) == (True, 5.0, "cranelift",
                                                                      [("MODE", "fast")], "wizer-initialize")
