@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import subprocess
 
-import json
-
 import pytest
 import wasmtime
 
@@ -19,8 +17,7 @@ from wizerscope.errors import InitError, RejectedError, WizerscopeError
 from wizerscope.preinit.component.pipeline import analyze_component, preinit_component, validate_output
 from wizerscope.preinit.options import Options
 
-from tests.helpers.cli import run_cli
-from tests.helpers.component import INIT_AND_RUN, MEMORY_RUN, SIMPLE, call, comp, export_names, lifted
+from tests.helpers.component import IFACES, INIT_AND_RUN, MEMORY_RUN, SIMPLE, call, comp, export_names, lifted
 from tests.helpers.inspector_wat import TWICE
 from tests.helpers.wasm import validate
 
@@ -426,26 +423,6 @@ def test_nested_instance_with_state_can_be_exported_whole():
 
 
 # -- init functions: names, search, WAVE calls --------------------------------------------
-IFACES = lifted('''
-    (global $g (mut i32) (i32.const 0))
-    (func (export "a-init") (global.set $g (i32.const 1)))
-    (func (export "b-init") (global.set $g (i32.const 2)))
-    (func (export "set") (param i32) (global.set $g (local.get 0)))
-    (func (export "get") (result i32) (global.get $g))''', '''
-  (func $ai (canon lift (core func $i "a-init")))
-  (func $bi (canon lift (core func $i "b-init")))
-  (func $set (param "v" s32) (canon lift (core func $i "set")))
-  (func $get (result s32) (canon lift (core func $i "get")))
-  (instance $a (export "init" (func $ai)))
-  (instance $b (export "init" (func $bi)) (export "only-b" (func $bi)))
-  (export "x:y/a@1.0.0" (instance $a))
-  (export "x:y/b" (instance $b))
-  (instance $plain (export "init" (func $bi)))
-  (export "plain" (instance $plain))
-  (export "set" (func $set))
-  (export "get" (func $get))''')
-
-
 @pytest.mark.parametrize("init,value", [("x:y/a.init@1.0.0", 1), ("x:y/b.init", 2), ("only-b", 2), ("set(-7)", -7),
                                         ("plain.init", 2)])   # beyond the reference: a plainly named instance
 def test_init_function_names(init, value):
@@ -574,32 +551,6 @@ def test_wasi_env_reaches_component_init():
         + INIT_AND_RUN + ")")
     out = preinit_component(wasm, Options(wasi=True, env=[("A", "1"), ("B", "2"), ("C", "3")])).output
     assert call(out, "run", 0, wasi=True) == 3
-
-
-# -- the CLI ----------------------------------------------------------------------------------
-def test_cli_component_init_json_and_results(tmp_path):
-    src = tmp_path / "in.wasm"
-    src.write_bytes(comp(IFACES))
-    out = tmp_path / "out.wasm"
-    p = run_cli("init", "-f", "set(12)", str(src), "-o", str(out), "--json")
-    assert p.returncode == 0, p.stderr.decode()
-    rep = json.loads(p.stdout.decode()[p.stdout.decode().index("{"):])
-    assert rep["kind"] == "component" and rep["init_func"] == "set(12)"
-    assert [(a["kind"], a["core_export"], a["wit"]) for a in rep["accessors"]] == [
-        ("global", "__wizer_global_0", "func() -> u32")]
-    assert rep["modules"][0]["globals"] == [{"index": 0, "type": "i32", "after": "12"}]
-    assert call(out.read_bytes(), "get") == 12
-
-
-def test_cli_component_errors_are_one_paragraph(tmp_path):
-    src = tmp_path / "in.wasm"
-    src.write_bytes(comp(IFACES))
-    p = run_cli("init", "-f", "init", str(src), "-o", str(tmp_path / "out.wasm"))
-    err = p.stderr.decode()
-    assert p.returncode == 1 and "Traceback" not in err and "Multiple instances contained funcs" in err
-    assert not (tmp_path / "out.wasm").exists()
-    p = run_cli("init", "--check", str(src))
-    assert p.returncode == 0 and "no rejections" in p.stderr.decode()
 
 
 def test_unknown_import_with_wasi_fails_instantiation_clearly():

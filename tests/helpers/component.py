@@ -52,3 +52,25 @@ MEMORY_RUN = lifted('''
     (func (export "wizer-initialize") (i32.store (i32.const 200) (i32.const 100)) (i32.store (i32.const 300) (i32.const 101)))
     (func (export "run") (param i32) (result i32) (i32.add (i32.load (i32.const 200)) (i32.load (i32.const 300))))''',
     INIT_AND_RUN)
+
+
+# one module state behind init functions of every naming: in interfaces (versioned or not), in a
+# plainly named instance, at the top level with parameters
+IFACES = lifted('''
+    (global $g (mut i32) (i32.const 0))
+    (func (export "a-init") (global.set $g (i32.const 1)))
+    (func (export "b-init") (global.set $g (i32.const 2)))
+    (func (export "set") (param i32) (global.set $g (local.get 0)))
+    (func (export "get") (result i32) (global.get $g))''', '''
+  (func $ai (canon lift (core func $i "a-init")))
+  (func $bi (canon lift (core func $i "b-init")))
+  (func $set (param "v" s32) (canon lift (core func $i "set")))
+  (func $get (result s32) (canon lift (core func $i "get")))
+  (instance $a (export "init" (func $ai)))
+  (instance $b (export "init" (func $bi)) (export "only-b" (func $bi)))
+  (export "x:y/a@1.0.0" (instance $a))
+  (export "x:y/b" (instance $b))
+  (instance $plain (export "init" (func $bi)))
+  (export "plain" (instance $plain))
+  (export "set" (func $set))
+  (export "get" (func $get))''')
