@@ -1,7 +1,7 @@
 """Snapshot tests of the inspector (pytest-textual-snapshot): fixed size, theme, no animations.
 
-Update after a deliberate UI change with ``pytest tests/test_tui_snapshots.py --snapshot-update``
-and look at the SVGs in tests/__snapshots__/ before committing them.
+Update after a deliberate UI change with ``pytest tests/tui/test_tui_snapshots.py --snapshot-update``
+and look at the SVGs in tests/tui/__snapshots__/test_tui_snapshots/ before committing them.
 """
 from __future__ import annotations
 
