@@ -5,8 +5,18 @@ from __future__ import annotations
 
 
 async def settle(pilot) -> None:
-    """Wait until every worker finished and the screen caught up."""
-    await pilot.app.workers.wait_for_complete()
+    """Wait until every worker finished and the screen caught up.
+
+    Right after start-up the load worker may not exist yet: the main screen starts it after its
+    first refresh, and on a busy machine that can come after ``pause()`` (which waits for the
+    process to look idle) has returned. So first wait until a file is loaded, failed to load, or
+    a worker is there to wait for."""
+    app = pilot.app
+    for _ in range(1000):                       # at most about 20 s
+        if app.session is not None or app.load_error is not None or len(app.workers):
+            break
+        await pilot.pause(0.02)
+    await app.workers.wait_for_complete()
     await pilot.pause()
 
 
