@@ -6,7 +6,7 @@ however broken, must end in either a :class:`~wizerscope.errors.WizerscopeError`
 the CLI's exit 1) or a valid pre-initialized output, never another exception, a hang or a memory
 blow-up. This file is the harness: the seeds (modules and components built from WAT, plus the
 shared corpus's small items when it is present), the mutators, and the oracle. The test suite runs
-it for a few seconds through hypothesis (``tests/test_fuzz_inputs.py``); this script runs it long::
+it for a few seconds through hypothesis (``tests/fuzz/test_fuzz_inputs.py``); this script runs it long::
 
     python scripts/fuzz_inputs.py --count 10000 --seed 1
 

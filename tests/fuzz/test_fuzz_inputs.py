@@ -6,26 +6,16 @@ a bug. The long run (>= 10,000 inputs) is ``python scripts/fuzz_inputs.py``.
 """
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS, ROOT, run_cli
+from scripts import fuzz_inputs as H
+from tests.helpers import CORPUS
+from tests.helpers.cli import run_cli
 
-
-def _load_harness():
-    spec = importlib.util.spec_from_file_location("fuzz_inputs", ROOT / "scripts/fuzz_inputs.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod          # dataclasses look their module up there
-    spec.loader.exec_module(mod)
-    return mod
-
-
-H = _load_harness()
 WAT_SEEDS = H.seeds(corpus=None)
 ALL_SEEDS = H.seeds(CORPUS)
 FUZZ = settings(max_examples=300, deadline=None, derandomize=True, database=None,

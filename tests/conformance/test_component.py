@@ -9,88 +9,30 @@ from __future__ import annotations
 
 import subprocess
 
-import json
-
 import pytest
 import wasmtime
-from wasmtime import component as wc
 
 from wizerscope.binary.component import parse_component
 from wizerscope.errors import InitError, RejectedError, WizerscopeError
 from wizerscope.preinit.component.pipeline import analyze_component, preinit_component, validate_output
 from wizerscope.preinit.options import Options
 
-from conftest import run_cli
-from inspector_wat import TWICE
-
-
-def comp(text: str) -> bytes:
-    return wasmtime.wat2wasm(text)
-
-
-def call(wasm: bytes, name: str, *args, wasi: bool = False, instance: str | None = None):
-    """Instantiate a component fresh and call one export (inside ``instance`` if given)."""
-    engine = wasmtime.Engine()
-    c = wc.Component(engine, wasm)
-    linker = wc.Linker(engine)
-    store = wasmtime.Store(engine)
-    if wasi:
-        linker.add_wasip2()
-        store.set_wasi(wasmtime.WasiConfig())
-    inst = linker.instantiate(store, c)
-    parent = inst.get_export_index(store, instance) if instance else None
-    f = inst.get_func(store, inst.get_export_index(store, name, parent))
-    value = f(store, *args)
-    f.post_return(store)
-    return value
-
-
-def export_names(wasm: bytes) -> list[str]:
-    return [e.name for e in parse_component(wasm).exports]
-
-
-def reference(wasmtime_cli: str, wasm: bytes, tmp_path, *flags: str) -> subprocess.CompletedProcess:
-    src = tmp_path / "in.wasm"
-    src.write_bytes(wasm)
-    out = tmp_path / "ref.wasm"
-    proc = subprocess.run([wasmtime_cli, "wizer", "-C", "cache=n", *flags, str(src), "-o", str(out)],
-                          capture_output=True, timeout=120)
-    proc.output = out.read_bytes() if out.exists() and proc.returncode == 0 else None
-    return proc
-
-
-def validate(wasm_tools: str, wasm: bytes, tmp_path) -> None:
-    p = tmp_path / "check.wasm"
-    p.write_bytes(wasm)
-    proc = subprocess.run([wasm_tools, "validate", str(p)], capture_output=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr.decode()
-
-
-def lifted(core: str, exports: str, pre: str = "") -> str:
-    """A component holding one core module instance $i and lifted exports."""
-    return f"(component {pre} (core module $m {core}) (core instance $i (instantiate $m)) {exports})"
-
-
-INIT_AND_RUN = '''
-  (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
-  (func (export "run") (param "arg" s32) (result s32) (canon lift (core func $i "run")))'''
-
-SIMPLE = lifted('''
-    (func (export "wizer-initialize"))
-    (func (export "run") (param i32) (result i32) (i32.const 42))''', INIT_AND_RUN)
+from tests.helpers.component import IFACES, INIT_AND_RUN, MEMORY_RUN, SIMPLE, call, comp, export_names, lifted
+from tests.helpers.inspector_wat import TWICE
+from tests.helpers.wasm import validate
 
 
 # -- SPEC §5.2 -------------------------------------------------------------------------------
-def test_simple_matches_reference(wasmtime_cli, tmp_path):
+def test_simple_matches_reference(reference):
     wasm = comp(SIMPLE)
     out = preinit_component(wasm, Options(keep_init_func=True)).output
     assert call(out, "run", 0) == 42
-    assert out == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+    assert out == reference(wasm, "--keep-init-func=true").output
 
 
 @pytest.mark.parametrize("ty,const,wit", [("i32", "i32.const 1", "s32"), ("i64", "i64.const 1", "s64"),
                                           ("f32", "f32.const 1", "f32"), ("f64", "f64.const 1", "f64")])
-def test_snapshot_globals(wasmtime_cli, tmp_path, ty, const, wit):
+def test_snapshot_globals(reference, ty, const, wit):
     wasm = comp(lifted(f'''
         (global $g (mut {ty}) ({ty}.const 0))
         (func (export "wizer-initialize") (global.set $g ({const})))
@@ -99,7 +41,7 @@ def test_snapshot_globals(wasmtime_cli, tmp_path, ty, const, wit):
       (func (export "run") (result {wit}) (canon lift (core func $i "run")))'''))
     out = preinit_component(wasm, Options(keep_init_func=True)).output
     assert call(out, "run") == 1
-    assert out == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+    assert out == reference(wasm, "--keep-init-func=true").output
 
 
 def test_float_globals_keep_nan_payloads():
@@ -119,7 +61,7 @@ def test_float_globals_keep_nan_payloads():
     assert call(res.output, "run") == 0x7FA00001 ^ 0xFFF4000000000001
 
 
-def test_v128_global_is_snapshotted(tmp_path, wasmtime_cli):
+def test_v128_global_is_snapshotted(reference):
     """The reference rejects v128 globals in components; wizerscope reads them as two u64 halves."""
     wasm = comp(lifted('''
         (global $v (mut v128) (v128.const i64x2 0 0))
@@ -128,27 +70,20 @@ def test_v128_global_is_snapshotted(tmp_path, wasmtime_cli):
                                                    (i64x2.extract_lane 1 (global.get $v))))''',
         '''(func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
            (func (export "run") (result s64) (canon lift (core func $i "run")))'''))
-    ref = reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true")
+    ref = reference(wasm, "--keep-init-func=true")
     assert b"v128" in ref.stderr
     out = preinit_component(wasm, Options()).output
     assert call(out, "run") == 0x1122334455667788 - 2
 
 
-MEMORY_RUN = lifted('''
-    (memory (export "memory") 1)
-    (func (export "wizer-initialize") (i32.store (i32.const 200) (i32.const 100)) (i32.store (i32.const 300) (i32.const 101)))
-    (func (export "run") (param i32) (result i32) (i32.add (i32.load (i32.const 200)) (i32.load (i32.const 300))))''',
-    INIT_AND_RUN)
-
-
-def test_snapshot_memory_matches_reference(wasmtime_cli, tmp_path):
+def test_snapshot_memory_matches_reference(reference):
     wasm = comp(MEMORY_RUN)
     out = preinit_component(wasm, Options(keep_init_func=True)).output
     assert call(out, "run", 0) == 201
-    assert out == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+    assert out == reference(wasm, "--keep-init-func=true").output
 
 
-def test_memory_at_maximum_and_64bit_memory(wasmtime_cli, tmp_path):
+def test_memory_at_maximum_and_64bit_memory(reference):
     """The reference grows the memory for its accessor (traps at the maximum) and cannot lift from
     64-bit memories; wizerscope copies chunks into its own memory instead."""
     wasm = comp(lifted('''
@@ -158,7 +93,7 @@ def test_memory_at_maximum_and_64bit_memory(wasmtime_cli, tmp_path):
           (i32.store $a (i32.const 65532) (i32.const 7)) (i32.store $b (i64.const 65000) (i32.const 35)))
         (func (export "run") (param i32) (result i32)
           (i32.add (i32.load $a (i32.const 65532)) (i32.load $b (i64.const 65000))))''', INIT_AND_RUN))
-    assert reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").returncode != 0
+    assert reference(wasm, "--keep-init-func=true").returncode != 0
     res = preinit_component(wasm, Options())
     assert call(res.output, "run", 0) == 42
     seg = res.snapshot.modules[("", 0)].segments
@@ -174,7 +109,7 @@ def test_module_without_export_section(tmp_path, wasm_tools):
       (core module $m (func (export "wizer-initialize")) (func (export "run") (param i32) (result i32) (i32.const 42)))
       (core instance $i (instantiate $m))''' + INIT_AND_RUN + ")")
     res = preinit_component(wasm, Options())
-    validate(wasm_tools, res.output, tmp_path)
+    validate(wasm_tools, res.output)
     assert call(res.output, "run", 0) == 42
     out = parse_component(res.output)
     hidden = out.modules[0]
@@ -184,7 +119,7 @@ def test_module_without_export_section(tmp_path, wasm_tools):
     assert (seg.length, bytes(out.data[seg.data_offset:seg.data_offset + seg.length])) == (1, b"\x4d")
 
 
-def test_nested_components_without_modules(wasmtime_cli, tmp_path):
+def test_nested_components_without_modules(reference):
     wasm = comp('''(component
       (core module $m (func (export "wizer-initialize")) (func (export "run") (param i32) (result i32) (i32.const 42)))
       (core instance $i (instantiate $m))
@@ -199,7 +134,7 @@ def test_nested_components_without_modules(wasmtime_cli, tmp_path):
       (export "run" (func $s "run")))''')
     out = preinit_component(wasm, Options(keep_init_func=True)).output
     assert call(out, "run", 0) == 42
-    assert out == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+    assert out == reference(wasm, "--keep-init-func=true").output
 
 
 MULTIPLE_MODULES = '''(component
@@ -228,11 +163,11 @@ MULTIPLE_MODULES = '''(component
   (core instance $i (instantiate $C (with "a" (instance $a)) (with "b" (instance $b))))''' + INIT_AND_RUN + ")"
 
 
-def test_multiple_modules_match_reference(wasmtime_cli, tmp_path):
+def test_multiple_modules_match_reference(reference):
     wasm = comp(MULTIPLE_MODULES)
     out = preinit_component(wasm, Options(keep_init_func=True)).output
     assert call(out, "run", 0) == 100 + 101 + 200 + 201 + 7 + 112
-    assert out == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+    assert out == reference(wasm, "--keep-init-func=true").output
 
 
 @pytest.mark.parametrize("layout,expected", [
@@ -246,16 +181,16 @@ def test_multiple_modules_match_reference(wasmtime_cli, tmp_path):
     ('(export $x "wizer-initialize" (func $init)) (instance $n (export "a" (func $run)) (export "b" (func $x))) '
      '(export "inst" (instance $n))', ["inst"]),
 ])
-def test_export_is_removed_with_func_renumbering(layout, expected, tmp_path, wasm_tools, wasmtime_cli):
+def test_export_is_removed_with_func_renumbering(layout, expected, tmp_path, wasm_tools, reference):
     """Removing the init export renumbers later func references (including ones to the export,
     where the reference panics); byte-identical to the reference wherever it succeeds."""
     wasm = comp(lifted('''(func (export "init")) (func (export "run") (param i32) (result i32) (i32.const 42))''',
                        '''(func $init (canon lift (core func $i "init")))
                           (func $run (param "arg" s32) (result s32) (canon lift (core func $i "run")))''' + layout))
     out = preinit_component(wasm, Options()).output
-    validate(wasm_tools, out, tmp_path)
+    validate(wasm_tools, out)
     assert export_names(out) == expected
-    ref = reference(wasmtime_cli, wasm, tmp_path)
+    ref = reference(wasm)
     if ref.returncode == 0:
         assert out == ref.output
     for name in expected:
@@ -265,7 +200,7 @@ def test_export_is_removed_with_func_renumbering(layout, expected, tmp_path, was
         assert call(out, "a", 0, instance="inst") == 42
 
 
-def test_export_removed_after_a_func_import(tmp_path, wasm_tools, wasmtime_cli):
+def test_export_removed_after_a_func_import(tmp_path, wasm_tools, reference):
     """An imported func takes index 0: the removed export and everything after it shift."""
     wasm = comp(lifted('''(func (export "init")) (func (export "run") (param i32) (result i32) (i32.const 42))''',
                        '''(func $init (canon lift (core func $i "init")))
@@ -274,13 +209,13 @@ def test_export_removed_after_a_func_import(tmp_path, wasm_tools, wasmtime_cli):
                           (instance $n (export "again" (func $r))) (export "n" (instance $n))''',
                        pre='(import "imp-in" (func $imp))'))
     out = preinit_component(wasm, Options(), validate=True).output
-    validate(wasm_tools, out, tmp_path)
+    validate(wasm_tools, out)
     assert export_names(out) == ["run", "n"]
-    assert out == reference(wasmtime_cli, wasm, tmp_path, "-W", "unknown-imports-trap=y").output
+    assert out == reference(wasm, "-W", "unknown-imports-trap=y").output
     assert parse_component(out).instances[-2].args == (("again", "func", 3),)   # was 4
 
 
-def test_leave_wasip1_initialize(wasmtime_cli, tmp_path, wasm_tools):
+def test_leave_wasip1_initialize(reference, tmp_path, wasm_tools):
     """`_initialize` stays exported inside components (SPEC #12540): a shim start calls it."""
     wasm = comp('''(component
       (core module $m (global $g (mut i32) (i32.const 0))
@@ -291,22 +226,22 @@ def test_leave_wasip1_initialize(wasmtime_cli, tmp_path, wasm_tools):
       (core module $shim (import "m" "_initialize" (func $f)) (start $f))
       (core instance (instantiate $shim (with "m" (instance $i))))''' + INIT_AND_RUN + ")")
     res = preinit_component(wasm, Options(keep_init_func=True))
-    validate(wasm_tools, res.output, tmp_path)
+    validate(wasm_tools, res.output)
     assert call(res.output, "run", 0) == 42     # every start section already ran: removed
     assert "_initialize" in [e.name for e in parse_component(res.output).modules[0].exports]
-    assert res.output == reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true").output
+    assert res.output == reference(wasm, "--keep-init-func=true").output
 
 
 # -- bug #13168: the component aliases the init function's core export ------------------------
 @pytest.mark.parametrize("keep", [False, True])
-def test_aliased_init_core_export_stays_valid(keep, wasmtime_cli, tmp_path, wasm_tools):
+def test_aliased_init_core_export_stays_valid(keep, reference, tmp_path, wasm_tools):
     """Reference bug #13168: without --keep-init-func it strips the core export the component
     still aliases and writes an invalid component (exit 0). wizerscope keeps that core export."""
     wasm = comp(MEMORY_RUN)
     flags = ["--keep-init-func=true"] if keep else []
-    ref = reference(wasmtime_cli, wasm, tmp_path, *flags)
+    ref = reference(wasm, *flags)
     res = preinit_component(wasm, Options(keep_init_func=keep))
-    validate(wasm_tools, res.output, tmp_path)
+    validate(wasm_tools, res.output)
     assert call(res.output, "run", 0) == 201
     assert ("wizer-initialize" in export_names(res.output)) == keep
     if keep:
@@ -359,11 +294,11 @@ def test_unsupported_constructs(text, rule, message, path):
 
 
 @pytest.mark.parametrize("keep", [False, True])
-def test_module_instantiated_twice_gets_a_copy_per_instance(keep, tmp_path, wasm_tools, wasmtime_cli):
+def test_module_instantiated_twice_gets_a_copy_per_instance(keep, tmp_path, wasm_tools, reference):
     """The reference rejects this ("modules may be instantiated at most once"); wizerscope gives
     the second instance its own copy of the module, so each instance keeps its own state."""
     wasm = comp(TWICE)
-    ref = reference(wasmtime_cli, wasm, tmp_path, f"--keep-init-func={str(keep).lower()}")
+    ref = reference(wasm, f"--keep-init-func={str(keep).lower()}")
     assert ref.returncode != 0 and "modules may be instantiated at most once" in ref.stderr.decode()
     res = preinit_component(wasm, Options(keep_init_func=keep))
     out = tmp_path / "out.wasm"
@@ -444,11 +379,11 @@ NESTED = '''(component
 
 
 @pytest.mark.parametrize("keep", [False, True])
-def test_nested_component_with_module_is_preinitialized(keep, wasmtime_cli, tmp_path, wasm_tools):
+def test_nested_component_with_module_is_preinitialized(keep, reference, tmp_path, wasm_tools):
     wasm = comp(NESTED)
-    assert b"nested components with modules" in reference(wasmtime_cli, wasm, tmp_path).stderr
+    assert b"nested components with modules" in reference(wasm).stderr
     res = preinit_component(wasm, Options(keep_init_func=keep))
-    validate(wasm_tools, res.output, tmp_path)
+    validate(wasm_tools, res.output)
     assert call(res.output, "run", 0) == 42
     assert [a.path for a in res.instrumentation.accessors] == ["component 0", "component 0"]
     inner = parse_component(res.output).components[0].modules[0]
@@ -470,7 +405,7 @@ def test_two_levels_of_nesting_and_a_sibling_module(tmp_path, wasm_tools):
       (export "run" (func $y "run"))
       (export "top" (func $run)))''')
     res = preinit_component(wasm, Options())
-    validate(wasm_tools, res.output, tmp_path)
+    validate(wasm_tools, res.output)
     assert call(res.output, "run", 0) == 42 and call(res.output, "top") == 0
     assert sorted({(a.path, a.module) for a in res.instrumentation.accessors}) == [
         ("", 0), ("component 0 / component 0", 0)]
@@ -488,26 +423,6 @@ def test_nested_instance_with_state_can_be_exported_whole():
 
 
 # -- init functions: names, search, WAVE calls --------------------------------------------
-IFACES = lifted('''
-    (global $g (mut i32) (i32.const 0))
-    (func (export "a-init") (global.set $g (i32.const 1)))
-    (func (export "b-init") (global.set $g (i32.const 2)))
-    (func (export "set") (param i32) (global.set $g (local.get 0)))
-    (func (export "get") (result i32) (global.get $g))''', '''
-  (func $ai (canon lift (core func $i "a-init")))
-  (func $bi (canon lift (core func $i "b-init")))
-  (func $set (param "v" s32) (canon lift (core func $i "set")))
-  (func $get (result s32) (canon lift (core func $i "get")))
-  (instance $a (export "init" (func $ai)))
-  (instance $b (export "init" (func $bi)) (export "only-b" (func $bi)))
-  (export "x:y/a@1.0.0" (instance $a))
-  (export "x:y/b" (instance $b))
-  (instance $plain (export "init" (func $bi)))
-  (export "plain" (instance $plain))
-  (export "set" (func $set))
-  (export "get" (func $get))''')
-
-
 @pytest.mark.parametrize("init,value", [("x:y/a.init@1.0.0", 1), ("x:y/b.init", 2), ("only-b", 2), ("set(-7)", -7),
                                         ("plain.init", 2)])   # beyond the reference: a plainly named instance
 def test_init_function_names(init, value):
@@ -636,32 +551,6 @@ def test_wasi_env_reaches_component_init():
         + INIT_AND_RUN + ")")
     out = preinit_component(wasm, Options(wasi=True, env=[("A", "1"), ("B", "2"), ("C", "3")])).output
     assert call(out, "run", 0, wasi=True) == 3
-
-
-# -- the CLI ----------------------------------------------------------------------------------
-def test_cli_component_init_json_and_results(tmp_path):
-    src = tmp_path / "in.wasm"
-    src.write_bytes(comp(IFACES))
-    out = tmp_path / "out.wasm"
-    p = run_cli("init", "-f", "set(12)", str(src), "-o", str(out), "--json")
-    assert p.returncode == 0, p.stderr.decode()
-    rep = json.loads(p.stdout.decode()[p.stdout.decode().index("{"):])
-    assert rep["kind"] == "component" and rep["init_func"] == "set(12)"
-    assert [(a["kind"], a["core_export"], a["wit"]) for a in rep["accessors"]] == [
-        ("global", "__wizer_global_0", "func() -> u32")]
-    assert rep["modules"][0]["globals"] == [{"index": 0, "type": "i32", "after": "12"}]
-    assert call(out.read_bytes(), "get") == 12
-
-
-def test_cli_component_errors_are_one_paragraph(tmp_path):
-    src = tmp_path / "in.wasm"
-    src.write_bytes(comp(IFACES))
-    p = run_cli("init", "-f", "init", str(src), "-o", str(tmp_path / "out.wasm"))
-    err = p.stderr.decode()
-    assert p.returncode == 1 and "Traceback" not in err and "Multiple instances contained funcs" in err
-    assert not (tmp_path / "out.wasm").exists()
-    p = run_cli("init", "--check", str(src))
-    assert p.returncode == 0 and "no rejections" in p.stderr.decode()
 
 
 def test_unknown_import_with_wasi_fails_instantiation_clearly():
@@ -836,7 +725,7 @@ def test_three_instances_and_an_instance_bundle(tmp_path, wasm_tools):
     assert len(c.modules) == 4 and c.copy_of == {} and [len(c.instantiations(i)) for i in range(4)] == [1, 1, 1, 1]
 
 
-def test_specialised_output_equals_the_reference_on_hand_made_copies(tmp_path, wasmtime_cli):
+def test_specialised_output_equals_the_reference_on_hand_made_copies(reference):
     """The strongest check of the copies: write the copy by hand (a second, identical module
     definition instantiated by the second instance), give that to `wasmtime wizer`, and compare:
     wizerscope's output for the single definition is the same, byte for byte, names included."""
@@ -846,7 +735,7 @@ def test_specialised_output_equals_the_reference_on_hand_made_copies(tmp_path, w
     by_hand = single.replace("(core instance $a (instantiate 0))",
                              "(core module" + counter + "\n  (core instance $a (instantiate 0))") \
         .replace("(core instance $b (instantiate 0))", "(core instance $b (instantiate 1))")
-    ref = reference(wasmtime_cli, comp(by_hand), tmp_path, "--keep-init-func=true")
+    ref = reference(comp(by_hand), "--keep-init-func=true")
     assert ref.returncode == 0, ref.stderr.decode()
     ours = preinit_component(comp(single), Options(keep_init_func=True)).output
     assert ours == ref.output

@@ -7,7 +7,7 @@ from wizerscope.binary.module import parse_module, scan_forbidden
 from wizerscope.binary.reader import Reader
 from wizerscope.preinit.opscan import scan_module
 
-from conftest import CORPUS
+from tests.helpers import CORPUS
 
 EVERY_FORBIDDEN = """(module
   (type $s (struct (field (mut i32)))) (type $a (array (mut i8)))

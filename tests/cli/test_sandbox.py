@@ -14,7 +14,7 @@ import os
 import pytest
 import wasmtime
 
-from conftest import run_cli
+from tests.helpers.cli import run_cli
 from wizerscope import cli
 
 PROBE = r'''(module

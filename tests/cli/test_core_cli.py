@@ -3,12 +3,11 @@ file on failure (and an existing one left alone), `-` for stdin/stdout, `--json`
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 import wasmtime
 
-from conftest import run_cli
+from tests.helpers.cli import run_cli
 
 GOOD = """(module (memory (export "memory") 1) (global $g (mut i32) (i32.const 0))
   (func (export "wizer-initialize") (global.set $g (i32.const 42)) (i32.store (i32.const 64) (i32.const 7)))
@@ -25,7 +24,7 @@ def _no_traceback(stderr: bytes) -> str:
     return text
 
 
-def test_file_to_file_with_json_report(tmp_path, wasmtime_cli):
+def test_file_to_file_with_json_report(tmp_path, reference):
     src, out = tmp_path / "in.wat", tmp_path / "out.wasm"
     src.write_text(GOOD)
     p = run_cli("init", str(src), "-o", str(out), "--json")
@@ -38,16 +37,14 @@ def test_file_to_file_with_json_report(tmp_path, wasmtime_cli):
     assert rep["sizes"] == {"input": len(wasmtime.wat2wasm(GOOD)), "output": out.stat().st_size}
     assert rep["rewrite"]["removed_exports"] == ["wizer-initialize"]
     assert set(rep["timings"]) >= {"compile", "init", "snapshot", "rewrite"}
-    ref = tmp_path / "ref.wasm"
-    subprocess.run([wasmtime_cli, "wizer", "-C", "cache=n", str(src), "-o", str(ref)], check=True)
-    assert out.read_bytes() == ref.read_bytes()
+    assert out.read_bytes() == reference(src).require_output()
 
 
-def test_stdin_to_stdout_matches_reference(wasmtime_cli):
+def test_stdin_to_stdout_matches_reference(reference):
     wasm = wasmtime.wat2wasm(GOOD)
     p = run_cli("init", "-", "-o", "-", input=wasm)
     assert p.returncode == 0, p.stderr.decode()
-    ref = subprocess.run([wasmtime_cli, "wizer", "-C", "cache=n", "-"], input=wasm, capture_output=True)
+    ref = reference(wasm, stdin=True)
     assert ref.returncode == 0
     assert p.stdout == ref.stdout and p.stdout[:4] == b"\0asm"
     # without -o, stdout is the default output too (and WAT on stdin works)
@@ -116,15 +113,14 @@ def test_json_needs_an_output_file(tmp_path):
     assert p.returncode == 1 and "needs -o FILE" in _no_traceback(p.stderr)
 
 
-def test_init_results_are_printed(tmp_path, wasmtime_cli):
+def test_init_results_are_printed(tmp_path, reference):
     src, out = tmp_path / "in.wat", tmp_path / "out.wasm"
     src.write_text('(module (func (export "init") (result i32) (i32.const 7)))')
     p = run_cli("init", str(src), "-f", "init", "-o", str(out))
     assert p.returncode == 0 and "7" in p.stdout.decode()
-    ref = subprocess.run([wasmtime_cli, "wizer", "-C", "cache=n", "-f", "init", str(src), "-o",
-                          str(tmp_path / "ref.wasm")], capture_output=True)
+    ref = reference(src, "-f", "init")
     assert ref.returncode == 0 and ref.stdout.decode().strip() == "7"
-    assert out.read_bytes() == (tmp_path / "ref.wasm").read_bytes()
+    assert out.read_bytes() == ref.output
 
 
 # -- the compiler for init code: Winch where it can, Cranelift where it must ----------------------
@@ -143,7 +139,7 @@ FLOATS = """(module (memory (export "memory") 1) (global $f (mut f64) (f64.const
 
 
 @pytest.mark.parametrize("wat, compiler", [(GOOD, "winch"), (FLOATS, "winch"), (SIMD, "cranelift")])
-def test_every_compiler_gives_the_references_bytes(wat, compiler, tmp_path, wasmtime_cli):
+def test_every_compiler_gives_the_references_bytes(wat, compiler, tmp_path, reference):
     """The init code is compiled by Winch (faster to compile; init runs once), or by Cranelift
     when it uses a proposal Winch lacks (SIMD here); both give the reference's exact output,
     NaN payloads included."""
@@ -152,8 +148,7 @@ def test_every_compiler_gives_the_references_bytes(wat, compiler, tmp_path, wasm
         compiler = "cranelift"
     src = tmp_path / "in.wat"
     src.write_text(wat)
-    ref = tmp_path / "ref.wasm"
-    subprocess.run([wasmtime_cli, "wizer", "-C", "cache=n", str(src), "-o", str(ref)], check=True)
+    ref = reference(src).require_output()
     outs = {}
     for flag in ("auto", "cranelift") + (("winch",) if compiler == "winch" else ()):
         out = tmp_path / f"{flag}.wasm"
@@ -161,7 +156,7 @@ def test_every_compiler_gives_the_references_bytes(wat, compiler, tmp_path, wasm
         assert p.returncode == 0, p.stderr.decode()
         outs[flag] = (out.read_bytes(), json.loads(p.stdout)["compiler"])
     assert outs["auto"][1] == compiler and outs["cranelift"][1] == "cranelift"
-    assert all(data == ref.read_bytes() for data, _ in outs.values())
+    assert all(data == ref for data, _ in outs.values())
 
 
 def test_winch_only_cannot_compile_simd(tmp_path):

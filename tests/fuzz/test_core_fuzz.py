@@ -48,19 +48,14 @@ class _NoParams:
 
 
 @pytest.mark.parametrize("start, count, extra, min_same, min_refused", BATCHES, ids=["plain", "bulk+reftypes"])
-def test_random_modules_match_reference(start, count, extra, min_same, min_refused, wasm_tools, wasmtime_cli,
-                                        tmp_path):
+def test_random_modules_match_reference(start, count, extra, min_same, min_refused, wasm_tools, reference):
     outcomes = {"same output": 0, "both refuse": 0}
     for seed in range(start, start + count):
         wasm = _module(wasm_tools, seed, extra)
         init = _init_func(wasm, seed)
         if init is None:
             continue
-        src, out = tmp_path / "in.wasm", tmp_path / "ref.wasm"
-        src.write_bytes(wasm)
-        out.unlink(missing_ok=True)
-        ref = subprocess.run([wasmtime_cli, "wizer", "-C", "cache=n", "-W", "custom-page-sizes=y", "-f", init,
-                              str(src), "-o", str(out)], capture_output=True, timeout=60)
+        ref = reference(wasm, "-W", "custom-page-sizes=y", "-f", init)
         try:
             ours = preinit(wasm, Options(init_func=init)).output
         except WizerscopeError as e:
@@ -70,7 +65,7 @@ def test_random_modules_match_reference(start, count, extra, min_same, min_refus
             outcomes["both refuse"] += 1
             continue
         assert ref.returncode == 0, f"seed {seed}: only the reference refuses: {ref.stderr.decode()[:300]}"
-        assert ours == out.read_bytes(), f"seed {seed} (init {init!r}): output differs from `wasmtime wizer`"
+        assert ours == ref.output, f"seed {seed} (init {init!r}): output differs from `wasmtime wizer`"
         outcomes["same output"] += 1
     # the batch really exercised both paths
     assert outcomes["same output"] >= min_same and outcomes["both refuse"] >= min_refused, outcomes

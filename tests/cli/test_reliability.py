@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 
 import pytest
 import wasmtime
 
-from conftest import ROOT, run_cli
+from tests.helpers import ROOT
+from tests.helpers.cli import run_cli
 from wizerscope import cli
 from wizerscope.binary.module import parse_module
 from wizerscope.errors import WizerscopeError
@@ -308,12 +308,12 @@ def test_missing_output_directory_is_a_clear_error(tmp_path, capsys):
     assert "does not exist" in err
 
 
-def test_reference_output_of_a_trap_is_nothing_either(tmp_path, wasmtime_cli):
+def test_reference_output_of_a_trap_is_nothing_either(tmp_path, reference):
     """Same contract as the reference: a trapping init writes no output (it exits 134 there)."""
-    src, out = tmp_path / "trap.wat", tmp_path / "ref.wasm"
+    src = tmp_path / "trap.wat"
     src.write_text(NESTED_TRAP)
-    p = subprocess.run([wasmtime_cli, "wizer", str(src), "-o", str(out)], capture_output=True, timeout=60)
-    assert p.returncode != 0 and not out.exists()
+    p = reference(src)
+    assert p.returncode != 0 and not p.output_written
 
 
 COMPONENT_INIT = '''(component

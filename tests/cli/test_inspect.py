@@ -5,8 +5,9 @@ import json
 import subprocess
 import sys
 
-from conftest import CORPUS, run_cli
-from inspector_wat import COUNTER, NESTED, REJECTED, write
+from tests.helpers import CORPUS
+from tests.helpers.cli import run_cli
+from tests.helpers.inspector_wat import COUNTER, NESTED, REJECTED, write
 
 import pytest
 

@@ -14,9 +14,9 @@ from wizerscope.preinit.options import Options
 from wizerscope.preinit.reference_gaps import component_gaps, module_gaps
 from wizerscope.session import Session
 
-from conftest import run_cli
-from inspector_wat import NESTED, TWICE, write
-from test_component import INIT_AND_RUN, MEMORY_RUN, SIMPLE, comp, lifted, reference
+from tests.helpers.cli import run_cli
+from tests.helpers.inspector_wat import NESTED, TWICE, write
+from tests.helpers.component import INIT_AND_RUN, MEMORY_RUN, SIMPLE, comp, lifted
 
 CASES = {
     "memory-at-maximum + memory64-in-component": lifted('''
@@ -39,21 +39,21 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_each_gap_is_one_the_reference_really_has(name, wasmtime_cli, tmp_path):
+def test_each_gap_is_one_the_reference_really_has(name, reference):
     wasm = comp(CASES[name])
     rules = {g.rule for g in component_gaps(parse_component(wasm), Options(keep_init_func=True))}
     assert rules == set(name.split(" + "))
-    ref = reference(wasmtime_cli, wasm, tmp_path, "--keep-init-func=true")
+    ref = reference(wasm, "--keep-init-func=true")
     assert ref.returncode != 0, "the reference accepted an input reported as a gap"
 
 
-def test_aliased_init_export_is_a_gap_only_without_keep(wasmtime_cli, wasm_tools, tmp_path):
+def test_aliased_init_export_is_a_gap_only_without_keep(reference, wasm_tools, tmp_path):
     wasm = comp(MEMORY_RUN)
     (gap,) = component_gaps(parse_component(wasm), Options())
     assert gap.rule == "aliased-init-export" and "#13168" in gap.reference
     assert wasm[gap.offset:gap.offset + 17] == b"\x10wizer-initialize"     # the core export's name
     assert component_gaps(parse_component(wasm), Options(keep_init_func=True)) == []
-    ref = reference(wasmtime_cli, wasm, tmp_path)
+    ref = reference(wasm)
     assert ref.returncode == 0
     (tmp_path / "ref.wasm").write_bytes(ref.output)
     assert subprocess.run([wasm_tools, "validate", str(tmp_path / "ref.wasm")], capture_output=True).returncode != 0

@@ -1,17 +1,17 @@
 """Snapshot tests of the inspector (pytest-textual-snapshot): fixed size, theme, no animations.
 
-Update after a deliberate UI change with ``pytest tests/test_tui_snapshots.py --snapshot-update``
-and look at the SVGs in tests/__snapshots__/ before committing them.
+Update after a deliberate UI change with ``pytest tests/tui/test_tui_snapshots.py --snapshot-update``
+and look at the SVGs in tests/tui/__snapshots__/test_tui_snapshots/ before committing them.
 """
 from __future__ import annotations
 
 import pytest
 
 from wizerscope.tui.app import WizerscopeApp
-from wizerscope.tui.scripted import run_init as _ran, settle as _loaded
 from wizerscope.tui.widgets.hexdiff import HexDiffView
 
-from inspector_wat import COUNTER, NESTED, REJECTED, write
+from tests.helpers.inspector_wat import COUNTER, NESTED, REJECTED, write
+from tests.helpers.pilot import expand_nested_component, run_init as _ran, settle as _loaded
 
 SIZE = (130, 40)
 
@@ -34,17 +34,7 @@ def test_loaded_module(snap_compare, files):
 
 
 def test_component_tree_with_nested_component(snap_compare, files):
-    async def expand(pilot):
-        await _loaded(pilot)
-        tree = pilot.app.query_one("#structure-tree")
-        nested = next(n for n in tree.root.children if str(n.label) == "component 0")
-        for child in nested.children:
-            if str(child.label).startswith(("core module 0", "core instances")):
-                child.expand()
-        await pilot.pause()
-        tree.focus()
-        await pilot.pause()
-    assert snap_compare(_app(files["nested.wat"]), terminal_size=SIZE, run_before=expand)
+    assert snap_compare(_app(files["nested.wat"]), terminal_size=SIZE, run_before=expand_nested_component)
 
 
 def test_rejected_input(snap_compare, files):

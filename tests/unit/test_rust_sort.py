@@ -11,7 +11,6 @@ import base64
 import hashlib
 import lzma
 import random
-import subprocess
 from array import array
 
 import pytest
@@ -162,26 +161,18 @@ HEAPS = {
 }
 
 
-def _reference(cli: str, tmp_path, wasm: bytes) -> bytes:
-    src, out = tmp_path / "in.wasm", tmp_path / "out.wasm"
-    src.write_bytes(wasm)
-    p = subprocess.run([cli, "wizer", "-C", "cache=n", str(src), "-o", str(out)], capture_output=True, timeout=120)
-    assert p.returncode == 0, p.stderr.decode()
-    return out.read_bytes()
-
-
 @pytest.mark.parametrize("name", list(HEAPS))
-def test_capped_heap_matches_reference(name, tmp_path, wasmtime_cli):
+def test_capped_heap_matches_reference(name, reference):
     count, length, gap, seed, memories = HEAPS[name]
     wasm = _heap_module(count, length, gap, seed, memories)
     result = preinit(wasm, Options())
     plan = result.snapshot.plan
     assert len(plan.merged_arrays) > MAX_DATA_SEGMENTS
     assert len(plan.final_arrays) == MAX_DATA_SEGMENTS
-    assert result.output == _reference(wasmtime_cli, tmp_path, wasm)
+    assert result.output == reference(wasm).require_output()
 
 
-def test_spec_scenario_byte_42_every_6_bytes(tmp_path, wasmtime_cli):
+def test_spec_scenario_byte_42_every_6_bytes(reference):
     """SPEC §2.6: byte 42 every 6 bytes over 10 pages: 109,227 one-byte runs, all gaps 5. The gaps
     form one ascending run, so Rust's sort keeps them in place and the first 99,227 pairs merge:
     [0, 595363) and then 9,999 one-byte segments."""
@@ -198,4 +189,4 @@ def test_spec_scenario_byte_42_every_6_bytes(tmp_path, wasmtime_cli):
     assert (final[0].start, final[0].end) == (0, 595_363)
     assert [(r.start, r.end - r.start) for r in final[1:]] == [(s, 1) for s in range(595_368, 655_360, 6)]
     assert sort_permutation([5] * 109_226)[:99_227] == list(range(99_227))
-    assert result.output == _reference(wasmtime_cli, tmp_path, wasm)
+    assert result.output == reference(wasm).require_output()

@@ -5,20 +5,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-import wasmtime
 
 from wizerscope.errors import InitError, RejectedError
 from wizerscope.preinit.statediff import MemoryDiff, SparseMemory, changed_ranges
 from wizerscope.session import STEPS, OutputExists, Session
 
-from inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, START_THEN_INIT, TRAPS, TWICE, write
-
-
-def call(wasm: bytes, name: str, *args):
-    engine = wasmtime.Engine()
-    store = wasmtime.Store(engine)
-    inst = wasmtime.Instance(store, wasmtime.Module(engine, wasm), [])
-    return inst.exports(store)[name](store, *args)
+from tests.helpers.inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, START_THEN_INIT, TRAPS, TWICE, write
+from tests.helpers.wasm import call
 
 
 def test_counter_candidates_and_structure(tmp_path):
@@ -206,7 +199,7 @@ def test_changed_run_across_chunk_border(monkeypatch):
 
 @pytest.mark.corpus
 def test_corpus_cap_merges_and_output_size():
-    from conftest import CORPUS
+    from tests.helpers import CORPUS
     path = CORPUS / "c_hashmap.wasm"
     if not path.exists():
         pytest.skip("corpus not built")

@@ -6,17 +6,17 @@ list, flags and checks come from the corpus's own ``corpus.py``.
 """
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, run_cli
-from test_corpus_core import CORPUS_PY, MANIFEST, ROWS, TOOLS
+from tests.helpers import CORPUS
+from tests.helpers.cli import run_cli
+from tests.helpers.corpus import CORPUS_PY, ROWS, needs_corpus
+from tests.helpers.wasm import validate
 
-pytestmark = pytest.mark.skipif(not MANIFEST.exists() or not (TOOLS / "corpus.py").exists(),
-                                reason="corpus not built (bash ../shared/corpus/build.sh)")
+pytestmark = needs_corpus
 
 ITEMS = {it.name: it for it in getattr(CORPUS_PY, "ITEMS", []) if it.kind == "component" and it.name in ROWS}
 
@@ -27,11 +27,6 @@ def _init(name: str, tmp_path: Path, *flags: str) -> Path:
     p = run_cli("init", *flags, "-f", it.init, str(CORPUS / f"{name}.wasm"), "-o", str(out))
     assert p.returncode == 0, p.stderr.decode()
     return out
-
-
-def _validate(wasm_tools: str, path: Path) -> None:
-    p = subprocess.run([wasm_tools, "validate", str(path)], capture_output=True, timeout=120)
-    assert p.returncode == 0, p.stderr.decode()
 
 
 def _verify(wasmtime_cli: str, path: Path, checks) -> None:
@@ -58,7 +53,7 @@ def test_default_invocation_is_valid(name, tmp_path, wasmtime_cli, wasm_tools):
     assert "INVALID" in ROWS[name]["component_default_invocation"]
     it = ITEMS[name]
     out = _init(name, tmp_path, *[f for f in it.wizer_args if not f.startswith("--keep-init-func")])
-    _validate(wasm_tools, out)
+    validate(wasm_tools, out)
     _verify(wasmtime_cli, out, it.after)
 
 
@@ -71,7 +66,7 @@ def test_nested_component_with_module(keep, tmp_path, wasmtime_cli, wasm_tools):
         pytest.skip("corpus items missing")
     assert "nested components with modules" in ROWS["reject_nested_component"]["wizer_error"]
     out = _init("reject_nested_component", tmp_path, *(["--keep-init-func=true"] if keep else []))
-    _validate(wasm_tools, out)
+    validate(wasm_tools, out)
     _verify(wasmtime_cli, out, ITEMS["comp_counter"].after)
 
 
@@ -85,7 +80,7 @@ def test_componentize_py(tmp_path, wasmtime_cli, wasm_tools):
     t = time.perf_counter()
     out = _init("comp_py", tmp_path, *it.wizer_args)
     elapsed = time.perf_counter() - t
-    _validate(wasm_tools, out)
+    validate(wasm_tools, out)
     _verify(wasmtime_cli, out, it.after)
     assert abs(out.stat().st_size - int(ROWS["comp_py"]["wizer_output_size"])) < 65536
     print(f"comp_py: wizerscope {elapsed:.2f} s, wasmtime wizer (MANIFEST) {ROWS['comp_py']['wizer_wall_s']} s")

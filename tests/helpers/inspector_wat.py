@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 COUNTER = (ROOT / "examples" / "counter.wat").read_text()
 
 # The start function runs at instantiation: "before init" must show its effect, not the binary's initializer.

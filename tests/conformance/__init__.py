@@ -1,0 +1,1 @@
+"""Pre-initialization of WAT fixtures checked against `wasmtime wizer` (the `reference` fixture)."""
