@@ -14,7 +14,7 @@ import time
 
 from wizerscope.binary import encode
 from wizerscope.binary.module import parse_module, scan_forbidden
-from wizerscope.preinit.opscan import scan_module
+from wizerscope.preinit.runtime.kernels.forbidden_scan import scan_module
 
 
 def build(source: bytes, target_mb: float) -> bytes:

@@ -53,9 +53,9 @@ from wasmtime._func import enter_wasm  # noqa: E402
 from wizerscope.binary.module import Module, parse_module  # noqa: E402
 from wizerscope.binary.types import FuncType  # noqa: E402
 from wizerscope.errors import WizerscopeError  # noqa: E402
-from wizerscope.preinit import engine as engines  # noqa: E402
+from wizerscope.preinit.runtime import engines  # noqa: E402
 from wizerscope.preinit.options import Options  # noqa: E402
-from wizerscope.preinit.pipeline import preinit  # noqa: E402
+from wizerscope.preinit import preinit  # noqa: E402
 
 # Like the reference's `same_result` WasmConfig (max 10 memories, 2 pages, >= 1 func and export,
 # offsets inside the minimum), with the features it leaves off disabled explicitly.

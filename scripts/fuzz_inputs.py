@@ -35,9 +35,8 @@ if str(ROOT) not in sys.path:
 
 import wasmtime  # noqa: E402
 
-from wizerscope.binary.module import header_kind, parse_module  # noqa: E402
 from wizerscope.errors import WizerscopeError  # noqa: E402
-from wizerscope.preinit.engine import validate  # noqa: E402
+from wizerscope.preinit.runtime.engines import validate  # noqa: E402
 from wizerscope.preinit.options import Options  # noqa: E402
 
 CORPUS = Path(os.environ.get("WIZERSCOPE_CORPUS", "/tmp/wizerscope-corpus"))
@@ -320,34 +319,26 @@ def check_input(data: bytes, options: Options) -> str:
     Outcomes: ``error:<Class>`` (a clean WizerscopeError at some stage) or ``ok`` (a valid output).
     Any other exception propagates: that is the finding.
     """
-    from wizerscope.session import Session
+    from wizerscope.inspector.session import Session
     session = Session("fuzz.wasm", data)          # must never raise: errors become rejections
     session.structure()
     session.candidates()
     session.reference_gaps()
+    from wizerscope.preinit.choose import pipeline_for
+    from wizerscope.preinit.pipeline import drive
     try:
-        kind = header_kind(data)
+        pipeline = pipeline_for(data)
     except WizerscopeError as e:
-        return _clean(e)
-    if kind == "module":
-        from wizerscope.preinit.pipeline import preinit
-        parse, run_all, reparse = parse_module, preinit, parse_module
-    else:
-        from wizerscope.binary.component import parse_component
-        from wizerscope.preinit.component.pipeline import preinit_component
-        parse, run_all, reparse = parse_component, preinit_component, parse_component
-    try:
-        parse(data)
-    except WizerscopeError as e:
-        _clean(e)
-        if kind == "module" and _wasmtime_accepts(data):
+        outcome = _clean(e)
+        if data[4:8] == b"\x01\x00\x00\x00" and _wasmtime_accepts(data):
             raise AssertionError(f"our parser rejects a module wasmtime validates: {e}") from None
+        return outcome
     try:
-        out = run_all(data, options).output
+        out = drive(pipeline, options).output
     except WizerscopeError as e:
         return _clean(e)
-    reparse(out)
-    if kind == "module":
+    pipeline_for(out)                              # the output parses again
+    if pipeline.kind == "module":
         validate(out, "output")
     return "ok"
 

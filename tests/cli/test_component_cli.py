@@ -15,9 +15,10 @@ def test_cli_component_init_json_and_results(tmp_path):
     assert p.returncode == 0, p.stderr.decode()
     rep = json.loads(p.stdout.decode()[p.stdout.decode().index("{"):])
     assert rep["kind"] == "component" and rep["init_func"] == "set(12)"
-    assert [(a["kind"], a["core_export"], a["wit"]) for a in rep["accessors"]] == [
+    assert [(a["kind"], a["core_export"], a["wit"]) for a in rep["component"]["accessors"]] == [
         ("global", "__wizer_global_0", "func() -> u32")]
-    assert rep["modules"][0]["globals"] == [{"index": 0, "type": "i32", "after": "12"}]
+    assert rep["modules"][0]["globals"] == [{"index": 0, "name": "g", "type": "i32", "before": "0", "after": "12",
+                                             "changed": True}]
     assert call(out.read_bytes(), "get") == 12
 
 

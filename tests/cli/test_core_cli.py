@@ -30,13 +30,17 @@ def test_file_to_file_with_json_report(tmp_path, reference):
     p = run_cli("init", str(src), "-o", str(out), "--json")
     assert p.returncode == 0, p.stderr.decode()
     rep = json.loads(p.stdout)
-    assert rep["globals"] == [{"index": 0, "name": "g", "type": "i32", "before": "0", "after": "42",
+    assert rep["schema"] == 1 and rep["kind"] == "module" and rep["component"] is None
+    (mod,) = rep["modules"]
+    assert mod["path"] == "" and mod["core_instance"] is None
+    assert mod["globals"] == [{"index": 0, "name": "g", "type": "i32", "before": "0", "after": "42",
                                "changed": True}]
-    assert rep["segments"]["final"] == 1 and rep["segments"]["list"] == [{"memory": 0, "offset": 64, "length": 1}]
-    assert rep["memories"][0]["pages_after"] == 1
+    assert mod["segments"]["final"] == 1 and mod["segments"]["list"] == [{"memory": 0, "offset": 64, "length": 1}]
+    assert mod["memories"][0]["pages_after"] == 1
     assert rep["sizes"] == {"input": len(wasmtime.wat2wasm(GOOD)), "output": out.stat().st_size}
-    assert rep["rewrite"]["removed_exports"] == ["wizer-initialize"]
-    assert set(rep["timings"]) >= {"compile", "init", "snapshot", "rewrite"}
+    assert mod["rewrite"]["removed_exports"] == ["wizer-initialize"]
+    assert set(rep["timings"]) >= {"check", "instrument", "compile", "instantiate", "init", "snapshot after",
+                                   "rewrite", "validate"}
     assert out.read_bytes() == reference(src).require_output()
 
 
@@ -58,8 +62,6 @@ def test_stdin_to_stdout_matches_reference(reference):
                           "imported memories are not supported"]),
     (TRAPS, [], ["the `wizer-initialize` function trapped", "unreachable"]),
     (GOOD, ["-f", "nope"], ["the Wasm module does not have a `nope` export", "`run`"]),
-    (GOOD, ["-r", "x"], ["must contain exactly one equals character ('=')"]),
-    (GOOD, ["--dir", "/tmp"], ["need WASI"]),
     ("(module (func (result i32)))", [], ["wasm validation failed"]),
 ])
 def test_failures_exit_1_and_write_nothing(wat, flags, expected, tmp_path):
@@ -74,6 +76,19 @@ def test_failures_exit_1_and_write_nothing(wat, flags, expected, tmp_path):
     assert out.read_bytes() == b"previous"
     assert sorted(f.name for f in tmp_path.iterdir()) == ["in.wat", "out.wasm"]   # no temp files left
     assert p.stdout == b""
+
+
+@pytest.mark.parametrize("flags, expected", [
+    (["-r", "x"], "must contain exactly one equals character ('=')"),
+    (["--dir", "/tmp"], "need WASI"),
+])
+def test_option_errors_exit_2_and_write_nothing(flags, expected, tmp_path):
+    """A bad option value is an argument error, like argparse's own: exit 2, nothing written."""
+    src, out = tmp_path / "in.wat", tmp_path / "out.wasm"
+    src.write_text(GOOD)
+    p = run_cli("init", str(src), "-o", str(out), *flags)
+    assert p.returncode == 2 and expected in _no_traceback(p.stderr)
+    assert not out.exists() and p.stdout == b""
 
 
 @pytest.mark.parametrize("content, expected", [
@@ -143,7 +158,7 @@ def test_every_compiler_gives_the_references_bytes(wat, compiler, tmp_path, refe
     """The init code is compiled by Winch (faster to compile; init runs once), or by Cranelift
     when it uses a proposal Winch lacks (SIMD here); both give the reference's exact output,
     NaN payloads included."""
-    from wizerscope.preinit.engine import winch_supported
+    from wizerscope.preinit.runtime.engines import winch_supported
     if not winch_supported():           # not x86-64 with SSE4/AVX: Cranelift compiles everything
         compiler = "cranelift"
     src = tmp_path / "in.wat"
@@ -160,7 +175,7 @@ def test_every_compiler_gives_the_references_bytes(wat, compiler, tmp_path, refe
 
 
 def test_winch_only_cannot_compile_simd(tmp_path):
-    from wizerscope.preinit.engine import winch_supported
+    from wizerscope.preinit.runtime.engines import winch_supported
     if not winch_supported():
         pytest.skip("Winch is not used on this CPU")
     src = tmp_path / "simd.wat"
@@ -170,7 +185,7 @@ def test_winch_only_cannot_compile_simd(tmp_path):
     assert p.returncode == 1 and text.startswith("error: failed to compile the Wasm module:")
     assert "SIMD" in text and not (tmp_path / "out.wasm").exists()
     p = run_cli("init", str(src), "-o", str(tmp_path / "out.wasm"), "-C", "compiler=fast")
-    assert p.returncode == 1 and "expected auto, winch or cranelift" in _no_traceback(p.stderr)
+    assert p.returncode == 2 and "expected auto, winch or cranelift" in _no_traceback(p.stderr)
 
 
 def test_names_with_control_characters_keep_messages_on_one_line(tmp_path):

@@ -263,7 +263,7 @@ def test_output_is_validated_before_it_is_written(tmp_path, capsys, monkeypatch)
 
 
 def test_write_failure_midway_leaves_no_partial_file(tmp_path, monkeypatch):
-    from wizerscope import loading
+    from wizerscope.preinit import files as loading
     target = tmp_path / "out.wasm"
 
     def broken_replace(src, dst):
@@ -275,7 +275,7 @@ def test_write_failure_midway_leaves_no_partial_file(tmp_path, monkeypatch):
 
 
 def test_interrupted_write_leaves_no_temporary_file(tmp_path, monkeypatch):
-    from wizerscope import loading
+    from wizerscope.preinit import files as loading
 
     def interrupted(src, dst):
         raise KeyboardInterrupt

@@ -140,7 +140,7 @@ def test_inherit_env_gives_init_the_host_environment(probe, tmp_path, monkeypatc
 
 
 def test_env_without_wasi_is_refused(probe, tmp_path, capsys):
-    assert cli.main(["init", str(probe), "-o", str(tmp_path / "o.wasm"), "--env", "A=1"]) == 1
+    assert cli.main(["init", str(probe), "-o", str(tmp_path / "o.wasm"), "--env", "A=1"]) == 2
     assert "need WASI" in capsys.readouterr().err
 
 

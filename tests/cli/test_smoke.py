@@ -14,7 +14,7 @@ def test_example_init_matches_reference(tmp_path, reference, wasm_tools):
     p = run_cli("init", str(ROOT / "examples/counter.wat"), "-o", str(out), "--json")
     assert p.returncode == 0, p.stderr.decode()
     report = json.loads(p.stdout)
-    assert {g["name"]: g["after"] for g in report["globals"]} == {"calls": "1", "checksum": "5559680"}
+    assert {g["name"]: g["after"] for g in report["modules"][0]["globals"]} == {"calls": "1", "checksum": "5559680"}
     data = out.read_bytes()
     subprocess.run([wasm_tools, "validate", str(out)], check=True)
     assert _call(data, "calls") == 1

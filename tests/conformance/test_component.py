@@ -14,10 +14,12 @@ import wasmtime
 
 from wizerscope.binary.component import parse_component
 from wizerscope.errors import InitError, RejectedError, WizerscopeError
-from wizerscope.preinit.component.pipeline import analyze_component, preinit_component, validate_output
+from wizerscope.preinit import preinit
+from wizerscope.preinit.component.pipeline import validate_output
 from wizerscope.preinit.options import Options
 
-from tests.helpers.component import IFACES, INIT_AND_RUN, MEMORY_RUN, SIMPLE, call, comp, export_names, lifted
+from tests.helpers.component import (IFACES, INIT_AND_RUN, MEMORY_RUN, SIMPLE, analyze, call, comp, export_names,
+                                     lifted, report_json)
 from tests.helpers.inspector_wat import TWICE
 from tests.helpers.wasm import validate
 
@@ -25,7 +27,7 @@ from tests.helpers.wasm import validate
 # -- SPEC §5.2 -------------------------------------------------------------------------------
 def test_simple_matches_reference(reference):
     wasm = comp(SIMPLE)
-    out = preinit_component(wasm, Options(keep_init_func=True)).output
+    out = preinit(wasm, Options(keep_init_func=True)).output
     assert call(out, "run", 0) == 42
     assert out == reference(wasm, "--keep-init-func=true").output
 
@@ -39,7 +41,7 @@ def test_snapshot_globals(reference, ty, const, wit):
         (func (export "run") (result {ty}) (global.get $g))''', f'''
       (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
       (func (export "run") (result {wit}) (canon lift (core func $i "run")))'''))
-    out = preinit_component(wasm, Options(keep_init_func=True)).output
+    out = preinit(wasm, Options(keep_init_func=True)).output
     assert call(out, "run") == 1
     assert out == reference(wasm, "--keep-init-func=true").output
 
@@ -55,7 +57,7 @@ def test_float_globals_keep_nan_payloads():
           (i64.xor (i64.extend_i32_u (i32.reinterpret_f32 (global.get $f))) (i64.reinterpret_f64 (global.get $d))))''',
         '''(func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
            (func (export "run") (result u64) (canon lift (core func $i "run")))'''))
-    res = preinit_component(wasm, Options())
+    res = preinit(wasm, Options())
     bits = {g.type.name: g.bits for g in res.snapshot.modules[("", 0)].globals}
     assert bits == {"f32": 0x7FA00001, "f64": 0xFFF4000000000001}
     assert call(res.output, "run") == 0x7FA00001 ^ 0xFFF4000000000001
@@ -72,13 +74,13 @@ def test_v128_global_is_snapshotted(reference):
            (func (export "run") (result s64) (canon lift (core func $i "run")))'''))
     ref = reference(wasm, "--keep-init-func=true")
     assert b"v128" in ref.stderr
-    out = preinit_component(wasm, Options()).output
+    out = preinit(wasm, Options()).output
     assert call(out, "run") == 0x1122334455667788 - 2
 
 
 def test_snapshot_memory_matches_reference(reference):
     wasm = comp(MEMORY_RUN)
-    out = preinit_component(wasm, Options(keep_init_func=True)).output
+    out = preinit(wasm, Options(keep_init_func=True)).output
     assert call(out, "run", 0) == 201
     assert out == reference(wasm, "--keep-init-func=true").output
 
@@ -94,7 +96,7 @@ def test_memory_at_maximum_and_64bit_memory(reference):
         (func (export "run") (param i32) (result i32)
           (i32.add (i32.load $a (i32.const 65532)) (i32.load $b (i64.const 65000))))''', INIT_AND_RUN))
     assert reference(wasm, "--keep-init-func=true").returncode != 0
-    res = preinit_component(wasm, Options())
+    res = preinit(wasm, Options())
     assert call(res.output, "run", 0) == 42
     seg = res.snapshot.modules[("", 0)].segments
     assert [(s.memory, s.offset, s.memory64) for s in seg] == [(0, 65532, False), (1, 65000, True)]
@@ -108,7 +110,7 @@ def test_module_without_export_section(tmp_path, wasm_tools):
       (core instance $h (instantiate $hidden))
       (core module $m (func (export "wizer-initialize")) (func (export "run") (param i32) (result i32) (i32.const 42)))
       (core instance $i (instantiate $m))''' + INIT_AND_RUN + ")")
-    res = preinit_component(wasm, Options())
+    res = preinit(wasm, Options())
     validate(wasm_tools, res.output)
     assert call(res.output, "run", 0) == 42
     out = parse_component(res.output)
@@ -132,7 +134,7 @@ def test_nested_components_without_modules(reference):
       (instance $s (instantiate $shim (with "f" (func $run))))
       (func (export "wizer-initialize") (canon lift (core func $i "wizer-initialize")))
       (export "run" (func $s "run")))''')
-    out = preinit_component(wasm, Options(keep_init_func=True)).output
+    out = preinit(wasm, Options(keep_init_func=True)).output
     assert call(out, "run", 0) == 42
     assert out == reference(wasm, "--keep-init-func=true").output
 
@@ -165,7 +167,7 @@ MULTIPLE_MODULES = '''(component
 
 def test_multiple_modules_match_reference(reference):
     wasm = comp(MULTIPLE_MODULES)
-    out = preinit_component(wasm, Options(keep_init_func=True)).output
+    out = preinit(wasm, Options(keep_init_func=True)).output
     assert call(out, "run", 0) == 100 + 101 + 200 + 201 + 7 + 112
     assert out == reference(wasm, "--keep-init-func=true").output
 
@@ -187,7 +189,7 @@ def test_export_is_removed_with_func_renumbering(layout, expected, tmp_path, was
     wasm = comp(lifted('''(func (export "init")) (func (export "run") (param i32) (result i32) (i32.const 42))''',
                        '''(func $init (canon lift (core func $i "init")))
                           (func $run (param "arg" s32) (result s32) (canon lift (core func $i "run")))''' + layout))
-    out = preinit_component(wasm, Options()).output
+    out = preinit(wasm, Options()).output
     validate(wasm_tools, out)
     assert export_names(out) == expected
     ref = reference(wasm)
@@ -208,7 +210,7 @@ def test_export_removed_after_a_func_import(tmp_path, wasm_tools, reference):
                           (export "wizer-initialize" (func $init)) (export $r "run" (func $run))
                           (instance $n (export "again" (func $r))) (export "n" (instance $n))''',
                        pre='(import "imp-in" (func $imp))'))
-    out = preinit_component(wasm, Options(), validate=True).output
+    out = preinit(wasm, Options()).output
     validate(wasm_tools, out)
     assert export_names(out) == ["run", "n"]
     assert out == reference(wasm, "-W", "unknown-imports-trap=y").output
@@ -225,7 +227,7 @@ def test_leave_wasip1_initialize(reference, tmp_path, wasm_tools):
       (core instance $i (instantiate $m))
       (core module $shim (import "m" "_initialize" (func $f)) (start $f))
       (core instance (instantiate $shim (with "m" (instance $i))))''' + INIT_AND_RUN + ")")
-    res = preinit_component(wasm, Options(keep_init_func=True))
+    res = preinit(wasm, Options(keep_init_func=True))
     validate(wasm_tools, res.output)
     assert call(res.output, "run", 0) == 42     # every start section already ran: removed
     assert "_initialize" in [e.name for e in parse_component(res.output).modules[0].exports]
@@ -240,7 +242,7 @@ def test_aliased_init_core_export_stays_valid(keep, reference, tmp_path, wasm_to
     wasm = comp(MEMORY_RUN)
     flags = ["--keep-init-func=true"] if keep else []
     ref = reference(wasm, *flags)
-    res = preinit_component(wasm, Options(keep_init_func=keep))
+    res = preinit(wasm, Options(keep_init_func=keep))
     validate(wasm_tools, res.output)
     assert call(res.output, "run", 0) == 201
     assert ("wizer-initialize" in export_names(res.output)) == keep
@@ -285,12 +287,12 @@ M = '(core module $m (func (export "f")))'
      "wizer does not currently support component start functions", ""),
 ])
 def test_unsupported_constructs(text, rule, message, path):
-    c, rejections = analyze_component(comp(text))
+    c, rejections = analyze(comp(text))
     hit = [r for r in rejections if r.rule == rule]
     assert hit, [r.describe() for r in rejections]
     assert hit[0].message == message and hit[0].path == path and hit[0].offset is not None
     with pytest.raises(RejectedError):
-        preinit_component(comp(text), Options())
+        preinit(comp(text), Options())
 
 
 @pytest.mark.parametrize("keep", [False, True])
@@ -300,7 +302,7 @@ def test_module_instantiated_twice_gets_a_copy_per_instance(keep, tmp_path, wasm
     wasm = comp(TWICE)
     ref = reference(wasm, f"--keep-init-func={str(keep).lower()}")
     assert ref.returncode != 0 and "modules may be instantiated at most once" in ref.stderr.decode()
-    res = preinit_component(wasm, Options(keep_init_func=keep))
+    res = preinit(wasm, Options(keep_init_func=keep))
     out = tmp_path / "out.wasm"
     out.write_bytes(res.output)
     subprocess.run([wasm_tools, "validate", str(out)], check=True)
@@ -309,7 +311,7 @@ def test_module_instantiated_twice_gets_a_copy_per_instance(keep, tmp_path, wasm
     assert len(c.modules) == 3 and [len(c.instantiations(i)) for i in range(3)] == [1, 1, 1]
     # the copy sits before the second instantiation (index 1); the init module moved up to 2
     assert bytes(c.modules[1].raw()) != bytes(c.modules[0].raw())      # each copy has its own snapshot
-    rows = {m["path"]: m for m in res.to_json(len(wasm))["modules"]}
+    rows = {m["path"]: m for m in report_json(res, len(wasm))["modules"]}
     assert rows["core module 1"]["copy_of"] == 0 and rows["core module 0"]["copy_of"] is None
     assert [g["after"] for g in rows["core module 0"]["globals"]] == ["1"]
     assert [g["after"] for g in rows["core module 1"]["globals"]] == ["3"]
@@ -320,7 +322,7 @@ def test_module_instantiated_twice_in_a_nested_component(tmp_path, wasm_tools):
     wasm = comp(f"""(component {inner} (instance $x (instantiate $inner))
       (alias export $x "wizer-initialize" (func $init)) (export "wizer-initialize" (func $init))
       (alias export $x "get-b" (func $b)) (export "get-b" (func $b)))""")
-    res = preinit_component(wasm, Options())
+    res = preinit(wasm, Options())
     out = tmp_path / "out.wasm"
     out.write_bytes(res.output)
     subprocess.run([wasm_tools, "validate", str(out)], check=True)
@@ -333,15 +335,15 @@ def test_instantiated_twice_names_both_instances():
     nested component instantiated twice is otherwise specialised."""
     text = (f'(component $top {M} (core instance (instantiate $m)) (core instance (instantiate $m)) '
             '(core module $late) (component (alias outer $top $late (core module $l))))')
-    r = [r for r in analyze_component(comp(text))[1] if r.rule == "module-instantiated-twice"][0]
+    r = [r for r in analyze(comp(text))[1] if r.rule == "module-instantiated-twice"][0]
     assert "core instance 0 and core instance 1" in r.item and "renumber" in r.hint
     text = f'(component {M} (core instance (instantiate $m)) (core instance (instantiate $m)) (core module))'
-    c, rejections = analyze_component(comp(text))
+    c, rejections = analyze(comp(text))
     assert rejections == [] and len(c.modules) == 3 and c.copy_of == {1: 0}
     assert [ci.module for ci in c.core_instances] == [0, 1]     # the late module moved to index 2
     text = (f'(component (component $c {M} (core instance (instantiate $m))) (instance (instantiate $c)) '
             '(instance (instantiate $c)))')
-    c, rejections = analyze_component(comp(text))
+    c, rejections = analyze(comp(text))
     assert rejections == [] and len(c.components) == 2
     assert [len(c.component_instantiations(k)) for k in range(2)] == [1, 1]
 
@@ -349,21 +351,21 @@ def test_instantiated_twice_names_both_instances():
 def test_core_rejections_carry_the_module_path():
     text = ('(component (component (core module (table 1 funcref) (func (table.set (i32.const 0) (ref.null func)))) '
             '(core module $ok)))')
-    r = analyze_component(comp(text))[1]
+    r = analyze(comp(text))[1]
     assert [(x.rule, x.message, x.path) for x in r] == [
         ("forbidden-instruction", "unsupported `table.set` instruction", "component 0 / core module 0")]
 
 
 def test_renames_and_preloads_are_refused():
     with pytest.raises(WizerscopeError, match="components do not support renaming functions"):
-        preinit_component(comp(SIMPLE), Options(renames=[("a", "b")]))
+        preinit(comp(SIMPLE), Options(renames=[("a", "b")]))
     with pytest.raises(WizerscopeError, match="--preload cannot be used with components"):
-        preinit_component(comp(SIMPLE), Options(preloads=[("x", "/dev/null")]))
+        preinit(comp(SIMPLE), Options(preloads=[("x", "/dev/null")]))
 
 
 def test_core_module_input_is_refused():
     with pytest.raises(WizerscopeError, match="expected a component, found a core module"):
-        analyze_component(wasmtime.wat2wasm("(module)"))
+        analyze(wasmtime.wat2wasm("(module)"))
 
 
 # -- nested components with core modules (beyond the reference) ---------------------------
@@ -382,7 +384,7 @@ NESTED = '''(component
 def test_nested_component_with_module_is_preinitialized(keep, reference, tmp_path, wasm_tools):
     wasm = comp(NESTED)
     assert b"nested components with modules" in reference(wasm).stderr
-    res = preinit_component(wasm, Options(keep_init_func=keep))
+    res = preinit(wasm, Options(keep_init_func=keep))
     validate(wasm_tools, res.output)
     assert call(res.output, "run", 0) == 42
     assert [a.path for a in res.instrumentation.accessors] == ["component 0", "component 0"]
@@ -404,7 +406,7 @@ def test_two_levels_of_nesting_and_a_sibling_module(tmp_path, wasm_tools):
       (export "wizer-initialize" (func $y "wizer-initialize"))
       (export "run" (func $y "run"))
       (export "top" (func $run)))''')
-    res = preinit_component(wasm, Options())
+    res = preinit(wasm, Options())
     validate(wasm_tools, res.output)
     assert call(res.output, "run", 0) == 42 and call(res.output, "top") == 0
     assert sorted({(a.path, a.module) for a in res.instrumentation.accessors}) == [
@@ -417,7 +419,7 @@ def test_nested_instance_with_state_can_be_exported_whole():
     """The instrumented nested instance gains an export during init only; the output is clean."""
     wasm = comp(NESTED.replace('(export "run" (func $x "run")))',
                                '(export "run" (func $x "run")) (export "x:y/inner" (instance $x)))'))
-    out = preinit_component(wasm, Options()).output
+    out = preinit(wasm, Options()).output
     assert export_names(out) == ["run", "x:y/inner"]
     assert call(out, "run", 0, instance="x:y/inner") == 42
 
@@ -426,7 +428,7 @@ def test_nested_instance_with_state_can_be_exported_whole():
 @pytest.mark.parametrize("init,value", [("x:y/a.init@1.0.0", 1), ("x:y/b.init", 2), ("only-b", 2), ("set(-7)", -7),
                                         ("plain.init", 2)])   # beyond the reference: a plainly named instance
 def test_init_function_names(init, value):
-    res = preinit_component(comp(IFACES), Options(init_func=init))
+    res = preinit(comp(IFACES), Options(init_func=init))
     assert call(res.output, "get") == value
     assert export_names(res.output) == ["x:y/a@1.0.0", "x:y/b", "plain", "set", "get"]
 
@@ -434,16 +436,16 @@ def test_init_function_names(init, value):
 def test_rewizening_an_output_accumulates():
     """SPEC §5.2 component_interfaces: an output pre-initialized again (keep-init-func) starts
     from the first snapshot's state."""
-    first = preinit_component(comp(IFACES), Options(init_func="set(20)", keep_init_func=True)).output
-    second = preinit_component(first, Options(init_func="x:y/a.init@1.0.0", keep_init_func=True)).output
+    first = preinit(comp(IFACES), Options(init_func="set(20)", keep_init_func=True)).output
+    second = preinit(first, Options(init_func="x:y/a.init@1.0.0", keep_init_func=True)).output
     assert call(first, "get") == 20 and call(second, "get") == 1
-    third = preinit_component(second, Options(init_func="set(-3)")).output
+    third = preinit(second, Options(init_func="set(-3)")).output
     assert call(third, "get") == -3 and export_names(third) == export_names(first)
 
 
 def test_ambiguous_bare_name_lists_candidates():
     with pytest.raises(InitError, match=r"Multiple instances contained funcs named `init`.*`x:y/a.init@1.0.0`.*`x:y/b.init`"):
-        preinit_component(comp(IFACES), Options(init_func="init"))
+        preinit(comp(IFACES), Options(init_func="init"))
 
 
 @pytest.mark.parametrize("init,match", [("nope", "No exported func named `nope`"),
@@ -453,7 +455,7 @@ def test_ambiguous_bare_name_lists_candidates():
                                         ("set(1", "missing closing")])
 def test_init_function_errors(init, match):
     with pytest.raises(InitError, match=match):
-        preinit_component(comp(IFACES), Options(init_func=init))
+        preinit(comp(IFACES), Options(init_func=init))
 
 
 WAVE_ARGS = '''(component
@@ -496,7 +498,7 @@ WAVE_ARGS = '''(component
 
 def test_wave_call_with_arguments_returns_results():
     init = 'init(-5, 2.75, true, \'A\', "hé", [1, 258], some(6), {x: 10, y: 3})'
-    res = preinit_component(comp(WAVE_ARGS), Options(init_func=init))
+    res = preinit(comp(WAVE_ARGS), Options(init_func=init))
     assert res.init.results == ["99"]
     h = 0
     for b in "hé".encode():
@@ -526,8 +528,8 @@ def test_wasi_only_with_option():
       (core instance $i (instantiate $m (with "env" (instance (export "args" (func $args))))))''' + INIT_AND_RUN + ")")
     with pytest.raises(InitError, match="the initialization function trapped: attempted to call "
                                         "the unknown import `wasi:cli/environment@0.2.0#get-arguments`"):
-        preinit_component(wasm, Options())
-    out = preinit_component(wasm, Options(wasi=True)).output
+        preinit(wasm, Options())
+    out = preinit(wasm, Options(wasi=True)).output
     assert call(out, "run", 0, wasi=True) == 40     # init ran: the WASI call returned
 
 
@@ -549,16 +551,16 @@ def test_wasi_env_reaches_component_init():
         (func (export "run") (param i32) (result i32) (global.get $n)))
       (core instance $i (instantiate $m (with "env" (instance (export "get" (func $get)) (export "memory" (memory $tm))))))'''
         + INIT_AND_RUN + ")")
-    out = preinit_component(wasm, Options(wasi=True, env=[("A", "1"), ("B", "2"), ("C", "3")])).output
+    out = preinit(wasm, Options(wasi=True, env=[("A", "1"), ("B", "2"), ("C", "3")])).output
     assert call(out, "run", 0, wasi=True) == 3
 
 
 def test_unknown_import_with_wasi_fails_instantiation_clearly():
     wasm = comp('(component (import "x:y/z" (instance $z (export "f" (func)))) ' + SIMPLE[len("(component"):])
     with pytest.raises(InitError, match="failed to instantiate the component: the import `x:y/z` is not provided"):
-        preinit_component(wasm, Options(wasi=True))
+        preinit(wasm, Options(wasi=True))
     # without WASI every import is a trapping stub: init does not call it, so this works
-    out = preinit_component(wasm, Options()).output
+    out = preinit(wasm, Options()).output
     assert [i.name for i in parse_component(out).imports] == ["x:y/z"]
 
 
@@ -621,7 +623,7 @@ def test_invalid_nested_module_is_reported_at_its_file_offset():
       (core module $bad (func (export "wizer-initialize") (result i32) (i64.const 1))))''')
     c = parse_component(wasm)
     with pytest.raises(RejectedError) as info:
-        preinit_component(wasm, Options())
+        preinit(wasm, Options())
     (r,) = [r for r in info.value.rejections if r.rule == "validation"]
     m = c.modules[1]
     assert r.item == "core module 1" and m.start < r.offset < m.end
@@ -641,7 +643,7 @@ def test_trap_backtrace_names_the_module_and_function():
       (alias export $c "wizer-initialize" (func $f))
       (export "wizer-initialize" (func $f)))''')
     with pytest.raises(InitError) as info:
-        preinit_component(wasm, Options())
+        preinit(wasm, Options())
     bt = info.value.backtrace
     assert len(bt) == 2
     assert bt[0].endswith(" - component 0 / core module 0!<wasm function 1>")
@@ -685,14 +687,14 @@ COMPONENT_TWICE = """(component
 def test_nested_component_instantiated_twice_gets_a_copy_per_instance(tmp_path, wasm_tools):
     wasm = comp(COMPONENT_TWICE)
     assert call(wasm, "get-a") == 0
-    res = preinit_component(wasm, Options())
+    res = preinit(wasm, Options())
     out = tmp_path / "out.wasm"
     out.write_bytes(res.output)
     subprocess.run([wasm_tools, "validate", str(out)], check=True)
     assert (call(res.output, "get-a"), call(res.output, "get-b"), call(res.output, "get-c")) == (10, 18, 77)
     c = parse_component(res.output)
     assert len(c.components) == 3 and [len(c.component_instantiations(k)) for k in range(3)] == [1, 1, 1]
-    paths = [m["path"] for m in res.to_json(len(wasm))["modules"]]
+    paths = [m["path"] for m in report_json(res, len(wasm))["modules"]]
     assert sorted(paths) == ["component 0 / core module 0", "component 1 / core module 0",   # $a, the copy for $b
                              "component 2 / core module 0", "core module 0"]             # $other, $init
 
@@ -716,7 +718,7 @@ def test_three_instances_and_an_instance_bundle(tmp_path, wasm_tools):
       (func (export "get-x") (result s32) (canon lift (core func $x "get")))
       (func (export "get-y") (result s32) (canon lift (core func $y "get")))
       (func (export "get-z") (result s32) (canon lift (core func $z "get"))))""")
-    res = preinit_component(wasm, Options())
+    res = preinit(wasm, Options())
     out = tmp_path / "out.wasm"
     out.write_bytes(res.output)
     subprocess.run([wasm_tools, "validate", str(out)], check=True)
@@ -737,5 +739,5 @@ def test_specialised_output_equals_the_reference_on_hand_made_copies(reference):
         .replace("(core instance $b (instantiate 0))", "(core instance $b (instantiate 1))")
     ref = reference(comp(by_hand), "--keep-init-func=true")
     assert ref.returncode == 0, ref.stderr.decode()
-    ours = preinit_component(comp(single), Options(keep_init_func=True)).output
+    ours = preinit(comp(single), Options(keep_init_func=True)).output
     assert ours == ref.output

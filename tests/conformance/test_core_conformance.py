@@ -17,7 +17,7 @@ from wizerscope.binary.module import parse_module
 from wizerscope.binary.types import CUSTOM, TYPE
 from wizerscope.cli import build_parser, options_from_args
 from wizerscope.errors import WizerscopeError
-from wizerscope.preinit.pipeline import preinit
+from wizerscope.preinit import preinit
 
 INIT = '(func (export "wizer-initialize")'
 

@@ -11,8 +11,9 @@ import wasmtime
 from wizerscope.binary.component import parse_component
 from wizerscope.binary.module import parse_module
 from wizerscope.preinit.options import Options
-from wizerscope.preinit.reference_gaps import component_gaps, module_gaps
-from wizerscope.session import Session
+from wizerscope.preinit.component.reference_gaps import component_gaps
+from wizerscope.preinit.reference_gaps import module_gaps
+from wizerscope.inspector.session import Session
 
 from tests.helpers.cli import run_cli
 from tests.helpers.inspector_wat import NESTED, TWICE, write

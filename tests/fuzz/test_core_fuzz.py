@@ -15,7 +15,7 @@ import pytest
 from wizerscope.binary.module import parse_module
 from wizerscope.errors import WizerscopeError
 from wizerscope.preinit.options import Options
-from wizerscope.preinit.pipeline import preinit
+from wizerscope.preinit import preinit
 
 SMITH = ["--max-imports", "0", "--ensure-termination", "--export-everything", "true", "--min-funcs", "6",
          "--min-memories", "1", "--max-memories", "4", "--max-memory32-bytes", "196608",

@@ -74,3 +74,19 @@ IFACES = lifted('''
   (export "plain" (instance $plain))
   (export "set" (func $set))
   (export "get" (func $get))''')
+
+
+def analyze(wasm: bytes):
+    """(the component the engine would run, its rejections): the input's specialisation when it
+    is accepted, the input as parsed otherwise."""
+    from wizerscope.preinit.component.pipeline import ComponentPipeline
+    p = ComponentPipeline(wasm)
+    rejections = p.rejections()
+    return p.runnable, rejections
+
+
+def report_json(run, input_size: int) -> dict:
+    """``init --json``'s report of a run, as the CLI prints it."""
+    from wizerscope.report.build import run_report
+    from wizerscope.report.json import as_json
+    return as_json(run_report(run, input_size, []))

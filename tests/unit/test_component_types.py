@@ -68,7 +68,7 @@ def test_signatures_agree_with_wasmtime():
 
 
 def test_inspector_candidates_show_signatures(tmp_path):
-    from wizerscope.session import Session
+    from wizerscope.inspector.session import Session
     p = tmp_path / "types.wat"
     p.write_text(TYPES)
     by = {c.name: c for c in Session.open(str(p)).candidates()}
@@ -86,7 +86,7 @@ def test_unknown_types_give_no_signature():
 
 
 def test_structure_tree_shows_export_signatures(tmp_path):
-    from wizerscope.session import Session
+    from wizerscope.inspector.session import Session
     p = tmp_path / "types.wat"
     p.write_text(SIMPLE_TYPES)
     group = next(n for n in Session.open(str(p)).structure().children if n.label.startswith("exports ("))

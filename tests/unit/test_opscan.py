@@ -5,7 +5,7 @@ import pytest
 
 from wizerscope.binary.module import parse_module, scan_forbidden
 from wizerscope.binary.reader import Reader
-from wizerscope.preinit.opscan import scan_module
+from wizerscope.preinit.runtime.kernels.forbidden_scan import scan_module
 
 from tests.helpers import CORPUS
 

@@ -17,8 +17,8 @@ import pytest
 import wasmtime
 
 from wizerscope.preinit.options import Options
-from wizerscope.preinit.pipeline import preinit
-from wizerscope.preinit.rust_sort import (first_k, first_k_mask, sort_permutation,
+from wizerscope.preinit import preinit
+from wizerscope.preinit.runtime.kernels.rust_sort import (first_k, first_k_mask, sort_permutation,
                                           sort_unstable_by_key_permutation)
 from wizerscope.preinit.segments import MAX_DATA_SEGMENTS
 

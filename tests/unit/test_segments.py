@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from wizerscope.binary.types import MemoryType
 from wizerscope.preinit import rewrite, segments
-from wizerscope.preinit.runscan import nonzero_runs
-from wizerscope.preinit.rust_sort import first_k, sort_permutation
+from wizerscope.preinit.runtime.kernels.nonzero_runs import nonzero_runs
+from wizerscope.preinit.runtime.kernels.rust_sort import first_k, sort_permutation
 from wizerscope.preinit.segments import (MAX_DATA_SEGMENTS, Run, cap_segments, find_runs, merge_close,
                                          plan_segments)
 from wizerscope.preinit.snapshot import SegmentData

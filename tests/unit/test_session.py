@@ -8,7 +8,8 @@ import pytest
 
 from wizerscope.errors import InitError, RejectedError
 from wizerscope.preinit.statediff import MemoryDiff, SparseMemory, changed_ranges
-from wizerscope.session import STEPS, OutputExists, Session
+from wizerscope.inspector.session import RUN_STEPS as STEPS, Session
+from wizerscope.preinit.files import OutputExists
 
 from tests.helpers.inspector_wat import BIG, COUNTER, FOREVER, NESTED, REJECTED, START_THEN_INIT, TRAPS, TWICE, write
 from tests.helpers.wasm import call
@@ -29,7 +30,7 @@ def test_counter_candidates_and_structure(tmp_path):
     glob = tree.find("global section")
     assert [c.label for c in glob.children] == ["global 0 $calls : (mut i32) = 0",
                                                 "global 1 $checksum : (mut i64) = 0"]
-    assert glob.offset == s.module.section(6).offset and glob.size == s.module.section(6).size
+    assert glob.offset == s.pipeline.model.section(6).offset and glob.size == s.pipeline.model.section(6).size
     data = tree.find("data 0")
     assert ("offset", "0x10") in data.details and ("length", "18 bytes") in data.details
 
@@ -158,7 +159,7 @@ def test_nested_component(tmp_path):
     assert nested is not None and nested.find("core module 0") is not None
     assert [c.name for c in s.candidates() if c.usable] == ["wizer-initialize", "get"]
     acc = s.accessor_rows()
-    assert {a["core_export"] for a in acc} == {"__wizer_global_0", "__wizer_memory_0"}
+    assert {a.core_export for a in acc} == {"__wizer_global_0", "__wizer_memory_0"}
     out = s.run()
     assert out.ok, out.error
     (g,) = s.global_rows()
@@ -263,7 +264,7 @@ def test_single_interface_function_is_preselected(tmp_path):
 def test_cancel_a_running_determinism_check(tmp_path):
     """The determinism check runs init twice; cancel() stops the endless first run by epoch
     interruption, as it stops a run."""
-    from wizerscope.session import Cancelled
+    from wizerscope.preinit.pipeline import Cancelled
     s = Session.open(write(tmp_path, "forever.wat", FOREVER))
     result = {}
 
@@ -307,9 +308,9 @@ def test_cancel_during_a_long_compile_returns_at_once(tmp_path, monkeypatch):
     from wizerscope.preinit.run import CoreRunner
     real = CoreRunner.compile
 
-    def slow_compile(self):
+    def slow_compile(self, cache=None):
         time.sleep(3)
-        real(self)
+        real(self, cache)
     monkeypatch.setattr(CoreRunner, "compile", slow_compile)
     s = Session.open(write(tmp_path, "counter.wat", COUNTER))
     out, seconds = run_and_cancel_at(s, "compile")

@@ -5,18 +5,26 @@ import json
 
 import pytest
 
-from wizerscope.preinit.determinism import check_determinism
+from wizerscope.preinit import determinism
+from wizerscope.preinit.choose import pipeline_for
 from wizerscope.preinit.options import Options
+from wizerscope.report.build import determinism_report
+from wizerscope.report.json import as_json
+from wizerscope.report.text import describe_determinism
 
 from tests.helpers.cli import run_cli
 from tests.helpers.inspector_wat import COUNTER, NESTED, RANDOM, write
 
 
+def check_determinism(wasm: bytes, options: Options):
+    return determinism.check_determinism(pipeline_for(wasm), options)
+
+
 def test_deterministic_module(wat):
     report = check_determinism(wat(COUNTER), Options())
     assert report.deterministic and report.units == 1
-    assert report.describe().startswith("deterministic")
-    assert report.to_json()["deterministic"] is True
+    assert describe_determinism(report).startswith("deterministic")
+    assert as_json(determinism_report(report))["deterministic"] is True
 
 
 def test_random_bytes_are_reported(wat):
@@ -27,9 +35,9 @@ def test_random_bytes_are_reported(wat):
     (m,) = report.memories
     assert m.memory == 0 and 0 < m.changed_bytes <= 32
     assert all(256 <= s and e <= 288 for s, e in m.runs)
-    text = report.describe()
+    text = describe_determinism(report)
     assert "NOT deterministic" in text and "global 0" in text and "memory 0" in text
-    assert json.loads(json.dumps(report.to_json()))["memories"][0]["run_count"] == m.run_count
+    assert json.loads(json.dumps(as_json(determinism_report(report))))["memories"][0]["run_count"] == m.run_count
 
 
 def test_nested_component_is_deterministic(wat):

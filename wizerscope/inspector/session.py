@@ -20,7 +20,7 @@ from ..preinit.choose import pipeline_for
 from ..preinit.files import read_input, write_output
 from ..preinit.instrument import Unit
 from ..preinit.options import Options
-from ..preinit.pipeline import STEPS, Cancelled, Hooks, Pipeline, Run, Trace, drive, validation_rejection
+from ..preinit.pipeline import STEPS, Cancelled, Hooks, Pipeline, MalformedModule, Run, Trace, drive
 from ..preinit.reference_gaps import ReferenceGap
 from ..preinit.runtime.sandbox import CodeCache, InitReport
 from ..preinit.statediff import MemoryDiff
@@ -150,6 +150,8 @@ class Session:
         self._accessors: list | None = None
         try:
             self.pipeline = pipeline_for(wasm)
+        except MalformedModule as e:            # wasmtime's words, then ours with the offset
+            self.rejections = [*e.rejections, e.format]
         except WizerscopeError as e:
             self.rejections = [Rejection("format", e.message, offset=e.offset,
                                          hint=e.hint or "the file is not a well-formed Wasm binary")]
@@ -191,9 +193,6 @@ class Session:
             if not self.checked:
                 if self.pipeline is not None:
                     self.rejections = self.pipeline.rejections()
-                elif self.kind == "module":     # unparseable: let wasmtime say what it thinks first
-                    invalid = validation_rejection(self.wasm)
-                    self.rejections = ([invalid] if invalid else []) + self.rejections
                 self.checked = True
         return self.rejections
 

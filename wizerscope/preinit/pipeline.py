@@ -38,6 +38,17 @@ class Cancelled(InitError):
     """The user stopped the run."""
 
 
+class MalformedModule(RejectedError):
+    """A core module our parser cannot read and wasmtime rejects: wasmtime's verdict is the
+    message (it names the fault more precisely; our parser decodes only what it must), and
+    :attr:`format` keeps our parser's own finding with its offset for the inspector."""
+
+    def __init__(self, invalid: Rejection, parse_error: WizerscopeError) -> None:
+        super().__init__([invalid])
+        self.format = Rejection("format", parse_error.message, offset=parse_error.offset,
+                                hint=parse_error.hint or "the file is not a well-formed Wasm binary")
+
+
 # -- what a run produces ------------------------------------------------------------------------------
 @dataclass
 class UnitRun:
@@ -52,14 +63,14 @@ class UnitRun:
 @dataclass
 class Run:
     """Everything one pre-initialization produced. ``output`` is None when the run was asked to
-    stop after the snapshot (the determinism check); ``instrumentation``, ``state`` and
+    stop after the snapshot (the determinism check); ``instrumentation``, ``snapshot`` and
     ``rewrite`` are the kind's own records (core: Instrumentation, Snapshot, RewriteLog)."""
 
     kind: str
     options: Options
     units: list[UnitRun]
     instrumentation: object
-    state: object
+    snapshot: object
     init: InitReport
     timings: dict[str, float]
     output: bytes | None = None
@@ -81,6 +92,11 @@ class Trace:
         self.end()
         self.current = name
         self._started = time.perf_counter()
+
+    def failed(self) -> None:
+        """The current step raised: keep its time, leave it as :attr:`current` (where the run ended)."""
+        if self.current:
+            self.timings[self.current] = self.timings.get(self.current, 0.0) + time.perf_counter() - self._started
 
     def end(self) -> None:
         if self.current:
@@ -177,8 +193,11 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
         step("snapshot after")
         with runner.reading_state():
             state = pipeline.snapshot(runner, instrumentation)
-    finally:
         trace.end()
+    except BaseException:
+        trace.failed()
+        raise
+    finally:
         runner.close()
         runner.release()
         hooks.stopped(runner)
@@ -214,7 +233,13 @@ class ModulePipeline:
 
     def __init__(self, wasm: bytes | memoryview) -> None:
         self.wasm = wasm
-        self.model: Module = parse_module(wasm)
+        try:
+            self.model: Module = parse_module(wasm)
+        except WizerscopeError as e:
+            invalid = validation_rejection(wasm)
+            if invalid is not None:
+                raise MalformedModule(invalid, e) from None
+            raise
         self._rejections: list[Rejection] | None = None
 
     def rejections(self) -> list[Rejection]:

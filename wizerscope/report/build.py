@@ -65,7 +65,7 @@ def component_part(run: Run) -> ComponentPart | None:
     return ComponentPart(accessor_reports(run.instrumentation),
                          list(log.removed_exports) if log else [], list(log.kept_core_exports) if log else [],
                          log.renumbered_funcs_from if log else None,
-                         {"bytes": run.state.bytes_read, "calls": run.state.read_calls})
+                         {"bytes": run.snapshot.bytes_read, "calls": run.snapshot.read_calls})
 
 
 def run_report(run: Run, input_size: int, gaps: list[ReferenceGap]) -> RunReport:
