@@ -79,7 +79,10 @@ class Reader:
             raise self.error(f"unexpected end: {n} bytes needed, {self.end - self.pos} available")
         self.pos += n
 
-    def _uleb(self, bits: int) -> int:
+    def _leb(self, bits: int, signed: bool) -> int:
+        """A LEB128 integer of at most ``bits`` bits. One loop for both signednesses: they differ
+        only in how the last byte's unused bits are checked and whether the value is sign-extended,
+        which is settled once after the loop, so the loop itself stays as tight as before."""
         data, pos, end = self.data, self.pos, self.end
         result = shift = 0
         start = pos
@@ -94,63 +97,42 @@ class Reader:
                 break
             shift += 7
             if pos - start >= max_bytes:
-                raise self.error(f"LEB128 integer too long for u{bits}", start)
+                raise self.error(f"LEB128 integer too long for {'s' if signed else 'u'}{bits}", start)
         if pos - start == max_bytes and bits % 7:
-            # the unused high bits of the last byte must be zero
-            if b >> (bits % 7):
-                raise self.error(f"LEB128 integer too large for u{bits}", start)
-        self.pos = pos
-        return result
-
-    def _sleb(self, bits: int) -> int:
-        data, pos, end = self.data, self.pos, self.end
-        result = shift = 0
-        start = pos
-        max_bytes = (bits + 6) // 7
-        while True:
-            if pos >= end:
-                raise self.error("unexpected end of data inside a LEB128 integer", start)
-            b = data[pos]
-            pos += 1
-            result |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-            if pos - start >= max_bytes:
-                raise self.error(f"LEB128 integer too long for s{bits}", start)
-        if pos - start == max_bytes and bits % 7:
-            # remaining bits must be a sign extension
+            # a full-length encoding: the last byte's unused bits must be zero (unsigned) or
+            # repeat the sign bit (signed)
             extra = bits % 7
-            sign_and_unused = b & 0x7F
-            top = sign_and_unused >> (extra - 1)
-            if top not in (0, (0x7F >> (extra - 1))):
-                raise self.error(f"LEB128 integer too large for s{bits}", start)
-        if shift < 64 + 7 and b & 0x40:
-            result -= 1 << shift
+            if signed:
+                if (b & 0x7F) >> (extra - 1) not in (0, 0x7F >> (extra - 1)):
+                    raise self.error(f"LEB128 integer too large for s{bits}", start)
+            elif b >> extra:
+                raise self.error(f"LEB128 integer too large for u{bits}", start)
+        if signed and b & 0x40:
+            result -= 1 << (shift + 7)
         self.pos = pos
-        # clamp representation to the bit width
         return result
 
     def u32(self) -> int:
+        # most u32s (counts, indices, small sizes) are one byte: decode those inline
         data, pos = self.data, self.pos
         if pos < self.end:
             b = data[pos]
             if b < 0x80:
                 self.pos = pos + 1
                 return b
-        return self._uleb(32)
+        return self._leb(32, False)
 
     def u64(self) -> int:
-        return self._uleb(64)
+        return self._leb(64, False)
 
     def s32(self) -> int:
-        return self._sleb(32)
+        return self._leb(32, True)
 
     def s33(self) -> int:
-        return self._sleb(33)
+        return self._leb(33, True)
 
     def s64(self) -> int:
-        return self._sleb(64)
+        return self._leb(64, True)
 
     def f32_bits(self) -> int:
         return int.from_bytes(self.bytes(4), "little")
