@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from ..errors import BinaryFormatError
-from .module import COMPONENT_VERSION, MAGIC, MODULE_VERSION, Module, parse_module
+from .header import check_header
+from .module import Module, parse_module
 from .reader import Reader
 
 # Component section ids.
@@ -537,15 +538,8 @@ _MAX_DEPTH = 64
 def _parse(data: memoryview, start: int, end: int, path: str, depth: int) -> Component:
     if depth > _MAX_DEPTH:
         raise BinaryFormatError("components nested more than 64 levels deep", offset=start)
-    r = Reader(data, 0, start, end)
-    if r.remaining() < 8 or bytes(data[start:start + 4]) != MAGIC:
-        raise r.error("not a WebAssembly binary: missing \\0asm magic", start)
-    version = bytes(data[start + 4:start + 8])
-    if version == MODULE_VERSION:
-        raise BinaryFormatError("expected a component, found a core module", offset=start + 4)
-    if version != COMPONENT_VERSION:
-        raise r.error(f"unknown Wasm binary version/layer {version.hex()}", start + 4)
-    r.pos = start + 8
+    check_header(data, start, end, expect="component")
+    r = Reader(data, 0, start + 8, end)
     c = Component(data, start, end, path)
     for sid, sec_at, payload_at, sr in r.sections():
         custom = sr.name() if sid == C_CUSTOM else None

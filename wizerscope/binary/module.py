@@ -10,34 +10,18 @@ from dataclasses import dataclass, field
 
 from ..errors import BinaryFormatError
 from . import instructions
+from .header import check_header, header_kind
 from .reader import Reader
 from .types import (ABSTRACT_HEAP, CODE, CUSTOM, DATA, DATACOUNT, ELEMENT, EXPORT, EXTERNAL_KINDS,
                     FUNCTION, GLOBAL, IMPORT, MEMORY, NUMERIC, START, TABLE, TAG, TYPE,
                     CompositeType, DataSegment, Export, FuncType, Global, GlobalType, Import, Limits,
                     MemoryType, Names, Section, TableType, ValType)
 
-MAGIC = b"\0asm"
-MODULE_VERSION = b"\x01\x00\x00\x00"
-COMPONENT_VERSION = b"\x0d\x00\x01\x00"
+__all__ = ["Module", "parse_module", "scan_forbidden", "header_kind"]
 
 # Order in which non-custom sections must appear (datacount before code, tag after memory).
 _ORDER = {TYPE: 1, IMPORT: 2, FUNCTION: 3, TABLE: 4, MEMORY: 5, TAG: 6, GLOBAL: 7, EXPORT: 8,
           START: 9, ELEMENT: 10, DATACOUNT: 11, CODE: 12, DATA: 13}
-
-
-def header_kind(data: bytes | memoryview) -> str:
-    """'module', 'component', or raise: what the 8-byte preamble says the file is."""
-    head = bytes(data[:8])
-    if len(head) < 8 or head[:4] != MAGIC:
-        if head[:4] == MAGIC[: len(head[:4])] and len(head) < 8:
-            raise BinaryFormatError("file is truncated inside the 8-byte Wasm header", offset=len(head))
-        raise BinaryFormatError(
-            "not a WebAssembly binary: the file does not start with the magic bytes \\0asm", offset=0)
-    if head[4:8] == MODULE_VERSION:
-        return "module"
-    if head[4:8] == COMPONENT_VERSION:
-        return "component"
-    raise BinaryFormatError(f"unknown Wasm binary version/layer {head[4:8].hex()}", offset=4)
 
 
 @dataclass
@@ -276,18 +260,8 @@ def parse_module(data: bytes | bytearray | memoryview, start: int = 0, end: int 
     base = 0
     view = data if isinstance(data, memoryview) else memoryview(data)
     end = len(view) if end is None else end
-    r = Reader(view, base, start, end)
-    magic = bytes(r.bytes(4)) if r.remaining() >= 4 else bytes(view[start:end])
-    if magic != MAGIC:
-        if start:      # embedded in a component: say where, and the likely cause
-            raise r.error("a component's core module section does not hold a core module (no \\0asm "
-                          "magic); is this a core module with a component header?", start)
-        raise r.error("not a WebAssembly binary: missing \\0asm magic", start)
-    version = bytes(r.bytes(4))
-    if version == COMPONENT_VERSION:
-        raise BinaryFormatError("expected a core module, found a component", offset=base + start + 4)
-    if version != MODULE_VERSION:
-        raise r.error(f"unknown Wasm binary version {version.hex()}", start + 4)
+    check_header(view, start, end, expect="module")
+    r = Reader(view, base, start + 8, end)
     m = Module(view, start, end)
     last_order = 0
     seen: set[int] = set()
