@@ -3,8 +3,8 @@
 The model, for readers (the inspector shows it as is):
 
 * :class:`Component` — one component (the file's root, or a nested ``component`` section). It holds
-  its ``sections`` in file order (:class:`ComponentSection`: id, kind, offset, size, decoded
-  entries), its definitions by index space, and its children:
+  its ``sections`` in file order (:class:`~wizerscope.binary.section.Section`: id, kind, offset,
+  size), its definitions by index space, and its children:
 
   - ``modules``: the core modules defined here, in core-module index order, each a parsed core
     :class:`~wizerscope.binary.module.Module` (offsets are file offsets);
@@ -36,16 +36,11 @@ from ..errors import BinaryFormatError
 from .header import check_header
 from .module import Module, parse_module
 from .reader import Reader
+from .section import Section, frames
 
 # Component section ids.
 (C_CUSTOM, C_CORE_MODULE, C_CORE_INSTANCE, C_CORE_TYPE, C_COMPONENT, C_INSTANCE, C_ALIAS, C_TYPE,
  C_CANON, C_START, C_IMPORT, C_EXPORT, C_VALUE) = range(13)
-COMPONENT_SECTION_NAMES = {
-    C_CUSTOM: "custom", C_CORE_MODULE: "core module", C_CORE_INSTANCE: "core instance",
-    C_CORE_TYPE: "core type", C_COMPONENT: "component", C_INSTANCE: "instance", C_ALIAS: "alias",
-    C_TYPE: "type", C_CANON: "canon", C_START: "start", C_IMPORT: "import", C_EXPORT: "export",
-    C_VALUE: "value",
-}
 
 CORE_SORTS = {0x00: "core func", 0x01: "core table", 0x02: "core memory", 0x03: "core global",
               0x04: "core tag", 0x10: "core type", 0x11: "core module", 0x12: "core instance"}
@@ -81,34 +76,6 @@ _CANON = {
 _CANON_OPTS = {0x00: ("utf8", False), 0x01: ("utf16", False), 0x02: ("latin1+utf16", False),
                0x03: ("memory", True), 0x04: ("realloc", True), 0x05: ("post-return", True),
                0x06: ("async", False), 0x07: ("callback", True)}
-
-
-@dataclass(frozen=True)
-class ComponentSection:
-    """A section of a component as it stands in the file (``payload`` is a view)."""
-
-    id: int
-    offset: int
-    payload_offset: int
-    payload: memoryview
-    custom_name: str | None = None
-
-    @property
-    def kind(self) -> str:
-        if self.id == C_CUSTOM:
-            return f"custom {self.custom_name!r}"
-        return COMPONENT_SECTION_NAMES.get(self.id, f"unknown {self.id}")
-
-    @property
-    def size(self) -> int:
-        return self.payload_offset - self.offset + len(self.payload)
-
-    @property
-    def end(self) -> int:
-        return self.payload_offset + len(self.payload)
-
-    def raw(self, data: memoryview) -> memoryview:
-        return data[self.offset:self.end]
 
 
 @dataclass(frozen=True)
@@ -202,7 +169,7 @@ class Component:
     start: int
     end: int
     path: str = ""
-    sections: list[ComponentSection] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
     modules: list[Module] = field(default_factory=list)
     module_sections: list[int] = field(default_factory=list)       # section index per module
     components: list["Component"] = field(default_factory=list)
@@ -391,7 +358,7 @@ def _define(c: Component, sort: str, how: str, entry: object) -> int:
     return idx
 
 
-def _read_section(c: Component, sec: ComponentSection, r: Reader, depth: int) -> None:
+def _read_section(c: Component, sec: Section, r: Reader, depth: int) -> None:
     sid = sec.id
     data = c.data
     if sid == C_CORE_MODULE:
@@ -539,11 +506,8 @@ def _parse(data: memoryview, start: int, end: int, path: str, depth: int) -> Com
     if depth > _MAX_DEPTH:
         raise BinaryFormatError("components nested more than 64 levels deep", offset=start)
     check_header(data, start, end, expect="component")
-    r = Reader(data, 0, start + 8, end)
     c = Component(data, start, end, path)
-    for sid, sec_at, payload_at, sr in r.sections():
-        custom = sr.name() if sid == C_CUSTOM else None
-        sec = ComponentSection(sid, sec_at, payload_at, data[payload_at:sr.end], custom)
+    for sec, sr in frames(Reader(data, 0, start + 8, end), "component"):
         c.sections.append(sec)
         _read_section(c, sec, sr, depth)
         if not sr.at_end():

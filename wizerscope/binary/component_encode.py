@@ -11,8 +11,9 @@ from typing import Callable
 
 from . import encode
 from .component import (C_CANON, C_EXPORT, C_INSTANCE, CORE_SORT_CODES, CORE_SORTS, SORT_CODES, SORTS,
-                        Component, ComponentSection, read_canon, read_extern_name, read_externdesc)
+                        Component, read_canon, read_extern_name, read_externdesc)
 from .reader import Reader
+from .section import Section
 
 PRIMITIVES = {"bool": 0x7F, "s8": 0x7E, "u8": 0x7D, "s16": 0x7C, "u16": 0x7B, "s32": 0x7A, "u32": 0x79,
               "s64": 0x78, "u64": 0x77, "f32": 0x76, "f64": 0x75, "char": 0x74, "string": 0x73}
@@ -93,7 +94,7 @@ def _sortidx(r: Reader, remap: FuncMap, sort: str = "func") -> bytes:
     return code + encode.uleb(idx)
 
 
-def renumber_section(sec: ComponentSection, remap: FuncMap, sort: str = "func",
+def renumber_section(sec: Section, remap: FuncMap, sort: str = "func",
                      instantiated: Callable[[int, int], int] | None = None) -> bytes:
     """Re-encode an instance, canon or export section with the indices of ``sort`` (component
     funcs, or core modules and components for specialisation) mapped; ``instantiated(k, c)``
@@ -151,7 +152,7 @@ def _skip_canon(r: Reader) -> None:
     read_canon(r, Component(r.data, 0, 0))
 
 
-def drop_exports(sec: ComponentSection, names: set[str], remap: FuncMap) -> tuple[bytes, list[str]]:
+def drop_exports(sec: Section, names: set[str], remap: FuncMap) -> tuple[bytes, list[str]]:
     """The export section without the exports named in ``names`` (the rest renumbered)."""
     r = Reader(sec.payload, sec.payload_offset)
     kept: list[bytes] = []

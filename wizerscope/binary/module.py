@@ -12,10 +12,11 @@ from ..errors import BinaryFormatError
 from . import instructions
 from .header import check_header, header_kind
 from .reader import Reader
+from .section import Section, frames
 from .types import (ABSTRACT_HEAP, CODE, CUSTOM, DATA, DATACOUNT, ELEMENT, EXPORT, EXTERNAL_KINDS,
                     FUNCTION, GLOBAL, IMPORT, MEMORY, NUMERIC, START, TABLE, TAG, TYPE,
                     CompositeType, DataSegment, Export, FuncType, Global, GlobalType, Import, Limits,
-                    MemoryType, Names, Section, TableType, ValType)
+                    MemoryType, Names, TableType, ValType)
 
 __all__ = ["Module", "parse_module", "scan_forbidden", "header_kind"]
 
@@ -261,26 +262,23 @@ def parse_module(data: bytes | bytearray | memoryview, start: int = 0, end: int 
     view = data if isinstance(data, memoryview) else memoryview(data)
     end = len(view) if end is None else end
     check_header(view, start, end, expect="module")
-    r = Reader(view, base, start + 8, end)
     m = Module(view, start, end)
     last_order = 0
     seen: set[int] = set()
     func_count_declared: int | None = None
-    for sid, sec_at, payload_at, sr in r.sections():
-        payload = view[payload_at:sr.end]
-        custom_name = None
+    for sec, sr in frames(Reader(view, base, start + 8, end), "core"):
+        sid, sec_at, custom_name = sec.id, sec.offset, sec.custom_name
         if sid == CUSTOM:
-            custom_name = sr.name()
+            pass
         elif sid in _ORDER:
             if sid in seen:
-                raise BinaryFormatError(f"duplicate {sid} section", offset=base + sec_at)
+                raise BinaryFormatError(f"duplicate {sid} section", offset=sec_at)
             if _ORDER[sid] < last_order:
-                raise BinaryFormatError(f"section {sid} out of order", offset=base + sec_at)
+                raise BinaryFormatError(f"section {sid} out of order", offset=sec_at)
             seen.add(sid)
             last_order = _ORDER[sid]
         else:
-            raise BinaryFormatError(f"unknown section id {sid}", offset=base + sec_at)
-        sec = Section(sid, base + sec_at, base + payload_at, payload, custom_name)
+            raise BinaryFormatError(f"unknown section id {sid}", offset=sec_at)
         m.sections.append(sec)
         if sid == TYPE:
             _read_types(sr, m.types)
@@ -341,7 +339,7 @@ def parse_module(data: bytes | bytearray | memoryview, start: int = 0, end: int 
             if func_count_declared is not None and n != func_count_declared:
                 raise BinaryFormatError(
                     f"function and code section have inconsistent lengths ({func_count_declared} vs {n})",
-                    offset=base + sec_at)
+                    offset=sec_at)
             bodies = m.code_bodies
             for _ in range(n):
                 size_b = sr.u32()

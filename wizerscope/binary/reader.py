@@ -43,17 +43,6 @@ class Reader:
         self.pos = start + length
         return Reader(self.data, self.base, start, start + length)
 
-    def sections(self):
-        """Every section frame up to the end, as (id, section offset, payload offset, reader over
-        the payload); positions are relative to ``data`` like ``pos``. Shared by the core and
-        the component parser (the framing is the same in both)."""
-        while not self.at_end():
-            at = self.pos
-            sid = self.u8()
-            size = self.u32()
-            payload_at = self.pos
-            yield sid, at, payload_at, self.sub(size)
-
     # -- primitives ------------------------------------------------------------------------
     def u8(self) -> int:
         if self.pos >= self.end:

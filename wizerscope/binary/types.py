@@ -8,11 +8,6 @@ from . import encode
 # Section ids of the core binary format.
 CUSTOM, TYPE, IMPORT, FUNCTION, TABLE, MEMORY, GLOBAL, EXPORT, START, ELEMENT, CODE, DATA, DATACOUNT, TAG = (
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)
-SECTION_NAMES = {
-    CUSTOM: "custom", TYPE: "type", IMPORT: "import", FUNCTION: "function", TABLE: "table",
-    MEMORY: "memory", GLOBAL: "global", EXPORT: "export", START: "start", ELEMENT: "element",
-    CODE: "code", DATA: "data", DATACOUNT: "datacount", TAG: "tag",
-}
 EXTERNAL_KINDS = {0: "func", 1: "table", 2: "memory", 3: "global", 4: "tag"}
 EXTERNAL_KIND_CODES = {v: k for k, v in EXTERNAL_KINDS.items()}
 
@@ -155,30 +150,6 @@ class DataSegment:
     data_offset: int           # absolute file offset of the segment's bytes
     length: int
     offset: int                # absolute file offset of the segment entry
-
-
-@dataclass(frozen=True)
-class Section:
-    """A section as it stands in the file; ``payload`` is a view, never a copy."""
-
-    id: int
-    offset: int                # of the section id byte
-    payload_offset: int        # of the first payload byte
-    payload: memoryview
-    custom_name: str | None = None
-
-    @property
-    def size(self) -> int:
-        return self.payload_offset - self.offset + len(self.payload)
-
-    @property
-    def kind(self) -> str:
-        if self.id == CUSTOM:
-            return f"custom {self.custom_name!r}"
-        return SECTION_NAMES.get(self.id, f"unknown {self.id}")
-
-    def raw(self, data: memoryview) -> memoryview:
-        return data[self.offset:self.payload_offset + len(self.payload)]
 
 
 @dataclass
