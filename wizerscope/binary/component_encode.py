@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Callable
 
 from . import encode
-from .component import (C_CANON, C_EXPORT, C_INSTANCE, CORE_SORT_CODES, CORE_SORTS, SORT_CODES, SORTS,
-                        Component, read_canon, read_extern_name, read_externdesc)
+from .component import C_CANON, C_EXPORT, C_INSTANCE
+from .component_entries import (CORE_SORT_CODES, CORE_SORTS, PRIMITIVES, SORT_CODES, SORTS, read_canon,
+                                read_extern_name, read_externdesc)
+from .component_model import Component
 from .reader import Reader
 from .section import Section
 
-PRIMITIVES = {"bool": 0x7F, "s8": 0x7E, "u8": 0x7D, "s16": 0x7C, "u16": 0x7B, "s32": 0x7A, "u32": 0x79,
-              "s64": 0x78, "u64": 0x77, "f32": 0x76, "f64": 0x75, "char": 0x74, "string": 0x73}
+_PRIMITIVE_CODES = {name: code for code, name in PRIMITIVES.items()}
 _OPT_CODES = {"utf8": 0x00, "utf16": 0x01, "latin1+utf16": 0x02, "memory": 0x03, "realloc": 0x04,
               "post-return": 0x05}
 
@@ -34,10 +35,10 @@ def extern_name(name: str) -> bytes:
 
 def func_type(params: list[tuple[str, str]], result: str | None) -> bytes:
     """A component func type over primitive value types."""
-    out = b"\x40" + encode.vec([encode.name(n) + bytes((PRIMITIVES[t],)) for n, t in params])
+    out = b"\x40" + encode.vec([encode.name(n) + bytes((_PRIMITIVE_CODES[t],)) for n, t in params])
     if result is None:
         return out + b"\x01\x00"
-    return out + b"\x00" + bytes((PRIMITIVES[result],))
+    return out + b"\x00" + bytes((_PRIMITIVE_CODES[result],))
 
 
 def canon_lift(core_func: int, type_index: int, options: list[tuple[str, int | None]]) -> bytes:
