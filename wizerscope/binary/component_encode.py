@@ -30,6 +30,7 @@ def sort_code(sort: str) -> bytes:
 
 
 def extern_name(name: str) -> bytes:
+    """An import/export name (tag 0x00: a plain name)."""
     return b"\x00" + encode.name(name)
 
 
@@ -48,28 +49,34 @@ def canon_lift(core_func: int, type_index: int, options: list[tuple[str, int | N
 
 
 def core_instantiate(module: int, args: list[tuple[str, int]]) -> bytes:
+    """A core instance entry instantiating ``module`` with (name, core instance) arguments."""
     return b"\x00" + encode.uleb(module) + encode.vec(
         [encode.name(n) + b"\x12" + encode.uleb(i) for n, i in args])
 
 
 def core_from_exports(items: list[tuple[str, str, int]]) -> bytes:
+    """A core instance entry bundling (name, core sort, index) items."""
     return b"\x01" + encode.vec([encode.name(n) + bytes((CORE_SORT_CODES[s],)) + encode.uleb(i)
                                  for n, s, i in items])
 
 
 def instance_from_exports(items: list[tuple[str, str, int]]) -> bytes:
+    """A component instance entry bundling (name, sort, index) items."""
     return b"\x01" + encode.vec([extern_name(n) + sort_code(s) + encode.uleb(i) for n, s, i in items])
 
 
 def alias_export(sort: str, instance: int, name: str) -> bytes:
+    """An alias of export ``name`` of component instance ``instance``."""
     return sort_code(sort) + b"\x00" + encode.uleb(instance) + encode.name(name)
 
 
 def alias_core_export(sort: str, instance: int, name: str) -> bytes:
+    """An alias of export ``name`` of core instance ``instance``."""
     return sort_code(sort) + b"\x01" + encode.uleb(instance) + encode.name(name)
 
 
 def export(name: str, sort: str, index: int) -> bytes:
+    """An export entry without a type ascription."""
     return extern_name(name) + sort_code(sort) + encode.uleb(index) + b"\x00"
 
 
@@ -107,50 +114,70 @@ def renumber_section(sec: Section, remap: FuncMap, sort: str = "func",
     entries: list[bytes] = []
     n = r.count(1)
     for k in range(n):
-        start = r.pos
         if sec.id == C_INSTANCE:
-            tag = r.u8()
-            if tag == 0x00:
-                target = r.u32()
-                head = b"\x00" + encode.uleb(instantiated(k, target) if instantiated else target)
-                args = []
-                for _ in range(r.count(1)):
-                    nm = r.name()
-                    args.append(encode.name(nm) + _sortidx(r, remap, sort))
-                entries.append(head + encode.vec(args))
-            else:
-                items = []
-                for _ in range(r.count(1)):
-                    n0 = r.pos
-                    read_extern_name(r)
-                    nm = bytes(r.data[n0:r.pos])
-                    items.append(nm + _sortidx(r, remap, sort))
-                entries.append(b"\x01" + encode.vec(items))
+            entries.append(_instance_entry(r, k, remap, sort, instantiated))
         elif sec.id == C_CANON:
-            op = r.peek()
-            _skip_canon(r)
-            raw = bytes(r.data[start:r.pos])
-            if op == 0x01:          # lower: 0x01 0x00 funcidx opts
-                rr = Reader(raw)
-                rr.u8(), rr.u8()
-                f = rr.u32()
-                raw = b"\x01\x00" + encode.uleb(remap(f)) + bytes(raw[rr.pos:])
-            entries.append(raw)
+            entries.append(_canon_entry(r, remap))
         elif sec.id == C_EXPORT:
-            read_extern_name(r)
-            nm = bytes(r.data[start:r.pos])
-            si = _sortidx(r, remap, sort)
-            d0 = r.pos
-            if r.u8() == 0x01:
-                read_externdesc(r)
-            entries.append(nm + si + bytes(r.data[d0:r.pos]))
+            entries.append(_export_entry(r, remap, sort)[1])
         else:
             raise ValueError(f"section {sec.kind} holds no component func references")
     return encode.section(sec.id, encode.vec(entries))
 
 
+def _instance_entry(r: Reader, k: int, remap: FuncMap, sort: str,
+                    instantiated: Callable[[int, int], int] | None) -> bytes:
+    """One instance entry re-encoded: an instantiation (its target possibly replaced) with its
+    arguments mapped, or a bundle of exports with its items mapped."""
+    if r.u8() == 0x00:
+        target = r.u32()
+        head = b"\x00" + encode.uleb(instantiated(k, target) if instantiated else target)
+        args = []
+        for _ in range(r.count(1)):
+            nm = r.name()
+            args.append(encode.name(nm) + _sortidx(r, remap, sort))
+        return head + encode.vec(args)
+    items = []
+    for _ in range(r.count(1)):
+        items.append(_raw_extern_name(r) + _sortidx(r, remap, sort))
+    return b"\x01" + encode.vec(items)
+
+
+def _canon_entry(r: Reader, remap: FuncMap) -> bytes:
+    """One canon entry with the func a ``lower`` lowers mapped; every other entry as it stands."""
+    start = r.pos
+    op = r.peek()
+    _skip_canon(r)
+    raw = bytes(r.data[start:r.pos])
+    if op == 0x01:          # lower: 0x01 0x00 funcidx opts
+        rr = Reader(raw)
+        rr.u8(), rr.u8()
+        f = rr.u32()
+        raw = b"\x01\x00" + encode.uleb(remap(f)) + bytes(raw[rr.pos:])
+    return raw
+
+
 def _skip_canon(r: Reader) -> None:
     read_canon(r, Component(r.data, 0, 0))
+
+
+def _raw_extern_name(r: Reader) -> bytes:
+    """The bytes of the extern name at ``r`` (read past it)."""
+    start = r.pos
+    read_extern_name(r)
+    return bytes(r.data[start:r.pos])
+
+
+def _export_entry(r: Reader, remap: FuncMap, sort: str = "func") -> tuple[str, bytes]:
+    """One export entry re-encoded with its index mapped: its name, and its bytes."""
+    start = r.pos
+    name = read_extern_name(r)
+    nm = bytes(r.data[start:r.pos])
+    si = _sortidx(r, remap, sort)
+    d0 = r.pos
+    if r.u8() == 0x01:
+        read_externdesc(r)
+    return name, nm + si + bytes(r.data[d0:r.pos])
 
 
 def drop_exports(sec: Section, names: set[str], remap: FuncMap) -> tuple[bytes, list[str]]:
@@ -159,15 +186,9 @@ def drop_exports(sec: Section, names: set[str], remap: FuncMap) -> tuple[bytes, 
     kept: list[bytes] = []
     dropped: list[str] = []
     for _ in range(r.count(1)):
-        start = r.pos
-        name = read_extern_name(r)
-        nm = bytes(r.data[start:r.pos])
-        si = _sortidx(r, remap)
-        d0 = r.pos
-        if r.u8() == 0x01:
-            read_externdesc(r)
+        name, entry = _export_entry(r, remap)
         if name in names:
             dropped.append(name)
-            continue
-        kept.append(nm + si + bytes(r.data[d0:r.pos]))
+        else:
+            kept.append(entry)
     return encode.section(C_EXPORT, encode.vec(kept)), dropped
