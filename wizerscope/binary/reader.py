@@ -27,12 +27,16 @@ class Reader:
         return self.base + self.pos
 
     def at_end(self) -> bool:
+        """Whether every byte up to ``end`` has been read."""
         return self.pos >= self.end
 
     def remaining(self) -> int:
+        """Bytes left before ``end`` (what a size-mismatch error reports)."""
         return self.end - self.pos
 
     def error(self, message: str, at: int | None = None) -> BinaryFormatError:
+        """An error at the file offset of position ``at`` (default: the next byte), for the caller
+        to raise: the offset is what lets a person find the bad byte."""
         return BinaryFormatError(message, offset=self.base + (self.pos if at is None else at))
 
     def sub(self, length: int) -> "Reader":
@@ -45,6 +49,7 @@ class Reader:
 
     # -- primitives ------------------------------------------------------------------------
     def u8(self) -> int:
+        """One byte."""
         if self.pos >= self.end:
             raise self.error("unexpected end of data")
         b = self.data[self.pos]
@@ -52,11 +57,13 @@ class Reader:
         return b
 
     def peek(self) -> int:
+        """The next byte, not consumed (decoders that branch on a leading byte look first)."""
         if self.pos >= self.end:
             raise self.error("unexpected end of data")
         return self.data[self.pos]
 
     def bytes(self, n: int) -> memoryview:
+        """The next ``n`` bytes as a view (no copy)."""
         if n < 0 or n > self.end - self.pos:
             raise self.error(f"unexpected end: {n} bytes needed, {self.end - self.pos} available")
         v = self.data[self.pos:self.pos + n]
@@ -64,6 +71,7 @@ class Reader:
         return v
 
     def skip(self, n: int) -> None:
+        """Past the next ``n`` bytes, which must be there."""
         if n < 0 or n > self.end - self.pos:
             raise self.error(f"unexpected end: {n} bytes needed, {self.end - self.pos} available")
         self.pos += n
@@ -71,7 +79,7 @@ class Reader:
     def _leb(self, bits: int, signed: bool) -> int:
         """A LEB128 integer of at most ``bits`` bits. One loop for both signednesses: they differ
         only in how the last byte's unused bits are checked and whether the value is sign-extended,
-        which is settled once after the loop, so the loop itself stays as tight as before."""
+        both settled once after the loop, so the loop tests nothing per byte for signedness."""
         data, pos, end = self.data, self.pos, self.end
         result = shift = 0
         start = pos
@@ -102,6 +110,7 @@ class Reader:
         return result
 
     def u32(self) -> int:
+        """An unsigned LEB128 of at most 32 bits (counts, indices, sizes)."""
         # most u32s (counts, indices, small sizes) are one byte: decode those inline
         data, pos = self.data, self.pos
         if pos < self.end:
@@ -112,24 +121,32 @@ class Reader:
         return self._leb(32, False)
 
     def u64(self) -> int:
+        """An unsigned LEB128 of at most 64 bits (memory64 sizes, memarg offsets)."""
         return self._leb(64, False)
 
     def s32(self) -> int:
+        """A signed LEB128 of at most 32 bits (``i32.const``)."""
         return self._leb(32, True)
 
     def s33(self) -> int:
+        """A signed 33-bit LEB128: how block types and heap types tell a type index (>= 0) from
+        a one-byte type code (< 0)."""
         return self._leb(33, True)
 
     def s64(self) -> int:
+        """A signed LEB128 of at most 64 bits (``i64.const``)."""
         return self._leb(64, True)
 
     def f32_bits(self) -> int:
+        """A float's 4 bytes as their bit pattern (kept exact: no rounding through a float)."""
         return int.from_bytes(self.bytes(4), "little")
 
     def f64_bits(self) -> int:
+        """A double's 8 bytes as their bit pattern."""
         return int.from_bytes(self.bytes(8), "little")
 
     def name(self) -> str:
+        """A length-prefixed UTF-8 name; malformed UTF-8 is an error at the name's start."""
         start = self.pos
         n = self.u32()
         raw = self.bytes(n)
