@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Callable
 
 from . import encode
-from .component import (C_CANON, C_EXPORT, C_INSTANCE, CORE_SORT_CODES, CORE_SORTS, SORT_CODES, SORTS,
-                        Component, ComponentSection, read_canon, read_extern_name, read_externdesc)
+from .component import C_CANON, C_EXPORT, C_INSTANCE
+from .component_entries import (CORE_SORT_CODES, CORE_SORTS, PRIMITIVES, SORT_CODES, SORTS, read_canon,
+                                read_extern_name, read_externdesc)
+from .component_model import Component
 from .reader import Reader
+from .section import Section
 
-PRIMITIVES = {"bool": 0x7F, "s8": 0x7E, "u8": 0x7D, "s16": 0x7C, "u16": 0x7B, "s32": 0x7A, "u32": 0x79,
-              "s64": 0x78, "u64": 0x77, "f32": 0x76, "f64": 0x75, "char": 0x74, "string": 0x73}
+_PRIMITIVE_CODES = {name: code for code, name in PRIMITIVES.items()}
 _OPT_CODES = {"utf8": 0x00, "utf16": 0x01, "latin1+utf16": 0x02, "memory": 0x03, "realloc": 0x04,
               "post-return": 0x05}
 
@@ -28,15 +30,16 @@ def sort_code(sort: str) -> bytes:
 
 
 def extern_name(name: str) -> bytes:
+    """An import/export name (tag 0x00: a plain name)."""
     return b"\x00" + encode.name(name)
 
 
 def func_type(params: list[tuple[str, str]], result: str | None) -> bytes:
     """A component func type over primitive value types."""
-    out = b"\x40" + encode.vec([encode.name(n) + bytes((PRIMITIVES[t],)) for n, t in params])
+    out = b"\x40" + encode.vec([encode.name(n) + bytes((_PRIMITIVE_CODES[t],)) for n, t in params])
     if result is None:
         return out + b"\x01\x00"
-    return out + b"\x00" + bytes((PRIMITIVES[result],))
+    return out + b"\x00" + bytes((_PRIMITIVE_CODES[result],))
 
 
 def canon_lift(core_func: int, type_index: int, options: list[tuple[str, int | None]]) -> bytes:
@@ -46,28 +49,34 @@ def canon_lift(core_func: int, type_index: int, options: list[tuple[str, int | N
 
 
 def core_instantiate(module: int, args: list[tuple[str, int]]) -> bytes:
+    """A core instance entry instantiating ``module`` with (name, core instance) arguments."""
     return b"\x00" + encode.uleb(module) + encode.vec(
         [encode.name(n) + b"\x12" + encode.uleb(i) for n, i in args])
 
 
 def core_from_exports(items: list[tuple[str, str, int]]) -> bytes:
+    """A core instance entry bundling (name, core sort, index) items."""
     return b"\x01" + encode.vec([encode.name(n) + bytes((CORE_SORT_CODES[s],)) + encode.uleb(i)
                                  for n, s, i in items])
 
 
 def instance_from_exports(items: list[tuple[str, str, int]]) -> bytes:
+    """A component instance entry bundling (name, sort, index) items."""
     return b"\x01" + encode.vec([extern_name(n) + sort_code(s) + encode.uleb(i) for n, s, i in items])
 
 
 def alias_export(sort: str, instance: int, name: str) -> bytes:
+    """An alias of export ``name`` of component instance ``instance``."""
     return sort_code(sort) + b"\x00" + encode.uleb(instance) + encode.name(name)
 
 
 def alias_core_export(sort: str, instance: int, name: str) -> bytes:
+    """An alias of export ``name`` of core instance ``instance``."""
     return sort_code(sort) + b"\x01" + encode.uleb(instance) + encode.name(name)
 
 
 def export(name: str, sort: str, index: int) -> bytes:
+    """An export entry without a type ascription."""
     return extern_name(name) + sort_code(sort) + encode.uleb(index) + b"\x00"
 
 
@@ -93,7 +102,7 @@ def _sortidx(r: Reader, remap: FuncMap, sort: str = "func") -> bytes:
     return code + encode.uleb(idx)
 
 
-def renumber_section(sec: ComponentSection, remap: FuncMap, sort: str = "func",
+def renumber_section(sec: Section, remap: FuncMap, sort: str = "func",
                      instantiated: Callable[[int, int], int] | None = None) -> bytes:
     """Re-encode an instance, canon or export section with the indices of ``sort`` (component
     funcs, or core modules and components for specialisation) mapped; ``instantiated(k, c)``
@@ -105,67 +114,81 @@ def renumber_section(sec: ComponentSection, remap: FuncMap, sort: str = "func",
     entries: list[bytes] = []
     n = r.count(1)
     for k in range(n):
-        start = r.pos
         if sec.id == C_INSTANCE:
-            tag = r.u8()
-            if tag == 0x00:
-                target = r.u32()
-                head = b"\x00" + encode.uleb(instantiated(k, target) if instantiated else target)
-                args = []
-                for _ in range(r.count(1)):
-                    nm = r.name()
-                    args.append(encode.name(nm) + _sortidx(r, remap, sort))
-                entries.append(head + encode.vec(args))
-            else:
-                items = []
-                for _ in range(r.count(1)):
-                    n0 = r.pos
-                    read_extern_name(r)
-                    nm = bytes(r.data[n0:r.pos])
-                    items.append(nm + _sortidx(r, remap, sort))
-                entries.append(b"\x01" + encode.vec(items))
+            entries.append(_instance_entry(r, k, remap, sort, instantiated))
         elif sec.id == C_CANON:
-            op = r.peek()
-            _skip_canon(r)
-            raw = bytes(r.data[start:r.pos])
-            if op == 0x01:          # lower: 0x01 0x00 funcidx opts
-                rr = Reader(raw)
-                rr.u8(), rr.u8()
-                f = rr.u32()
-                raw = b"\x01\x00" + encode.uleb(remap(f)) + bytes(raw[rr.pos:])
-            entries.append(raw)
+            entries.append(_canon_entry(r, remap))
         elif sec.id == C_EXPORT:
-            read_extern_name(r)
-            nm = bytes(r.data[start:r.pos])
-            si = _sortidx(r, remap, sort)
-            d0 = r.pos
-            if r.u8() == 0x01:
-                read_externdesc(r)
-            entries.append(nm + si + bytes(r.data[d0:r.pos]))
+            entries.append(_export_entry(r, remap, sort)[1])
         else:
             raise ValueError(f"section {sec.kind} holds no component func references")
     return encode.section(sec.id, encode.vec(entries))
+
+
+def _instance_entry(r: Reader, k: int, remap: FuncMap, sort: str,
+                    instantiated: Callable[[int, int], int] | None) -> bytes:
+    """One instance entry re-encoded: an instantiation (its target possibly replaced) with its
+    arguments mapped, or a bundle of exports with its items mapped."""
+    if r.u8() == 0x00:
+        target = r.u32()
+        head = b"\x00" + encode.uleb(instantiated(k, target) if instantiated else target)
+        args = []
+        for _ in range(r.count(1)):
+            nm = r.name()
+            args.append(encode.name(nm) + _sortidx(r, remap, sort))
+        return head + encode.vec(args)
+    items = []
+    for _ in range(r.count(1)):
+        items.append(_raw_extern_name(r) + _sortidx(r, remap, sort))
+    return b"\x01" + encode.vec(items)
+
+
+def _canon_entry(r: Reader, remap: FuncMap) -> bytes:
+    """One canon entry with the func a ``lower`` lowers mapped; every other entry as it stands."""
+    start = r.pos
+    op = r.peek()
+    _skip_canon(r)
+    raw = bytes(r.data[start:r.pos])
+    if op == 0x01:          # lower: 0x01 0x00 funcidx opts
+        rr = Reader(raw)
+        rr.u8(), rr.u8()
+        f = rr.u32()
+        raw = b"\x01\x00" + encode.uleb(remap(f)) + bytes(raw[rr.pos:])
+    return raw
 
 
 def _skip_canon(r: Reader) -> None:
     read_canon(r, Component(r.data, 0, 0))
 
 
-def drop_exports(sec: ComponentSection, names: set[str], remap: FuncMap) -> tuple[bytes, list[str]]:
+def _raw_extern_name(r: Reader) -> bytes:
+    """The bytes of the extern name at ``r`` (read past it)."""
+    start = r.pos
+    read_extern_name(r)
+    return bytes(r.data[start:r.pos])
+
+
+def _export_entry(r: Reader, remap: FuncMap, sort: str = "func") -> tuple[str, bytes]:
+    """One export entry re-encoded with its index mapped: its name, and its bytes."""
+    start = r.pos
+    name = read_extern_name(r)
+    nm = bytes(r.data[start:r.pos])
+    si = _sortidx(r, remap, sort)
+    d0 = r.pos
+    if r.u8() == 0x01:
+        read_externdesc(r)
+    return name, nm + si + bytes(r.data[d0:r.pos])
+
+
+def drop_exports(sec: Section, names: set[str], remap: FuncMap) -> tuple[bytes, list[str]]:
     """The export section without the exports named in ``names`` (the rest renumbered)."""
     r = Reader(sec.payload, sec.payload_offset)
     kept: list[bytes] = []
     dropped: list[str] = []
     for _ in range(r.count(1)):
-        start = r.pos
-        name = read_extern_name(r)
-        nm = bytes(r.data[start:r.pos])
-        si = _sortidx(r, remap)
-        d0 = r.pos
-        if r.u8() == 0x01:
-            read_externdesc(r)
+        name, entry = _export_entry(r, remap)
         if name in names:
             dropped.append(name)
-            continue
-        kept.append(nm + si + bytes(r.data[d0:r.pos]))
+        else:
+            kept.append(entry)
     return encode.section(C_EXPORT, encode.vec(kept)), dropped

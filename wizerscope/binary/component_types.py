@@ -1,4 +1,5 @@
-"""Component-level types, decoded as far as a function's signature needs (Binary.md, "Types").
+"""Component-level types, decoded as far as a function's signature needs (the component model's
+binary format, its "Types" part).
 
 The inspector shows init-function candidates of a component with their WIT-like signature
 (``func(name: string, n: u32) -> list<u8>``) before anything is compiled. Only value and function
@@ -9,11 +10,8 @@ is then simply not shown. Nothing here raises on a well-formed binary.
 from __future__ import annotations
 
 from .component import C_TYPE, Component
+from .component_entries import PRIMITIVES, primitive
 from .reader import Reader
-
-PRIMITIVES = {0x7F: "bool", 0x7E: "s8", 0x7D: "u8", 0x7C: "s16", 0x7B: "u16", 0x7A: "s32", 0x79: "u32",
-              0x78: "s64", 0x77: "u64", 0x76: "f32", 0x75: "f64", 0x74: "char", 0x73: "string",
-              0x64: "error-context"}
 
 
 class _Unknown(Exception):
@@ -21,11 +19,8 @@ class _Unknown(Exception):
 
 
 def _valtype(r: Reader):
-    b = r.data[r.pos]
-    if b in PRIMITIVES:
-        r.pos += 1
-        return PRIMITIVES[b]
-    return ("idx", r.u32())
+    name = primitive(r)
+    return ("idx", r.u32()) if name is None else name
 
 
 def _optional(r: Reader):
@@ -108,7 +103,7 @@ def type_space(c: Component) -> list:
 MAX_SIGNATURE = 400          # characters: a crafted type nests and repeats without end
 
 
-def render(t, space: list, depth: int = 0, budget: list[int] | None = None) -> str:
+def render(t: str | tuple | None, space: list, depth: int = 0, budget: list[int] | None = None) -> str:
     """WIT-like text for a decoded type (type indices followed through ``space``), cut short with
     "..." past a nesting depth of 8 or MAX_SIGNATURE characters in all."""
     budget = [MAX_SIGNATURE] if budget is None else budget

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 
 def uleb(value: int) -> bytes:
+    """Unsigned LEB128, in the fewest bytes (how every encoder writes it)."""
     if value < 0:
         raise ValueError("unsigned LEB128 of a negative number")
     if value < 0x80:
@@ -19,6 +20,7 @@ def uleb(value: int) -> bytes:
 
 
 def sleb(value: int) -> bytes:
+    """Signed LEB128, in the fewest bytes."""
     out = bytearray()
     while True:
         b = value & 0x7F
@@ -30,15 +32,18 @@ def sleb(value: int) -> bytes:
 
 
 def name(text: str) -> bytes:
+    """A name: its UTF-8 length, then the bytes."""
     raw = text.encode("utf-8")
     return uleb(len(raw)) + raw
 
 
 def vec(items: list[bytes]) -> bytes:
+    """A vector of already-encoded items: the count, then the items."""
     return uleb(len(items)) + b"".join(items)
 
 
 def section(section_id: int, payload: bytes | bytearray | memoryview) -> bytes:
+    """A framed section: id byte, payload size, payload (core and component alike)."""
     return bytes((section_id,)) + uleb(len(payload)) + bytes(payload)
 
 
@@ -49,5 +54,6 @@ def signed32(value: int) -> int:
 
 
 def signed64(value: int) -> int:
+    """Interpret an unsigned 64-bit pattern as the signed value ``i64.const`` encodes."""
     value &= 0xFFFFFFFFFFFFFFFF
     return value - (1 << 64) if value & 0x8000000000000000 else value

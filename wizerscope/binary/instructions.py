@@ -14,7 +14,7 @@ from .reader import Reader
 
 # Immediate shapes of single-byte opcodes.
 _NONE, _IDX, _IDX2, _BLOCK, _BRTABLE, _MEMARG, _I32, _I64, _F32, _F64, _SELECTT, _TRYTABLE, \
-    _HEAPTYPE, _BYTE_IDX = range(14)
+    _HEAPTYPE = range(13)
 
 _SHAPE: list[int | None] = [None] * 256
 for op in (0x00, 0x01, 0x05, 0x0A, 0x0B, 0x0F, 0x19, 0x1A, 0x1B, 0xD1, 0xD3, 0xD5):
@@ -51,7 +51,6 @@ FORBIDDEN_MISC = {9: "data.drop", 12: "table.init", 13: "elem.drop", 14: "table.
                   17: "table.fill"}
 FORBIDDEN_GC = {5: "struct.set", 14: "array.set", 16: "array.fill", 17: "array.copy",
                 18: "array.init_data", 19: "array.init_elem"}
-FORBIDDEN_PLAIN = {0x26: "table.set"}
 
 # Bytes that must appear in a body for it to possibly hold a forbidden instruction.
 _CANDIDATE = re.compile(rb"[\x26\xfb\xfc]")
@@ -149,42 +148,47 @@ def next_instruction(r: Reader) -> tuple[int, int]:
         elif shape == _HEAPTYPE:
             _skip_heaptype(r)
         return op, -1
-    if op == 0xFC:
-        sub = r.u32()
-        n = _MISC_IMMS.get(sub)
-        if n is None:
-            raise r.error(f"unknown instruction 0xfc {sub}")
+    prefixed = _PREFIXED.get(op)
+    if prefixed is None:
+        raise r.error(f"unknown opcode {op:#04x}", r.pos - 1)
+    sub = r.u32()
+    prefixed(r, sub)
+    return op, sub
+
+
+def _skip_misc(r: Reader, sub: int) -> None:
+    n = _MISC_IMMS.get(sub)
+    if n is None:
+        raise r.error(f"unknown instruction 0xfc {sub}")
+    for _ in range(n):
+        r.u32()
+
+
+def _skip_gc(r: Reader, sub: int) -> None:
+    n = _GC_IMMS.get(sub)
+    if n is not None:
         for _ in range(n):
             r.u32()
-        return op, sub
-    if op == 0xFD:
-        sub = r.u32()
-        _skip_simd(r, sub)
-        return op, sub
-    if op == 0xFB:
-        sub = r.u32()
-        n = _GC_IMMS.get(sub)
-        if n is not None:
-            for _ in range(n):
-                r.u32()
-        elif sub in (20, 21, 22, 23):
-            _skip_heaptype(r)
-        elif sub in (24, 25):
-            r.u8()
-            r.u32()
-            _skip_heaptype(r)
-            _skip_heaptype(r)
-        else:
-            raise r.error(f"unknown GC instruction 0xfb {sub}")
-        return op, sub
-    if op == 0xFE:
-        sub = r.u32()
-        if sub == 3:
-            r.u8()
-        else:
-            _skip_memarg(r)
-        return op, sub
-    raise r.error(f"unknown opcode {op:#04x}", r.pos - 1)
+    elif sub in (20, 21, 22, 23):
+        _skip_heaptype(r)
+    elif sub in (24, 25):
+        r.u8()
+        r.u32()
+        _skip_heaptype(r)
+        _skip_heaptype(r)
+    else:
+        raise r.error(f"unknown GC instruction 0xfb {sub}")
+
+
+def _skip_atomic(r: Reader, sub: int) -> None:
+    if sub == 3:
+        r.u8()
+    else:
+        _skip_memarg(r)
+
+
+# Prefix byte -> what skips the immediates after its sub-opcode.
+_PREFIXED = {0xFC: _skip_misc, 0xFD: _skip_simd, 0xFB: _skip_gc, 0xFE: _skip_atomic}
 
 
 def skip_const_expr(r: Reader) -> None:

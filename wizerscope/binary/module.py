@@ -1,43 +1,30 @@
 """Parse a core Wasm module into a :class:`Module`: every section framed, only what matters decoded.
 
 Sections are kept as views into the input so the rewrite can copy unchanged ones byte for byte.
-Code bodies are located, not decoded; the instruction scan decodes only bodies that may hold a
-forbidden instruction.
+Each section payload has its own small decoder (``_DECODERS``, by section id); the decoders share a
+:class:`_Context`, whose module keeps the index spaces as they are read. Code bodies are located,
+not decoded; the instruction scan decodes only bodies that may hold a forbidden instruction.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..errors import BinaryFormatError
 from . import instructions
+from .header import check_header, header_kind
 from .reader import Reader
-from .types import (ABSTRACT_HEAP, CODE, CUSTOM, DATA, DATACOUNT, ELEMENT, EXPORT, EXTERNAL_KINDS,
-                    FUNCTION, GLOBAL, IMPORT, MEMORY, NUMERIC, START, TABLE, TAG, TYPE,
-                    CompositeType, DataSegment, Export, FuncType, Global, GlobalType, Import, Limits,
-                    MemoryType, Names, Section, TableType, ValType)
+from .section import Section, frames
+from .types import (CODE, CUSTOM, DATA, DATACOUNT, ELEMENT, EXPORT, EXTERNAL_KINDS, FUNCTION, GLOBAL,
+                    IMPORT, MEMORY, START, TABLE, TAG, TYPE, CompositeType, DataSegment, Export, FuncType,
+                    Global, Import, MemoryType, Names, TableType, read_global_type, read_import_desc,
+                    read_memory_type, read_table_type, read_tag_type, read_types)
 
-MAGIC = b"\0asm"
-MODULE_VERSION = b"\x01\x00\x00\x00"
-COMPONENT_VERSION = b"\x0d\x00\x01\x00"
+__all__ = ["Module", "parse_module", "scan_forbidden", "header_kind"]
 
 # Order in which non-custom sections must appear (datacount before code, tag after memory).
 _ORDER = {TYPE: 1, IMPORT: 2, FUNCTION: 3, TABLE: 4, MEMORY: 5, TAG: 6, GLOBAL: 7, EXPORT: 8,
           START: 9, ELEMENT: 10, DATACOUNT: 11, CODE: 12, DATA: 13}
-
-
-def header_kind(data: bytes | memoryview) -> str:
-    """'module', 'component', or raise: what the 8-byte preamble says the file is."""
-    head = bytes(data[:8])
-    if len(head) < 8 or head[:4] != MAGIC:
-        if head[:4] == MAGIC[: len(head[:4])] and len(head) < 8:
-            raise BinaryFormatError("file is truncated inside the 8-byte Wasm header", offset=len(head))
-        raise BinaryFormatError(
-            "not a WebAssembly binary: the file does not start with the magic bytes \\0asm", offset=0)
-    if head[4:8] == MODULE_VERSION:
-        return "module"
-    if head[4:8] == COMPONENT_VERSION:
-        return "component"
-    raise BinaryFormatError(f"unknown Wasm binary version/layer {head[4:8].hex()}", offset=4)
 
 
 @dataclass
@@ -57,7 +44,6 @@ class Module:
     exports: list[Export] = field(default_factory=list)
     tags: list[int] = field(default_factory=list)
     start_func: int | None = None
-    element_count: int = 0
     data_count: int | None = None
     segments: list[DataSegment] = field(default_factory=list)    # the data section's segments
     code_bodies: list[tuple[int, int]] = field(default_factory=list)   # (start, end) within data
@@ -66,21 +52,27 @@ class Module:
 
     # -- index spaces --------------------------------------------------------------------
     def imported(self, kind: str) -> list[Import]:
+        """The imports of one kind, in index order (they come first in that kind's index space)."""
         return [i for i in self.imports if i.kind == kind]
 
     @property
     def num_imported_funcs(self) -> int:
+        """Imported functions come first in the function index space: defined ones start here."""
         return sum(1 for i in self.imports if i.kind == "func")
 
     @property
     def num_imported_globals(self) -> int:
+        """Where defined globals start in the global index space."""
         return sum(1 for i in self.imports if i.kind == "global")
 
     @property
     def num_imported_memories(self) -> int:
+        """Where defined memories start in the memory index space."""
         return sum(1 for i in self.imports if i.kind == "memory")
 
     def func_type(self, func_index: int) -> FuncType | None:
+        """The signature of a function (imported or defined), or None if the index or its type
+        index is out of range or names a GC type: the module is not validated here."""
         n = self.num_imported_funcs
         if func_index < n:
             t = self.imported("func")[func_index].desc
@@ -92,12 +84,15 @@ class Module:
         return ty if isinstance(ty, FuncType) else None
 
     def export(self, name: str) -> Export | None:
+        """The export called ``name`` (export names are unique in a valid module)."""
         for e in self.exports:
             if e.name == name:
                 return e
         return None
 
     def func_name(self, func_index: int) -> str | None:
+        """A name for a function as people know it: from the name section, else the import's
+        ``module.field``, else an export's name."""
         if func_index in self.names.functions:
             return self.names.functions[func_index]
         n = self.num_imported_funcs
@@ -110,146 +105,62 @@ class Module:
         return None
 
     def section(self, section_id: int) -> Section | None:
+        """The section with this id (non-custom sections appear at most once)."""
         for s in self.sections:
             if s.id == section_id:
                 return s
         return None
 
     def raw(self) -> memoryview:
+        """The module's bytes, as a view into the file."""
         return self.data[self.start:self.end]
 
 
-# -- decoding helpers ----------------------------------------------------------------------
-def _heaptype_name(r: Reader) -> str:
-    at = r.pos
-    v = r.s33()
-    if v < 0:
-        code = r.data[at]
-        return ABSTRACT_HEAP.get(code, f"heap{code:#x}")
-    return str(v)
+@dataclass
+class _Context:
+    """What the section decoders share while one module is read: the module (whose lists are
+    its index spaces), the sections met so far (each may appear once, in order), and the
+    function section's count, which the code section must match."""
+
+    m: Module
+    seen: set[int] = field(default_factory=set)
+    last_order: int = 0
+    declared_funcs: int | None = None
+
+    def admit(self, sec: Section) -> None:
+        """Raise unless a non-custom section may stand here: known, not repeated, in order."""
+        sid = sec.id
+        if sid not in _ORDER:
+            raise BinaryFormatError(f"unknown section id {sid}", offset=sec.offset)
+        if sid in self.seen:
+            raise BinaryFormatError(f"duplicate {sid} section", offset=sec.offset)
+        if _ORDER[sid] < self.last_order:
+            raise BinaryFormatError(f"section {sid} out of order", offset=sec.offset)
+        self.seen.add(sid)
+        self.last_order = _ORDER[sid]
+
+    def finish(self, end: int) -> None:
+        """The checks that span sections, once all are read (errors point at the module's end)."""
+        m = self.m
+        if self.declared_funcs and CODE not in self.seen:
+            raise BinaryFormatError("function section declares functions but there is no code section",
+                                    offset=end)
+        if m.data_count is not None and m.data_count != len(m.segments) and (DATA in self.seen or m.data_count):
+            raise BinaryFormatError(
+                f"data count section says {m.data_count} segments but the data section has {len(m.segments)}",
+                offset=end)
 
 
-def read_valtype(r: Reader) -> ValType:
-    at = r.pos
-    b = r.u8()
-    if b in NUMERIC:
-        return ValType(NUMERIC[b], bytes((b,)))
-    if b in ABSTRACT_HEAP:
-        return ValType(f"{ABSTRACT_HEAP[b]}ref", bytes((b,)))
-    if b in (0x63, 0x64):
-        ht = _heaptype_name(r)
-        name = f"(ref null {ht})" if b == 0x63 else f"(ref {ht})"
-        return ValType(name, bytes(r.data[at:r.pos]))
-    raise r.error(f"invalid value type {b:#04x}", at)
-
-
-def read_limits(r: Reader, flags: int) -> Limits:
-    is64 = bool(flags & 4)
-    mn = r.u64() if is64 else r.u32()
-    mx = (r.u64() if is64 else r.u32()) if flags & 1 else None
-    return Limits(mn, mx)
-
-
-def read_memory_type(r: Reader) -> MemoryType:
-    at = r.pos
-    flags = r.u8()
-    if flags & ~0x0F:
-        raise r.error(f"invalid memory limits flags {flags:#04x}", at)
-    lim = read_limits(r, flags)
-    log2 = r.u32() if flags & 8 else None
-    return MemoryType(lim.minimum, lim.maximum, bool(flags & 2), bool(flags & 4), log2)
-
-
-def read_table_type(r: Reader) -> TableType:
-    at = r.pos
-    elem = read_valtype(r)
-    flags = r.u8()
-    if flags & ~0x07:
-        raise r.error(f"invalid table limits flags {flags:#04x}", r.pos - 1)
-    lim = read_limits(r, flags)
-    return TableType(elem, lim, bool(flags & 4), bytes(r.data[at:r.pos]))
-
-
-def read_global_type(r: Reader) -> GlobalType:
-    vt = read_valtype(r)
-    at = r.pos
-    m = r.u8()
-    if m not in (0, 1):
-        raise r.error(f"invalid global mutability flag {m:#04x}", at)
-    return GlobalType(vt, bool(m))
-
-
-def _read_storage_type(r: Reader) -> None:
-    b = r.peek()
-    if b in (0x78, 0x77):   # i8, i16
-        r.u8()
-    else:
-        read_valtype(r)
-
-
-def _read_comp_type(r: Reader) -> FuncType | CompositeType:
-    at = r.pos
-    form = r.u8()
-    if form == 0x60:
-        params = tuple(read_valtype(r) for _ in range(r.count(1)))
-        results = tuple(read_valtype(r) for _ in range(r.count(1)))
-        return FuncType(params, results)
-    if form == 0x5F:
-        for _ in range(r.count(2)):
-            _read_storage_type(r)
-            r.u8()
-        return CompositeType("struct")
-    if form == 0x5E:
-        _read_storage_type(r)
-        r.u8()
-        return CompositeType("array")
-    if form == 0x5D:   # stack switching: cont type
-        r.s33()
-        return CompositeType("cont")
-    raise r.error(f"invalid type form {form:#04x}", at)
-
-
-def _read_sub_type(r: Reader) -> FuncType | CompositeType:
-    b = r.peek()
-    if b in (0x50, 0x4F):
-        r.u8()
-        for _ in range(r.count(1)):
-            r.u32()
-    return _read_comp_type(r)
-
-
-def _read_types(r: Reader, out: list) -> None:
-    for _ in range(r.count(1)):
-        if r.peek() == 0x4E:
-            r.u8()
-            for _ in range(r.count(1)):
-                out.append(_read_sub_type(r))
-        else:
-            out.append(_read_sub_type(r))
-
-
-def _read_import_desc(r: Reader) -> tuple[str, object]:
-    at = r.pos
-    kind = r.u8()
-    if kind == 0x00:
-        return "func", r.u32()
-    if kind == 0x01:
-        return "table", read_table_type(r)
-    if kind == 0x02:
-        return "memory", read_memory_type(r)
-    if kind == 0x03:
-        return "global", read_global_type(r)
-    if kind == 0x04:
-        if r.u8() != 0:
-            raise r.error("invalid tag attribute", r.pos - 1)
-        return "tag", r.u32()
-    if kind == 0x20:    # exact function import (custom descriptors)
-        return "func", r.u32()
-    raise r.error(f"invalid import kind {kind:#04x}", at)
+# -- one decoder per section payload --------------------------------------------------------
+def _custom_section(cx: _Context, r: Reader, sec: Section) -> None:
+    if sec.custom_name == "name":
+        _read_names(sec, cx.m.names)
 
 
 def _read_names(section: Section, names: Names) -> None:
-    """Best effort, like engines: a malformed name section is ignored rather than fatal."""
+    """Best effort, like engines: a malformed name section is ignored rather than fatal, from the
+    first subsection that does not decode. Memory (6) and data (9) names are not kept, but they
+    are decoded all the same, since a malformed one ends the section there."""
     r = Reader(section.payload, section.payload_offset)
     try:
         r.name()  # the custom section's own name, "name"
@@ -259,12 +170,134 @@ def _read_names(section: Section, names: Names) -> None:
             if sub_id == 0:
                 names.module = sub.name()
             elif sub_id in (1, 7, 9, 6):
-                target = {1: names.functions, 7: names.globals, 9: names.data, 6: names.memories}[sub_id]
+                target = names.functions if sub_id == 1 else names.globals if sub_id == 7 else {}
                 for _ in range(sub.count(2)):
                     idx = sub.u32()
                     target[idx] = sub.name()
     except BinaryFormatError:
         pass
+
+
+def _type_section(cx: _Context, r: Reader, sec: Section) -> None:
+    read_types(r, cx.m.types)
+
+
+def _import_section(cx: _Context, r: Reader, sec: Section) -> None:
+    imports = cx.m.imports
+    for _ in range(r.count(3)):
+        at = r.offset
+        mod = r.name()
+        fld = r.name()
+        kind, desc = read_import_desc(r)
+        imports.append(Import(mod, fld, kind, desc, at))
+
+
+def _function_section(cx: _Context, r: Reader, sec: Section) -> None:
+    cx.declared_funcs = n = r.count(1)
+    cx.m.func_types = [r.u32() for _ in range(n)]
+
+
+def _table_section(cx: _Context, r: Reader, sec: Section) -> None:
+    for _ in range(r.count(1)):
+        if r.peek() == 0x40:        # a table with an initializer expression
+            r.u8()
+            if r.u8() != 0:
+                raise r.error("invalid table encoding", r.pos - 1)
+            tt = read_table_type(r)
+            instructions.skip_const_expr(r)
+        else:
+            tt = read_table_type(r)
+        cx.m.tables.append(tt)
+
+
+def _memory_section(cx: _Context, r: Reader, sec: Section) -> None:
+    cx.m.memories = [read_memory_type(r) for _ in range(r.count(1))]
+
+
+def _tag_section(cx: _Context, r: Reader, sec: Section) -> None:
+    for _ in range(r.count(2)):
+        cx.m.tags.append(read_tag_type(r))
+
+
+def _global_section(cx: _Context, r: Reader, sec: Section) -> None:
+    view = r.data
+    for _ in range(r.count(2)):
+        at = r.offset
+        gt = read_global_type(r)
+        e0 = r.pos
+        instructions.skip_const_expr(r)
+        cx.m.globals.append(Global(gt, bytes(view[e0:r.pos]), at))
+
+
+def _export_section(cx: _Context, r: Reader, sec: Section) -> None:
+    cx.m.has_export_section = True
+    exports = cx.m.exports
+    for _ in range(r.count(3)):
+        at = r.offset
+        nm = r.name()
+        k_at = r.pos
+        k = r.u8()
+        if k not in EXTERNAL_KINDS:
+            raise r.error(f"invalid export kind {k:#04x}", k_at)
+        exports.append(Export(nm, EXTERNAL_KINDS[k], r.u32(), at))
+
+
+def _start_section(cx: _Context, r: Reader, sec: Section) -> None:
+    cx.m.start_func = r.u32()
+
+
+def _element_section(cx: _Context, r: Reader, sec: Section) -> None:
+    r.count(1)          # the count is checked against the payload; the rest is copied verbatim
+    r.pos = r.end
+
+
+def _datacount_section(cx: _Context, r: Reader, sec: Section) -> None:
+    cx.m.data_count = r.u32()
+
+
+def _code_section(cx: _Context, r: Reader, sec: Section) -> None:
+    n = r.count(1)
+    if cx.declared_funcs is not None and n != cx.declared_funcs:
+        raise BinaryFormatError(
+            f"function and code section have inconsistent lengths ({cx.declared_funcs} vs {n})",
+            offset=sec.offset)
+    bodies = cx.m.code_bodies
+    for _ in range(n):
+        size = r.u32()
+        b0 = r.pos
+        r.skip(size)
+        bodies.append((b0, b0 + size))
+
+
+def _data_section(cx: _Context, r: Reader, sec: Section) -> None:
+    view = r.data
+    segments = cx.m.segments
+    for _ in range(r.count(1)):
+        at = r.offset
+        flag_at = r.pos
+        flag = r.u32()
+        if flag in (0, 2):
+            mem = r.u32() if flag == 2 else 0
+            e0 = r.pos
+            instructions.skip_const_expr(r)
+            expr = bytes(view[e0:r.pos])
+            mode = "active"
+        elif flag == 1:
+            mem, expr, mode = 0, b"", "passive"
+        else:
+            raise r.error(f"invalid data segment flags {flag}", flag_at)
+        n = r.u32()
+        d0 = r.pos
+        r.skip(n)
+        segments.append(DataSegment(mode, mem, expr, r.base + d0, n, at))
+
+
+_DECODERS: dict[int, Callable[[_Context, Reader, Section], None]] = {
+    CUSTOM: _custom_section, TYPE: _type_section, IMPORT: _import_section, FUNCTION: _function_section,
+    TABLE: _table_section, MEMORY: _memory_section, TAG: _tag_section, GLOBAL: _global_section,
+    EXPORT: _export_section, START: _start_section, ELEMENT: _element_section,
+    DATACOUNT: _datacount_section, CODE: _code_section, DATA: _data_section,
+}
 
 
 def parse_module(data: bytes | bytearray | memoryview, start: int = 0, end: int | None = None) -> Module:
@@ -273,139 +306,21 @@ def parse_module(data: bytes | bytearray | memoryview, start: int = 0, end: int 
     ``data`` is the whole file (a component embeds modules at some offset), so every offset recorded
     is a file offset and every view indexes ``data`` directly.
     """
-    base = 0
     view = data if isinstance(data, memoryview) else memoryview(data)
     end = len(view) if end is None else end
-    r = Reader(view, base, start, end)
-    magic = bytes(r.bytes(4)) if r.remaining() >= 4 else bytes(view[start:end])
-    if magic != MAGIC:
-        if start:      # embedded in a component: say where, and the likely cause
-            raise r.error("a component's core module section does not hold a core module (no \\0asm "
-                          "magic); is this a core module with a component header?", start)
-        raise r.error("not a WebAssembly binary: missing \\0asm magic", start)
-    version = bytes(r.bytes(4))
-    if version == COMPONENT_VERSION:
-        raise BinaryFormatError("expected a core module, found a component", offset=base + start + 4)
-    if version != MODULE_VERSION:
-        raise r.error(f"unknown Wasm binary version {version.hex()}", start + 4)
+    check_header(view, start, end, expect="module")
     m = Module(view, start, end)
-    last_order = 0
-    seen: set[int] = set()
-    func_count_declared: int | None = None
-    for sid, sec_at, payload_at, sr in r.sections():
-        payload = view[payload_at:sr.end]
-        custom_name = None
-        if sid == CUSTOM:
-            custom_name = sr.name()
-        elif sid in _ORDER:
-            if sid in seen:
-                raise BinaryFormatError(f"duplicate {sid} section", offset=base + sec_at)
-            if _ORDER[sid] < last_order:
-                raise BinaryFormatError(f"section {sid} out of order", offset=base + sec_at)
-            seen.add(sid)
-            last_order = _ORDER[sid]
-        else:
-            raise BinaryFormatError(f"unknown section id {sid}", offset=base + sec_at)
-        sec = Section(sid, base + sec_at, base + payload_at, payload, custom_name)
+    cx = _Context(m)
+    for sec, r in frames(Reader(view, 0, start + 8, end), "core"):
+        sid = sec.id
+        if sid != CUSTOM:
+            cx.admit(sec)
         m.sections.append(sec)
-        if sid == TYPE:
-            _read_types(sr, m.types)
-        elif sid == IMPORT:
-            for _ in range(sr.count(3)):
-                at = sr.offset
-                mod = sr.name()
-                fld = sr.name()
-                kind, desc = _read_import_desc(sr)
-                m.imports.append(Import(mod, fld, kind, desc, at))
-        elif sid == FUNCTION:
-            func_count_declared = sr.count(1)
-            m.func_types = [sr.u32() for _ in range(func_count_declared)]
-        elif sid == TABLE:
-            for _ in range(sr.count(1)):
-                if sr.peek() == 0x40:
-                    sr.u8()
-                    if sr.u8() != 0:
-                        raise sr.error("invalid table encoding", sr.pos - 1)
-                    tt = read_table_type(sr)
-                    instructions.skip_const_expr(sr)
-                else:
-                    tt = read_table_type(sr)
-                m.tables.append(tt)
-        elif sid == MEMORY:
-            m.memories = [read_memory_type(sr) for _ in range(sr.count(1))]
-        elif sid == TAG:
-            for _ in range(sr.count(2)):
-                if sr.u8() != 0:
-                    raise sr.error("invalid tag attribute", sr.pos - 1)
-                m.tags.append(sr.u32())
-        elif sid == GLOBAL:
-            for _ in range(sr.count(2)):
-                at = sr.offset
-                gt = read_global_type(sr)
-                e0 = sr.pos
-                instructions.skip_const_expr(sr)
-                m.globals.append(Global(gt, bytes(view[e0:sr.pos]), at))
-        elif sid == EXPORT:
-            m.has_export_section = True
-            for _ in range(sr.count(3)):
-                at = sr.offset
-                nm = sr.name()
-                k_at = sr.pos
-                k = sr.u8()
-                if k not in EXTERNAL_KINDS:
-                    raise sr.error(f"invalid export kind {k:#04x}", k_at)
-                m.exports.append(Export(nm, EXTERNAL_KINDS[k], sr.u32(), at))
-        elif sid == START:
-            m.start_func = sr.u32()
-        elif sid == ELEMENT:
-            m.element_count = sr.count(1)
-            sr.pos = sr.end  # copied verbatim; never decoded
-        elif sid == DATACOUNT:
-            m.data_count = sr.u32()
-        elif sid == CODE:
-            n = sr.count(1)
-            if func_count_declared is not None and n != func_count_declared:
-                raise BinaryFormatError(
-                    f"function and code section have inconsistent lengths ({func_count_declared} vs {n})",
-                    offset=base + sec_at)
-            bodies = m.code_bodies
-            for _ in range(n):
-                size_b = sr.u32()
-                b0 = sr.pos
-                sr.skip(size_b)
-                bodies.append((b0, b0 + size_b))
-        elif sid == DATA:
-            for _ in range(sr.count(1)):
-                at = sr.offset
-                flag_at = sr.pos
-                flag = sr.u32()
-                if flag in (0, 2):
-                    mem = sr.u32() if flag == 2 else 0
-                    e0 = sr.pos
-                    instructions.skip_const_expr(sr)
-                    expr = bytes(view[e0:sr.pos])
-                    mode = "active"
-                elif flag == 1:
-                    mem, expr, mode = 0, b"", "passive"
-                else:
-                    raise sr.error(f"invalid data segment flags {flag}", flag_at)
-                n = sr.u32()
-                d0 = sr.pos
-                sr.skip(n)
-                m.segments.append(DataSegment(mode, mem, expr, base + d0, n, at))
-        elif sid == CUSTOM and custom_name == "name":
-            _read_names(sec, m.names)
-        if sid != CUSTOM and not sr.at_end():
-            raise BinaryFormatError(f"section size mismatch: {sr.remaining()} unread bytes in section {sid}",
-                                    offset=sr.offset)
-    if func_count_declared and CODE not in seen:
-        raise BinaryFormatError("function section declares functions but there is no code section",
-                                offset=base + end)
-    if m.data_count is not None and m.data_count != len(m.segments) and (DATA in seen or m.data_count):
-        raise BinaryFormatError(
-            f"data count section says {m.data_count} segments but the data section has {len(m.segments)}",
-            offset=base + end)
-    m.end = end
+        _DECODERS[sid](cx, r, sec)
+        if sid != CUSTOM and not r.at_end():
+            raise BinaryFormatError(f"section size mismatch: {r.remaining()} unread bytes in section {sid}",
+                                    offset=r.offset)
+    cx.finish(end)
     return m
 
 

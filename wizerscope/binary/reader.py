@@ -27,12 +27,16 @@ class Reader:
         return self.base + self.pos
 
     def at_end(self) -> bool:
+        """Whether every byte up to ``end`` has been read."""
         return self.pos >= self.end
 
     def remaining(self) -> int:
+        """Bytes left before ``end`` (what a size-mismatch error reports)."""
         return self.end - self.pos
 
     def error(self, message: str, at: int | None = None) -> BinaryFormatError:
+        """An error at the file offset of position ``at`` (default: the next byte), for the caller
+        to raise: the offset is what lets a person find the bad byte."""
         return BinaryFormatError(message, offset=self.base + (self.pos if at is None else at))
 
     def sub(self, length: int) -> "Reader":
@@ -43,19 +47,9 @@ class Reader:
         self.pos = start + length
         return Reader(self.data, self.base, start, start + length)
 
-    def sections(self):
-        """Every section frame up to the end, as (id, section offset, payload offset, reader over
-        the payload); positions are relative to ``data`` like ``pos``. Shared by the core and
-        the component parser (the framing is the same in both)."""
-        while not self.at_end():
-            at = self.pos
-            sid = self.u8()
-            size = self.u32()
-            payload_at = self.pos
-            yield sid, at, payload_at, self.sub(size)
-
     # -- primitives ------------------------------------------------------------------------
     def u8(self) -> int:
+        """One byte."""
         if self.pos >= self.end:
             raise self.error("unexpected end of data")
         b = self.data[self.pos]
@@ -63,11 +57,13 @@ class Reader:
         return b
 
     def peek(self) -> int:
+        """The next byte, not consumed (decoders that branch on a leading byte look first)."""
         if self.pos >= self.end:
             raise self.error("unexpected end of data")
         return self.data[self.pos]
 
     def bytes(self, n: int) -> memoryview:
+        """The next ``n`` bytes as a view (no copy)."""
         if n < 0 or n > self.end - self.pos:
             raise self.error(f"unexpected end: {n} bytes needed, {self.end - self.pos} available")
         v = self.data[self.pos:self.pos + n]
@@ -75,11 +71,15 @@ class Reader:
         return v
 
     def skip(self, n: int) -> None:
+        """Past the next ``n`` bytes, which must be there."""
         if n < 0 or n > self.end - self.pos:
             raise self.error(f"unexpected end: {n} bytes needed, {self.end - self.pos} available")
         self.pos += n
 
-    def _uleb(self, bits: int) -> int:
+    def _leb(self, bits: int, signed: bool) -> int:
+        """A LEB128 integer of at most ``bits`` bits. One loop for both signednesses: they differ
+        only in how the last byte's unused bits are checked and whether the value is sign-extended,
+        both settled once after the loop, so the loop tests nothing per byte for signedness."""
         data, pos, end = self.data, self.pos, self.end
         result = shift = 0
         start = pos
@@ -94,71 +94,59 @@ class Reader:
                 break
             shift += 7
             if pos - start >= max_bytes:
-                raise self.error(f"LEB128 integer too long for u{bits}", start)
+                raise self.error(f"LEB128 integer too long for {'s' if signed else 'u'}{bits}", start)
         if pos - start == max_bytes and bits % 7:
-            # the unused high bits of the last byte must be zero
-            if b >> (bits % 7):
-                raise self.error(f"LEB128 integer too large for u{bits}", start)
-        self.pos = pos
-        return result
-
-    def _sleb(self, bits: int) -> int:
-        data, pos, end = self.data, self.pos, self.end
-        result = shift = 0
-        start = pos
-        max_bytes = (bits + 6) // 7
-        while True:
-            if pos >= end:
-                raise self.error("unexpected end of data inside a LEB128 integer", start)
-            b = data[pos]
-            pos += 1
-            result |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-            if pos - start >= max_bytes:
-                raise self.error(f"LEB128 integer too long for s{bits}", start)
-        if pos - start == max_bytes and bits % 7:
-            # remaining bits must be a sign extension
+            # a full-length encoding: the last byte's unused bits must be zero (unsigned) or
+            # repeat the sign bit (signed)
             extra = bits % 7
-            sign_and_unused = b & 0x7F
-            top = sign_and_unused >> (extra - 1)
-            if top not in (0, (0x7F >> (extra - 1))):
-                raise self.error(f"LEB128 integer too large for s{bits}", start)
-        if shift < 64 + 7 and b & 0x40:
-            result -= 1 << shift
+            if signed:
+                if (b & 0x7F) >> (extra - 1) not in (0, 0x7F >> (extra - 1)):
+                    raise self.error(f"LEB128 integer too large for s{bits}", start)
+            elif b >> extra:
+                raise self.error(f"LEB128 integer too large for u{bits}", start)
+        if signed and b & 0x40:
+            result -= 1 << (shift + 7)
         self.pos = pos
-        # clamp representation to the bit width
         return result
 
     def u32(self) -> int:
+        """An unsigned LEB128 of at most 32 bits (counts, indices, sizes)."""
+        # most u32s (counts, indices, small sizes) are one byte: decode those inline
         data, pos = self.data, self.pos
         if pos < self.end:
             b = data[pos]
             if b < 0x80:
                 self.pos = pos + 1
                 return b
-        return self._uleb(32)
+        return self._leb(32, False)
 
     def u64(self) -> int:
-        return self._uleb(64)
+        """An unsigned LEB128 of at most 64 bits (memory64 sizes, memarg offsets)."""
+        return self._leb(64, False)
 
     def s32(self) -> int:
-        return self._sleb(32)
+        """A signed LEB128 of at most 32 bits (``i32.const``)."""
+        return self._leb(32, True)
 
     def s33(self) -> int:
-        return self._sleb(33)
+        """A signed 33-bit LEB128: how block types and heap types tell a type index (>= 0) from
+        a one-byte type code (< 0)."""
+        return self._leb(33, True)
 
     def s64(self) -> int:
-        return self._sleb(64)
+        """A signed LEB128 of at most 64 bits (``i64.const``)."""
+        return self._leb(64, True)
 
     def f32_bits(self) -> int:
+        """A float's 4 bytes as their bit pattern (kept exact: no rounding through a float)."""
         return int.from_bytes(self.bytes(4), "little")
 
     def f64_bits(self) -> int:
+        """A double's 8 bytes as their bit pattern."""
         return int.from_bytes(self.bytes(8), "little")
 
     def name(self) -> str:
+        """A length-prefixed UTF-8 name; malformed UTF-8 is an error at the name's start."""
         start = self.pos
         n = self.u32()
         raw = self.bytes(n)

@@ -1,18 +1,18 @@
-"""Dataclasses for the parts of a core module that the pre-initializer reads or rewrites."""
+"""The parts of a core module that the pre-initializer reads or rewrites, and their decoders.
+
+Value, table, memory and global types keep enough to be printed, checked and re-encoded; GC
+struct and array types are read only so that the type index space is counted right.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from . import encode
+from .reader import Reader
 
 # Section ids of the core binary format.
 CUSTOM, TYPE, IMPORT, FUNCTION, TABLE, MEMORY, GLOBAL, EXPORT, START, ELEMENT, CODE, DATA, DATACOUNT, TAG = (
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)
-SECTION_NAMES = {
-    CUSTOM: "custom", TYPE: "type", IMPORT: "import", FUNCTION: "function", TABLE: "table",
-    MEMORY: "memory", GLOBAL: "global", EXPORT: "export", START: "start", ELEMENT: "element",
-    CODE: "code", DATA: "data", DATACOUNT: "datacount", TAG: "tag",
-}
 EXTERNAL_KINDS = {0: "func", 1: "table", 2: "memory", 3: "global", 4: "tag"}
 EXTERNAL_KIND_CODES = {v: k for k, v in EXTERNAL_KINDS.items()}
 
@@ -33,17 +33,11 @@ class ValType:
 
     @property
     def is_ref(self) -> bool:
+        """A reference type (whose values a snapshot cannot write down)."""
         return self.name not in ("i32", "i64", "f32", "f64", "v128")
 
     def __str__(self) -> str:
         return self.name
-
-
-I32 = ValType("i32", b"\x7f")
-I64 = ValType("i64", b"\x7e")
-F32 = ValType("f32", b"\x7d")
-F64 = ValType("f64", b"\x7c")
-V128 = ValType("v128", b"\x7b")
 
 
 @dataclass(frozen=True)
@@ -80,9 +74,11 @@ class MemoryType:
 
     @property
     def page_size(self) -> int:
+        """Bytes per page: 64 KiB unless the custom-page-sizes proposal says otherwise."""
         return 1 << (16 if self.page_size_log2 is None else self.page_size_log2)
 
     def encode(self) -> bytes:
+        """The memory type's encoding, for a rewritten memory section (e.g. a raised minimum)."""
         flags = (1 if self.maximum is not None else 0) | (2 if self.shared else 0) \
             | (4 if self.memory64 else 0) | (8 if self.page_size_log2 is not None else 0)
         out = bytes((flags,)) + encode.uleb(self.minimum)
@@ -117,6 +113,7 @@ class GlobalType:
     mutable: bool
 
     def encode(self) -> bytes:
+        """The global type's encoding: value type, then mutability."""
         return self.value.raw + (b"\x01" if self.mutable else b"\x00")
 
     def __str__(self) -> str:
@@ -157,34 +154,153 @@ class DataSegment:
     offset: int                # absolute file offset of the segment entry
 
 
-@dataclass(frozen=True)
-class Section:
-    """A section as it stands in the file; ``payload`` is a view, never a copy."""
-
-    id: int
-    offset: int                # of the section id byte
-    payload_offset: int        # of the first payload byte
-    payload: memoryview
-    custom_name: str | None = None
-
-    @property
-    def size(self) -> int:
-        return self.payload_offset - self.offset + len(self.payload)
-
-    @property
-    def kind(self) -> str:
-        if self.id == CUSTOM:
-            return f"custom {self.custom_name!r}"
-        return SECTION_NAMES.get(self.id, f"unknown {self.id}")
-
-    def raw(self, data: memoryview) -> memoryview:
-        return data[self.offset:self.payload_offset + len(self.payload)]
-
-
 @dataclass
 class Names:
+    """What the "name" custom section says of the module, its functions and its globals (the
+    names the inspector and the reports show)."""
+
     module: str | None = None
     functions: dict[int, str] = field(default_factory=dict)
     globals: dict[int, str] = field(default_factory=dict)
-    data: dict[int, str] = field(default_factory=dict)
-    memories: dict[int, str] = field(default_factory=dict)
+
+
+# -- decoders -------------------------------------------------------------------------------
+def _heaptype_name(r: Reader) -> str:
+    at = r.pos
+    v = r.s33()
+    if v < 0:
+        code = r.data[at]
+        return ABSTRACT_HEAP.get(code, f"heap{code:#x}")
+    return str(v)
+
+
+def read_valtype(r: Reader) -> ValType:
+    """A value type, with its exact bytes (a ref type's heap type may be a multi-byte index)."""
+    at = r.pos
+    b = r.u8()
+    if b in NUMERIC:
+        return ValType(NUMERIC[b], bytes((b,)))
+    if b in ABSTRACT_HEAP:
+        return ValType(f"{ABSTRACT_HEAP[b]}ref", bytes((b,)))
+    if b in (0x63, 0x64):
+        ht = _heaptype_name(r)
+        name = f"(ref null {ht})" if b == 0x63 else f"(ref {ht})"
+        return ValType(name, bytes(r.data[at:r.pos]))
+    raise r.error(f"invalid value type {b:#04x}", at)
+
+
+def read_limits(r: Reader, flags: int) -> Limits:
+    """Minimum and optional maximum after a limits flags byte (bit 0: has max, bit 2: 64-bit)."""
+    is64 = bool(flags & 4)
+    mn = r.u64() if is64 else r.u32()
+    mx = (r.u64() if is64 else r.u32()) if flags & 1 else None
+    return Limits(mn, mx)
+
+
+def read_memory_type(r: Reader) -> MemoryType:
+    """A memory type: flags (max, shared, memory64, custom page size), limits, page size."""
+    at = r.pos
+    flags = r.u8()
+    if flags & ~0x0F:
+        raise r.error(f"invalid memory limits flags {flags:#04x}", at)
+    lim = read_limits(r, flags)
+    log2 = r.u32() if flags & 8 else None
+    return MemoryType(lim.minimum, lim.maximum, bool(flags & 2), bool(flags & 4), log2)
+
+
+def read_table_type(r: Reader) -> TableType:
+    """A table type: element type, flags, limits; ``raw`` keeps the bytes."""
+    at = r.pos
+    elem = read_valtype(r)
+    flags = r.u8()
+    if flags & ~0x07:
+        raise r.error(f"invalid table limits flags {flags:#04x}", r.pos - 1)
+    lim = read_limits(r, flags)
+    return TableType(elem, lim, bool(flags & 4), bytes(r.data[at:r.pos]))
+
+
+def read_global_type(r: Reader) -> GlobalType:
+    """A global type: value type, then a mutability byte that must be 0 or 1."""
+    vt = read_valtype(r)
+    at = r.pos
+    m = r.u8()
+    if m not in (0, 1):
+        raise r.error(f"invalid global mutability flag {m:#04x}", at)
+    return GlobalType(vt, bool(m))
+
+
+def _read_storage_type(r: Reader) -> None:
+    b = r.peek()
+    if b in (0x78, 0x77):   # i8, i16
+        r.u8()
+    else:
+        read_valtype(r)
+
+
+def _read_comp_type(r: Reader) -> FuncType | CompositeType:
+    at = r.pos
+    form = r.u8()
+    if form == 0x60:
+        params = tuple(read_valtype(r) for _ in range(r.count(1)))
+        results = tuple(read_valtype(r) for _ in range(r.count(1)))
+        return FuncType(params, results)
+    if form == 0x5F:
+        for _ in range(r.count(2)):
+            _read_storage_type(r)
+            r.u8()
+        return CompositeType("struct")
+    if form == 0x5E:
+        _read_storage_type(r)
+        r.u8()
+        return CompositeType("array")
+    if form == 0x5D:   # stack switching: cont type
+        r.s33()
+        return CompositeType("cont")
+    raise r.error(f"invalid type form {form:#04x}", at)
+
+
+def _read_sub_type(r: Reader) -> FuncType | CompositeType:
+    b = r.peek()
+    if b in (0x50, 0x4F):
+        r.u8()
+        for _ in range(r.count(1)):
+            r.u32()
+    return _read_comp_type(r)
+
+
+def read_types(r: Reader, out: list) -> None:
+    """The type section's entries appended to ``out``, one per type index: a recursion group
+    (0x4E) defines one index per member."""
+    for _ in range(r.count(1)):
+        if r.peek() == 0x4E:
+            r.u8()
+            for _ in range(r.count(1)):
+                out.append(_read_sub_type(r))
+        else:
+            out.append(_read_sub_type(r))
+
+
+def read_tag_type(r: Reader) -> int:
+    """A tag's type index (after the one attribute byte there is, 0 = exception)."""
+    if r.u8() != 0:
+        raise r.error("invalid tag attribute", r.pos - 1)
+    return r.u32()
+
+
+def read_import_desc(r: Reader) -> tuple[str, object]:
+    """An import's kind and description: a type index (func, tag) or a table/memory/global type."""
+    at = r.pos
+    kind = r.u8()
+    if kind == 0x00:
+        return "func", r.u32()
+    if kind == 0x01:
+        return "table", read_table_type(r)
+    if kind == 0x02:
+        return "memory", read_memory_type(r)
+    if kind == 0x03:
+        return "global", read_global_type(r)
+    if kind == 0x04:
+        return "tag", read_tag_type(r)
+    if kind == 0x20:    # exact function import (custom descriptors)
+        return "func", r.u32()
+    raise r.error(f"invalid import kind {kind:#04x}", at)

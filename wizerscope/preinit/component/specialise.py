@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from ...binary import component_encode as ce
 from ...binary.component import (C_COMPONENT, C_CORE_INSTANCE, C_EXPORT, C_INSTANCE, Component,
-                                 ComponentSection, parse_component)
+                                 parse_component)
+from ...binary.section import Section
 from ...binary import encode
 from ...binary.encode import section, uleb
 from ...binary.reader import Reader
@@ -178,7 +179,7 @@ def _level_bytes(c: Component) -> bytes:
     return b"".join(parts)
 
 
-def _core_instances(c: Component, sec: ComponentSection, pointed: dict[int, int], remap) -> bytes:
+def _core_instances(c: Component, sec: Section, pointed: dict[int, int], remap) -> bytes:
     """The core instance section ``sec`` with its instantiations renumbered and the further
     instances pointed at their copies; every other byte is kept."""
     data = c.data
@@ -197,7 +198,7 @@ def _core_instances(c: Component, sec: ComponentSection, pointed: dict[int, int]
     return section(C_CORE_INSTANCE, payload)
 
 
-def _instances(c: Component, sec: ComponentSection, pointed: dict[int, int], components: Plan,
+def _instances(c: Component, sec: Section, pointed: dict[int, int], components: Plan,
                modules: Plan) -> bytes:
     """The component instance section ``sec`` renumbered, further instances on their copies."""
     first = min(ci.index for ci in c.instances if sec.payload_offset <= ci.offset < sec.end
@@ -209,7 +210,7 @@ def _instances(c: Component, sec: ComponentSection, pointed: dict[int, int], com
     return out
 
 
-def _renumbered(sec: ComponentSection, *plans: Plan) -> bytes:
+def _renumbered(sec: Section, *plans: Plan) -> bytes:
     """``sec`` (an instance or export section) with the indices of every shifted plan mapped."""
     for p in plans:
         if p.shifted:
@@ -217,7 +218,7 @@ def _renumbered(sec: ComponentSection, *plans: Plan) -> bytes:
     return section(sec.id, sec.payload)
 
 
-def _renamed(sec: ComponentSection, modules: Plan, components: Plan) -> bytes:
+def _renamed(sec: Section, modules: Plan, components: Plan) -> bytes:
     """The ``component-name`` section with its core module and component names moved to the
     renumbered indices (the copies stay unnamed); a malformed one is dropped, names are debug
     information only."""
@@ -243,10 +244,10 @@ def _renamed(sec: ComponentSection, modules: Plan, components: Plan) -> bytes:
     return section(0, bytes(out))
 
 
-def _as_section(encoded: bytes, like: ComponentSection) -> ComponentSection:
-    """Bytes of a re-encoded section as a ComponentSection (for a second renumbering pass)."""
+def _as_section(encoded: bytes, like: Section) -> Section:
+    """Bytes of a re-encoded section as a Section (for a second renumbering pass)."""
     view = memoryview(encoded)
     pos = 1
     while view[pos] & 0x80:
         pos += 1
-    return ComponentSection(like.id, 0, pos + 1, view[pos + 1:])
+    return Section(like.id, 0, pos + 1, view[pos + 1:], layer=like.layer)
