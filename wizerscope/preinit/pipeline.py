@@ -167,9 +167,8 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
         trace.begin(name)
 
     step("check")
-    rejections = pipeline.rejections()
-    if rejections:
-        raise RejectedError(rejections)
+    if pipeline.rejections():
+        raise RejectedError(pipeline.rejections())
     pipeline.check_options(options)
     step("instrument")
     binary, instrumentation = pipeline.instrument()
@@ -201,8 +200,7 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
         runner.close()
         runner.release()
         hooks.stopped(runner)
-    befores = dict((u.key, s) for u, s in pipeline.unit_states(before, instrumentation)) if before is not None else {}
-    units = [UnitRun(u, befores.get(u.key), s) for u, s in pipeline.unit_states(state, instrumentation)]
+    units = _unit_runs(pipeline, instrumentation, before, state)
     run = Run(pipeline.kind, options, units, instrumentation, state, runner.report, trace.timings)
     if not rewrite:
         return run
@@ -217,6 +215,12 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
     pipeline.validate(run.output, run.rewrite)
     trace.end()
     return run
+
+
+def _unit_runs(pipeline: Pipeline, instrumentation, before, after) -> list[UnitRun]:
+    """Each unit with its state before init (when taken) and after."""
+    befores = dict((u.key, s) for u, s in pipeline.unit_states(before, instrumentation)) if before is not None else {}
+    return [UnitRun(u, befores.get(u.key), s) for u, s in pipeline.unit_states(after, instrumentation)]
 
 
 def invalid_output(kind: str, message: str) -> WizerscopeError:

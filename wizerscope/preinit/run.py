@@ -20,14 +20,14 @@ from ..errors import InitError, WizerscopeError
 from .instrument import GlobalProbe, MemoryProbe
 from .options import Options
 from .runtime import engines, internals
-from .runtime.sandbox import CodeCache, InitReport, Sandbox
+from .runtime.sandbox import Sandbox, SandboxedRunner
 from .runtime.traps import trap_backtrace, trap_reason
 from .runtime.wat import assemble
 
 WASI_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
 _UNKNOWN_IMPORT = re.compile(r"unknown import: `(.+?)::(.+?)` has not been defined")
 
-__all__ = ["CoreRunner", "InitReport", "check_init_export"]
+__all__ = ["CoreRunner", "check_init_export"]
 
 
 def check_init_export(m: Module, name: str) -> FuncType:
@@ -54,7 +54,7 @@ def _export_hint(m: Module, name: str) -> str:
     return f"choose one with -f/--init-func; exported functions without parameters: {shown}"
 
 
-class CoreRunner:
+class CoreRunner(SandboxedRunner):
     """One instantiation of an instrumented module, driven step by step."""
 
     unit = "module"
@@ -69,18 +69,9 @@ class CoreRunner:
         self.instance: wasmtime.Instance | None = None
         self._exports: dict | None = None
 
-    @property
-    def report(self) -> InitReport:
-        return self.sandbox.report
-
-    @property
-    def store(self) -> wasmtime.Store:
-        return self.sandbox.store
-
     # -- steps ----------------------------------------------------------------------------------
-    def compile(self, cache: CodeCache | None = None) -> None:
-        self.compiled = self.sandbox.compile(lambda engine: wasmtime.Module(engine, self.instrumented),
-                                             self.unit, cache)
+    def load(self, engine: wasmtime.Engine):
+        return wasmtime.Module(engine, self.instrumented)
 
     def instantiate(self) -> wasmtime.Instance:
         """Link (WASI when asked, the preloads, trapping stubs for the rest) and instantiate."""
@@ -92,7 +83,7 @@ class CoreRunner:
             linker.define_wasi()
         self._load_preloads(linker)
         linker.define_unknown_imports_as_traps(self.compiled)
-        self.instance = self._guarded("instantiating the module (its start function trapped)",
+        self.instance = self.guarded("instantiating the module (its start function trapped)",
                                       lambda: linker.instantiate(self.store, self.compiled))
         self._exports = None
         return self.instance
@@ -114,7 +105,7 @@ class CoreRunner:
             except wasmtime.WasmtimeError as e:
                 raise WizerscopeError(f"{where}: {engines.first_line(e)}") from None
             # the preload's start function runs here: under the same limits and explanations as init
-            inst = self._guarded(f"{where} (its start function)", lambda: linker.instantiate(self.store, mod))
+            inst = self.guarded(f"{where} (its start function)", lambda: linker.instantiate(self.store, mod))
             linker.define_instance(self.store, name, inst)
 
     def exports(self):
@@ -132,7 +123,7 @@ class CoreRunner:
         init = exports.get("_initialize")
         if isinstance(init, wasmtime.Func):
             self.report.called_initialize = True
-            self._guarded("calling the Reactor initialization function", lambda: init(self.store))
+            self.guarded("calling the Reactor initialization function", lambda: init(self.store))
             if name == "_initialize":
                 return []
         func = exports.get(name)
@@ -143,10 +134,10 @@ class CoreRunner:
         if ft is not None and any(r.name == "v128" for r in ft.results):
             # wasmtime-py cannot convert v128 results (and aborts on printing their type)
             types = [r.name for r in ft.results]
-            result = self._guarded(f"the `{name}` function trapped",
+            result = self.guarded(f"the `{name}` function trapped",
                                    lambda: internals.call_without_args(self.store, func, types))
         else:
-            result = self._guarded(f"the `{name}` function trapped", lambda: func(self.store))
+            result = self.guarded(f"the `{name}` function trapped", lambda: func(self.store))
         if result is None:
             self.report.results = []
         elif isinstance(result, (tuple, list)):      # multi-value results come back as a list
@@ -155,15 +146,8 @@ class CoreRunner:
             self.report.results = [result]
         return self.report.results
 
-    def interrupt(self) -> None:
-        """Stop a running init from another thread (epoch interruption)."""
-        self.sandbox.interrupt()
-
     # -- explaining failures ----------------------------------------------------------------------
-    def _guarded(self, context: str, fn):
-        return self.sandbox.guarded(context, fn, self._explain)
-
-    def _explain(self, context: str, e: BaseException) -> InitError:
+    def explain(self, context: str, e: BaseException) -> InitError:
         text = str(e)
         bt = trap_backtrace(e, self.module)
         m = _UNKNOWN_IMPORT.search(text)
@@ -206,10 +190,6 @@ class CoreRunner:
                 + (", ".join(sizes) or "no memory") + " at the trap). Raise --max-memory if init needs more")
 
     # -- state access (the snapshot's "instance state") -----------------------------------------
-    def reading_state(self):
-        """A context in which the snapshot's kernels run without the init's limits."""
-        return self.sandbox.reading_state()
-
     def global_bits(self, probe: GlobalProbe) -> int:
         return internals.global_bits(self.store, self.exports()[probe.export], probe.type.value.name)
 
@@ -226,10 +206,6 @@ class CoreRunner:
             return None     # e.g. a --max-memory below one page: scan the view in Python instead
 
     # -- the end ----------------------------------------------------------------------------------
-    def close(self) -> None:
-        """Remove the captured output's files (their contents are in the report already)."""
-        self.sandbox.close()
-
     def release(self) -> None:
         """Drop the instance, store and compiled code once the snapshot is taken, so the rewrite
         does not stack its copies on top of them."""

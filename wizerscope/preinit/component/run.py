@@ -18,7 +18,7 @@ from wasmtime import component as wc
 from ...errors import InitError, WizerscopeError
 from ..options import Options
 from ..runtime import engines, internals
-from ..runtime.sandbox import CodeCache, InitReport, Sandbox
+from ..runtime.sandbox import Sandbox, SandboxedRunner
 from ..runtime.traps import name_frame, trap_backtrace
 from . import wave
 from .wave_types import format_value, to_python
@@ -85,7 +85,7 @@ def _candidates_hint(exports: dict, engine: wasmtime.Engine) -> str:
     return f"exported functions: {shown}"
 
 
-class ComponentRunner:
+class ComponentRunner(SandboxedRunner):
     """One instantiation of an instrumented component, driven step by step."""
 
     unit = "component"
@@ -104,18 +104,9 @@ class ComponentRunner:
         # when the caller dropped ``instrumented`` after compiling, how to make it again
         self.rebuild_instrumented: Callable[[], bytes] | None = None
 
-    @property
-    def report(self) -> InitReport:
-        return self.sandbox.report
-
-    @property
-    def store(self) -> wasmtime.Store:
-        return self.sandbox.store
-
     # -- steps ----------------------------------------------------------------------------------
-    def compile(self, cache: CodeCache | None = None) -> None:
-        self.compiled = self.sandbox.compile(lambda engine: internals.compile_component(engine, self.instrumented),
-                                             self.unit, cache)
+    def load(self, engine: wasmtime.Engine):
+        return internals.compile_component(engine, self.instrumented)
 
     def instantiate(self) -> wc.Instance:
         if self.compiled is None:
@@ -129,7 +120,7 @@ class ComponentRunner:
             # imported names and so shadow WASI p2 definitions that match by semver (measured:
             # componentize-py's `wasi:cli/environment@0.2.9#get-environment` then traps).
             linker.define_unknown_imports_as_traps(self.compiled)
-        self.instance = self._guarded("failed to instantiate the component",
+        self.instance = self.guarded("failed to instantiate the component",
                                       lambda: linker.instantiate(self.store, self.compiled))
         self._linker = linker
         return self.instance
@@ -158,21 +149,14 @@ class ComponentRunner:
                 raise InitError(f"parsing `{spec.text}` params as types: {len(spec.args)} argument(s) given, "
                                 f"the function takes {len(params)} ({', '.join(n for n, _ in params)})")
             args = [to_python(v, ty, spec.text) for v, (_, ty) in zip(spec.args, params)]
-        value = self._guarded("the initialization function trapped", lambda: func(self.store, *args))
-        self._guarded("the initialization function trapped", lambda: func.post_return(self.store))
+        value = self.guarded("the initialization function trapped", lambda: func(self.store, *args))
+        self.guarded("the initialization function trapped", lambda: func.post_return(self.store))
         result_ty = ftype.result
         self.report.results = [] if result_ty is None else [format_value(value, result_ty)]
         return self.report.results
 
-    def interrupt(self) -> None:
-        """Stop a running init from another thread (epoch interruption)."""
-        self.sandbox.interrupt()
-
     # -- explaining failures ----------------------------------------------------------------------
-    def _guarded(self, context: str, fn):
-        return self.sandbox.guarded(context, fn, self._explain)
-
-    def _explain(self, context: str, e: BaseException) -> InitError:
+    def explain(self, context: str, e: BaseException) -> InitError:
         """Component stubs report `unknown import: `ns:pkg/iface@v#func` has not been defined`."""
         m = _UNKNOWN_COMPONENT_IMPORT.search(str(e))
         if m and self.instance is not None:
@@ -206,10 +190,6 @@ class ComponentRunner:
         return [name_frame(line, modules) for line in lines]
 
     # -- accessor calls (the snapshot's instance state) -----------------------------------------
-    def reading_state(self):
-        """A context in which the accessors run without the init's limits."""
-        return self.sandbox.reading_state()
-
     def access(self, name: str, *args) -> int | str:
         """Call accessor ``name`` of ``wasmtime:wizer/access`` (with post-return)."""
         func = self._funcs.get(name)
@@ -230,9 +210,6 @@ class ComponentRunner:
         return value
 
     # -- the end ----------------------------------------------------------------------------------
-    def close(self) -> None:
-        self.sandbox.close()
-
     def release(self) -> None:
         """Drop the accessors, linker, instance, store and compiled code (the compiled code of a
         big component is hundreds of MB: collected now, not at some later collection)."""

@@ -227,3 +227,47 @@ class Sandbox:
     def release(self) -> None:
         """Drop the store (and with it every instance) once the state is read."""
         self.store = None
+
+
+class SandboxedRunner:
+    """What the core and the component runner share: both own a :class:`Sandbox` and hand it the
+    store, limits, interruption, guarded calls and clean-up. A runner supplies ``unit`` (its
+    input's kind, for messages and the code cache), :meth:`load` (compile its binary on an
+    engine) and :meth:`explain` (its own reading of a failure)."""
+
+    unit = ""
+    sandbox: Sandbox
+    instrumented: bytes
+    compiled: object = None
+
+    @property
+    def report(self) -> InitReport:
+        return self.sandbox.report
+
+    @property
+    def store(self) -> wasmtime.Store:
+        return self.sandbox.store
+
+    def load(self, engine: wasmtime.Engine) -> object:
+        raise NotImplementedError
+
+    def explain(self, context: str, e: BaseException) -> InitError:
+        raise NotImplementedError
+
+    def compile(self, cache: CodeCache | None = None) -> None:
+        self.compiled = self.sandbox.compile(self.load, self.unit, cache)
+
+    def interrupt(self) -> None:
+        """Stop a running init from another thread (epoch interruption)."""
+        self.sandbox.interrupt()
+
+    def guarded(self, context: str, fn):
+        return self.sandbox.guarded(context, fn, self.explain)
+
+    def reading_state(self):
+        """A context in which the snapshot's kernels or accessors run without the init's limits."""
+        return self.sandbox.reading_state()
+
+    def close(self) -> None:
+        """Remove the captured output's files (their contents are in the report already)."""
+        self.sandbox.close()
