@@ -46,6 +46,8 @@ class Options:
     deterministic: bool = False
     seed: int | None = None                                         # None: the documented default
     clock_epoch: int | None = None  # wall clock start in seconds; None: SOURCE_DATE_EPOCH or the default
+    clock_offset_ns: int = 0        # added to every deterministic clock reading (the determinism check's
+                                    # clock intervention: a shift that is not whole seconds)
 
     def validate(self) -> "Options":
         """Raise :class:`OptionError` unless every value is one the run can honour; return self."""

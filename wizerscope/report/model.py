@@ -98,8 +98,19 @@ class ComponentPart:
 
 
 @dataclass
+class HostModeReport:
+    """Where init's clocks and randomness came from: the host's, or ``--deterministic`` ones."""
+
+    deterministic: bool
+    seed: int | None
+    clock_epoch_s: int | None        # the wall clock's first reading, in seconds since 1970
+    description: str
+
+
+@dataclass
 class RunReport:
-    """``wizerscope init --json``."""
+    """``wizerscope init --json``. ``host_calls`` lists every host import init called, as
+    ``{"import": "<module>.<name>", "calls": int}`` in the order of their first call."""
 
     kind: str
     init_func: str
@@ -112,6 +123,10 @@ class RunReport:
     stdout: str
     stderr: str
     reference_gaps: list[ReferenceGap]
+    host_mode: HostModeReport
+    host_calls: list[dict]
+    files_read_bytes: int            # bytes init read from files (not stdin)
+    fuel_used: int | None            # with --fuel: what the start function and init consumed
 
 
 @dataclass
@@ -125,6 +140,8 @@ class DeterminismReport:
     results: list[list[str]]
     globals: list[GlobalDifference]
     memories: list[MemoryDifference]
+    host_mode: HostModeReport
+    interventions: list[str]           # the sources varied to attribute causes ([] when none ran)
 
 
 @dataclass

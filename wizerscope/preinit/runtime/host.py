@@ -55,6 +55,7 @@ class HostMode:
     deterministic: bool = False
     seed: int = DEFAULT_SEED
     epoch_s: int = DEFAULT_EPOCH_S
+    offset_ns: int = 0                 # added to every clock reading (the determinism check's intervention)
 
     def describe(self) -> str:
         if not self.deterministic:
@@ -109,7 +110,7 @@ class Host:
 
     # -- clocks (nanoseconds) ---------------------------------------------------------------------
     def _tick(self) -> int:
-        t = self._ticks * CLOCK_STEP_NS
+        t = self.mode.offset_ns + self._ticks * CLOCK_STEP_NS
         self._ticks += 1
         return t
 

@@ -71,7 +71,7 @@ def host_mode(options: Options) -> HostMode:
     if not options.deterministic:
         return HostMode()
     epoch = options.clock_epoch if options.clock_epoch is not None else source_date_epoch()
-    return HostMode(True, DEFAULT_SEED if options.seed is None else options.seed, epoch)
+    return HostMode(True, DEFAULT_SEED if options.seed is None else options.seed, epoch, options.clock_offset_ns)
 
 
 def environment(options: Options) -> list[tuple[str, str]]:
