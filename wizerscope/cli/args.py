@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     pi.add_argument("--check", action="store_true", help="only check the input and list every rejection")
     pi.add_argument("--check-determinism", action="store_true",
                     help="run init twice in fresh instances and report state that differs")
+    from .diff_cmd import add_parser
+    add_parser(sub)
     ps = sub.add_parser("inspect", help="print the structure, state and rejections of an input")
     ps.add_argument("input")
     ps.add_argument("--json", action="store_true", help="machine-readable output")

@@ -10,7 +10,10 @@ global is found by intervention under the deterministic mode (:mod:`.runtime.hos
 every source fixed, then one run per source with only that source changed (another seed, clocks
 shifted by a day and a fraction of a second, one more environment variable). A difference that
 changes with a source is that source's doing (the first of ``random``, ``clock``,
-``environment`` when several change it); what no source changes is ``unknown``. Under
+``environment`` when several change it); what no source changes is ``unknown``. A byte that
+depends on a source keeps its value under one change with a chance of 1 in 256, so while
+differences are left unexplained a second round varies every source once more (differently)
+and the changes of both rounds count. Under
 ``--deterministic`` the sources were fixed already, so every difference is ``unknown``.
 How the result reads (text, JSON) is :mod:`wizerscope.report`'s business.
 """
@@ -26,9 +29,10 @@ from .pipeline import Hooks, Pipeline, Run, drive
 from .runtime.host import DEFAULT_SEED, SOURCES
 from .runtime.sandbox import CodeCache
 from .snapshot import Snapshot
-from .statediff import MemoryDiff, SparseMemory, changed_ranges
+from .statediff import MemoryDiff, SparseMemory, changed_ranges, union_spans
 
 SHOWN_RUNS = 20          # differing byte runs listed per memory
+ROUNDS = 2               # at most this many changes of each source (see the module docstring)
 UNKNOWN = "unknown"
 CLOCK_SHIFT_NS = 86_400_000_000_000 + 123_456_789     # a day and a fraction: every byte of a time moves
 VARIED_ENV = ("WIZERSCOPE_VARIED", "1")
@@ -162,19 +166,24 @@ def compare_snapshots(where: str, names: dict[int, str], first: Snapshot, second
 
 
 class Causes:
-    """What each source changes: a fixed run against one run per varied source."""
+    """What each source changes: a fixed run against runs with one source varied (one or more
+    rounds; a byte counts as changed by a source when any of its rounds changed it)."""
 
-    def __init__(self, base: Run, varied: dict[str, Run]) -> None:
+    def __init__(self, base: Run) -> None:
         self.base = {ur.unit.label: ur.after for ur in base.units}
-        self.varied = {src: {ur.unit.label: ur.after for ur in run.units} for src, run in varied.items()}
+        self.varied: dict[str, list[dict[str, Snapshot]]] = {src: [] for src in SOURCES}
+
+    def add(self, source: str, run: Run) -> None:
+        self.varied[source].append({ur.unit.label: ur.after for ur in run.units})
 
     def of_global(self, where: str, index: int) -> str:
         base = self.base.get(where)
         mine = base.global_value(index) if base is not None else None
-        for src, units in self.varied.items():
-            other = units[where].global_value(index) if where in units else None
-            if mine is not None and other is not None and other.bits != mine.bits:
-                return src
+        for src, rounds in self.varied.items():
+            for units in rounds:
+                other = units[where].global_value(index) if where in units else None
+                if mine is not None and other is not None and other.bits != mine.bits:
+                    return src
         return UNKNOWN
 
     def of_memory(self, where: str, index: int) -> Changes:
@@ -182,26 +191,45 @@ class Causes:
         if base is None:
             return {}
         fixed = SparseMemory.from_snapshot(base, index)
-        return {src: changed_ranges(fixed, SparseMemory.from_snapshot(units[where], index))
-                for src, units in self.varied.items() if where in units}
+        out: Changes = {}
+        for src, rounds in self.varied.items():
+            spans: list[tuple[int, int]] = []
+            for units in rounds:
+                if where in units:
+                    starts, ends = changed_ranges(fixed, SparseMemory.from_snapshot(units[where], index))
+                    spans = union_spans(spans, list(zip(starts, ends)))
+            out[src] = ([s for s, _ in spans], [e for _, e in spans])
+        return out
 
 
-def varied(options: Options, source: str) -> Options:
-    """``options`` (deterministic) with one host source changed."""
+def varied(options: Options, source: str, round_: int = 0) -> Options:
+    """``options`` (deterministic) with one host source changed; each round changes it differently."""
+    k = round_ + 1
     if source == "random":
         seed = DEFAULT_SEED if options.seed is None else options.seed
-        return dataclasses.replace(options, seed=seed ^ 0x9E3779B97F4A7C15)
+        return dataclasses.replace(options, seed=(seed ^ (0x9E3779B97F4A7C15 * k)) & ((1 << 64) - 1))
     if source == "clock":
-        return dataclasses.replace(options, clock_offset_ns=options.clock_offset_ns + CLOCK_SHIFT_NS)
-    return dataclasses.replace(options, env=[*options.env, VARIED_ENV])
+        return dataclasses.replace(options, clock_offset_ns=options.clock_offset_ns + k * CLOCK_SHIFT_NS + k * 7919)
+    return dataclasses.replace(options, env=[*options.env, (VARIED_ENV[0], VARIED_ENV[1] * k)])
 
 
 def find_causes(pipeline: Pipeline, options: Options, hooks: Hooks | None, cache: CodeCache) -> Causes:
-    """The intervention runs: everything fixed, then each source varied alone."""
+    """The fixed run, and one round of runs with each source varied alone."""
     fixed = dataclasses.replace(options, deterministic=True)
-    base = drive(pipeline, fixed, hooks, cache=cache, rewrite=False)
-    return Causes(base, {src: drive(pipeline, varied(fixed, src), hooks, cache=cache, rewrite=False)
-                         for src in SOURCES})
+    causes = Causes(drive(pipeline, fixed, hooks, cache=cache, rewrite=False))
+    vary_once_more(causes, pipeline, fixed, hooks, cache)
+    return causes
+
+
+def vary_once_more(causes: Causes, pipeline: Pipeline, fixed: Options, hooks: Hooks | None,
+                   cache: CodeCache) -> None:
+    for src in SOURCES:
+        run = drive(pipeline, varied(fixed, src, len(causes.varied[src])), hooks, cache=cache, rewrite=False)
+        causes.add(src, run)
+
+
+def _unexplained(report: DeterminismResult) -> bool:
+    return any(g.cause == UNKNOWN for g in report.globals) or report.bytes_by_cause().get(UNKNOWN, 0) > 0
 
 
 def check_determinism(pipeline: Pipeline, options: Options, hooks: Hooks | None = None,
@@ -222,8 +250,13 @@ def check_determinism(pipeline: Pipeline, options: Options, hooks: Hooks | None 
     if report.deterministic or not options.wasi or options.deterministic:
         return report
     causes = find_causes(pipeline, options, hooks, cache)
-    explained = DeterminismResult(report.kind, report.init_func, results=report.results, units=report.units,
-                                  options=options, interventions=list(SOURCES))
-    for ur, other in pairs:
-        compare_snapshots(ur.unit.label, ur.unit.module.names.globals, ur.after, other, explained, causes)
+    for round_ in range(ROUNDS):
+        if round_:
+            vary_once_more(causes, pipeline, dataclasses.replace(options, deterministic=True), hooks, cache)
+        explained = DeterminismResult(report.kind, report.init_func, results=report.results, units=report.units,
+                                      options=options, interventions=list(SOURCES))
+        for ur, other in pairs:
+            compare_snapshots(ur.unit.label, ur.unit.module.names.globals, ur.after, other, explained, causes)
+        if not _unexplained(explained):
+            break
     return explained

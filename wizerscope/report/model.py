@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..preinit.determinism import GlobalDifference, MemoryDifference
+from ..preinit.outputdiff import GlobalChange, MemoryChange, SectionChange
 from ..preinit.reference_gaps import ReferenceGap
 
 SCHEMA = 1
@@ -180,3 +181,20 @@ class CheckReport:
     kind: str
     rejections: list[RejectionReport]
     reference_gaps: list[ReferenceGap]
+
+
+@dataclass
+class DiffReport:
+    """``wizerscope diff A B --json``: ``identical`` is about the initial states (globals and memory
+    bytes); ``sections`` lists the sections that differ in size or content either way."""
+
+    a: str
+    b: str
+    identical: bool
+    kind_a: str
+    kind_b: str
+    globals: list[GlobalChange]
+    memories: list[MemoryChange]
+    sections: list[SectionChange]
+    modules_only_in_a: list[str]
+    modules_only_in_b: list[str]
