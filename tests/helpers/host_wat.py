@@ -95,3 +95,18 @@ COMPONENT_SOURCES = """(component
   (func (export "clock") (result u64) (canon lift (core func $i "clock")))
   (func (export "random") (result u64) (canon lift (core func $i "random")))
 )"""
+
+# init opens /d/data.txt in the first preopened directory and reads up to 16 bytes to 0x400
+READS_FILE = """(module
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0x40) "data.txt")
+  (func (export "wizer-initialize")
+    (drop (call $open (i32.const 3) (i32.const 0) (i32.const 0x40) (i32.const 8) (i32.const 0)
+                      (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 0x80)))
+    (i32.store (i32.const 0x90) (i32.const 0x400))
+    (i32.store (i32.const 0x94) (i32.const 16))
+    (drop (call $read (i32.load (i32.const 0x80)) (i32.const 0x90) (i32.const 1) (i32.const 0x98)))))
+"""

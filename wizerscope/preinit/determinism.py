@@ -8,7 +8,7 @@ is. All runs share one compiled module (compiling is the expensive part; instanc
 When the two runs differ (and WASI gave init a host to ask), the cause of each differing byte and
 global is found by intervention under the deterministic mode (:mod:`.runtime.host`): one run with
 every source fixed, then one run per source with only that source changed (another seed, clocks
-shifted by a day and a fraction of a second, one more environment variable). A difference that
+shifted by a day and a fraction of a second, one more environment variable ahead of the others). A difference that
 changes with a source is that source's doing (the first of ``random``, ``clock``,
 ``environment`` when several change it); what no source changes is ``unknown``. A byte that
 depends on a source keeps its value under one change with a chance of 1 in 256, so while
@@ -210,7 +210,8 @@ def varied(options: Options, source: str, round_: int = 0) -> Options:
         return dataclasses.replace(options, seed=(seed ^ (0x9E3779B97F4A7C15 * k)) & ((1 << 64) - 1))
     if source == "clock":
         return dataclasses.replace(options, clock_offset_ns=options.clock_offset_ns + k * CLOCK_SHIFT_NS + k * 7919)
-    return dataclasses.replace(options, env=[*options.env, (VARIED_ENV[0], VARIED_ENV[1] * k)])
+    # first in the list: every later variable's strings (and the pointers to them) move
+    return dataclasses.replace(options, env=[(VARIED_ENV[0] + "_" * round_, VARIED_ENV[1]), *options.env])
 
 
 def find_causes(pipeline: Pipeline, options: Options, hooks: Hooks | None, cache: CodeCache) -> Causes:
