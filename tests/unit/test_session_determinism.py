@@ -34,7 +34,7 @@ def test_random_bytes_are_reported(wat):
     assert (g.index, g.type) == (0, "i64") and g.first != g.second
     (m,) = report.memories
     assert m.memory == 0 and 0 < m.changed_bytes <= 32
-    assert all(256 <= s and e <= 288 for s, e in m.runs)
+    assert all(256 <= r.start and r.end <= 288 and r.cause == "random" for r in m.runs)
     text = describe_determinism(report)
     assert "NOT deterministic" in text and "global 0" in text and "memory 0" in text
     assert json.loads(json.dumps(as_json(determinism_report(report))))["memories"][0]["run_count"] == m.run_count

@@ -2,7 +2,8 @@
 
 ``wizerscope FILE`` opens the inspector (Textual, imported only then); ``wizerscope init`` is the
 headless pre-initializer with `wasmtime wizer`'s flags (:mod:`.init_cmd`); ``wizerscope inspect``
-prints the inspector's model (:mod:`.inspect_cmd`). Every failure becomes one paragraph on stderr
+prints the inspector's model (:mod:`.inspect_cmd`); ``wizerscope diff A B`` compares two binaries'
+initial states (:mod:`.diff_cmd`). Every failure becomes one paragraph on stderr
 and a non-zero exit status (2 for a bad option value, like argparse's usage errors), never a
 traceback.
 """
@@ -47,12 +48,15 @@ def _fail(e: WizerscopeError) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv and argv[0] not in ("init", "inspect") and not argv[0].startswith("-"):
+        if argv and argv[0] not in ("init", "inspect", "diff") and not argv[0].startswith("-"):
             return cmd_tui(*tui_arguments(argv))
         a = build_parser().parse_args(argv)
         if a.command == "init":
             from .init_cmd import cmd_init
             return cmd_init(a)
+        if a.command == "diff":
+            from .diff_cmd import cmd_diff
+            return cmd_diff(a)
         if a.command == "inspect":
             from .inspect_cmd import run_inspect
             return run_inspect(a)

@@ -38,6 +38,11 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", metavar="SECONDS", help="stop an init that runs longer")
     p.add_argument("--fuel", metavar="N", help="stop an init after this much fuel")
     p.add_argument("--max-memory", metavar="BYTES", help="cap each linear memory's size")
+    p.add_argument("--deterministic", action="store_true",
+                   help="init sees fixed, advancing clocks (from SOURCE_DATE_EPOCH, else 2000-01-01) and "
+                        "seeded randomness, so two runs give byte-identical outputs")
+    p.add_argument("--seed", metavar="N", help="the seed of --deterministic randomness (default 0; implies "
+                                               "--deterministic)")
     p.add_argument("-W", dest="wasm_opts", action="append", default=[], metavar="OPT",
                    help="wasmtime -W options understood: unknown-imports-trap=y, timeout=S, fuel=N, "
                         "max-memory-size=BYTES")
@@ -61,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     pi.add_argument("--check", action="store_true", help="only check the input and list every rejection")
     pi.add_argument("--check-determinism", action="store_true",
                     help="run init twice in fresh instances and report state that differs")
+    from .diff_cmd import add_parser
+    add_parser(sub)
     ps = sub.add_parser("inspect", help="print the structure, state and rejections of an input")
     ps.add_argument("input")
     ps.add_argument("--json", action="store_true", help="machine-readable output")
@@ -86,6 +93,9 @@ def options_from_args(a: argparse.Namespace) -> Options:
         opts.fuel = parse_count("--fuel", a.fuel)
     if a.max_memory is not None:
         opts.max_memory = parse_count("--max-memory", a.max_memory)
+    if a.seed is not None:
+        opts.seed = parse_count("--seed", a.seed)
+    opts.deterministic = a.deterministic or opts.seed is not None
     for w in a.wasm_opts:
         apply_wasm_flags(opts, w)
     for c in a.codegen_opts:

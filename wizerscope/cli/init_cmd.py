@@ -41,7 +41,7 @@ def cmd_init(a: argparse.Namespace) -> int:
     from ..preinit.pipeline import drive
     with _spinner(f"pre-initializing {pipeline.kind}"):
         run = drive(pipeline, opts)
-    _echo_init_output(run.init, output)
+    _echo_init_output(run.init, output == "-" or a.json)
     write_output(output, run.output)
     if run.init.results:
         shown = ", ".join(str(v) for v in run.init.results)
@@ -72,9 +72,9 @@ def _check(a: argparse.Namespace, pipeline, opts) -> int:
     return 1 if rejections else 0
 
 
-def _echo_init_output(init, output: str) -> None:
-    """Forward what init printed; never into a binary on stdout."""
-    out_stream = sys.stderr if output == "-" else sys.stdout
+def _echo_init_output(init, stdout_taken: bool) -> None:
+    """Forward what init printed; never into a binary or a JSON report on stdout."""
+    out_stream = sys.stderr if stdout_taken else sys.stdout
     if init.stdout:
         out_stream.buffer.write(init.stdout)
         out_stream.flush()

@@ -148,6 +148,7 @@ class Session:
         self._diffs: tuple[Run, list[MemoryDiff]] | None = None
         self._segments: tuple[Run, list[R.SegmentRow]] | None = None
         self._accessors: list | None = None
+        self.last_determinism = None        # the last determinism check's result (DeterminismResult)
         try:
             self.pipeline = pipeline_for(wasm)
         except MalformedModule as e:            # wasmtime's words, then ours with the offset
@@ -313,11 +314,31 @@ class Session:
         if not self.loaded:
             raise WizerscopeError("the input could not be parsed; nothing to run")
         try:
-            return check_determinism(self.pipeline, self.options, _Watch(self, None), cache=self._code)
+            self.last_determinism = check_determinism(self.pipeline, self.options, _Watch(self, None),
+                                                      cache=self._code)
+            return self.last_determinism
         except InitError:
             if self._cancel.is_set():
                 raise Cancelled("determinism check cancelled") from None
             raise
+
+    def host_log(self) -> list[str]:
+        """What the last run asked of the host (mode, host calls, file bytes, fuel, memory growth)."""
+        from .host_log import host_lines
+        if self.last_run is None:
+            return []
+        return host_lines(self.options, self.last_run.init, self.run_result)
+
+    def determinism_causes(self, where: str, memory: int) -> list:
+        """The last determinism check's differing ranges of one memory (``where`` as the diff view
+        names the module), each with its cause; [] when there is none."""
+        d = self.last_determinism
+        if d is None:
+            return []
+        for m in d.memories:
+            if m.memory == memory and (m.where == where or where.startswith(m.where + " (")):
+                return list(m.runs)
+        return []
 
     # -- writing ---------------------------------------------------------------------------------
     def write(self, path: str, *, overwrite: bool = False) -> WriteReport:

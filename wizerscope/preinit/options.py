@@ -42,6 +42,12 @@ class Options:
     fuel: int | None = None
     max_memory: int | None = None                                   # bytes per linear memory
     compiler: str = "auto"          # -C compiler=: "auto" (Winch, else Cranelift), "winch", "cranelift"
+    # --deterministic: fixed advancing clocks, seeded randomness (runtime/host.py); --seed N implies it
+    deterministic: bool = False
+    seed: int | None = None                                         # None: the documented default
+    clock_epoch: int | None = None  # wall clock start in seconds; None: SOURCE_DATE_EPOCH or the default
+    clock_offset_ns: int = 0        # added to every deterministic clock reading (the determinism check's
+                                    # clock intervention: a shift that is not whole seconds)
 
     def validate(self) -> "Options":
         """Raise :class:`OptionError` unless every value is one the run can honour; return self."""
@@ -57,6 +63,8 @@ class Options:
             raise OptionError(f"-C compiler={self.compiler}: expected auto, winch or cranelift")
         if (self.dirs or self.env or self.inherit_env) and not self.wasi:
             raise OptionError("--dir, --env and --inherit-env need WASI: add -S cli (or --allow-wasi)")
+        if self.seed is not None and not 0 <= self.seed < 1 << 64:
+            raise OptionError(f"--seed {self.seed}: expected a whole number from 0 to 2^64-1")
         check_renames(self.renames)
         return self
 

@@ -20,11 +20,11 @@ from ..errors import InitError, WizerscopeError
 from .instrument import GlobalProbe, MemoryProbe
 from .options import Options
 from .runtime import engines, internals
+from .runtime.host_p1 import WASI_MODULES, P1Interposer
 from .runtime.sandbox import Sandbox, SandboxedRunner
 from .runtime.traps import trap_backtrace, trap_reason
 from .runtime.wat import assemble
 
-WASI_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
 _UNKNOWN_IMPORT = re.compile(r"unknown import: `(.+?)::(.+?)` has not been defined")
 
 __all__ = ["CoreRunner", "check_init_export"]
@@ -82,6 +82,9 @@ class CoreRunner(SandboxedRunner):
             self.store.set_wasi(self.sandbox.wasi_config())
             linker.define_wasi()
         self._load_preloads(linker)
+        if self.options.wasi:
+            # after the preloads: they see wasmtime's WASI as it is (see docs/determinism.md)
+            P1Interposer(self.sandbox.engine, self.module, self.report.host).install(linker, self.store)
         linker.define_unknown_imports_as_traps(self.compiled)
         self.instance = self.guarded("instantiating the module (its start function trapped)",
                                       lambda: linker.instantiate(self.store, self.compiled))

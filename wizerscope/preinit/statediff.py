@@ -56,7 +56,8 @@ class SparseMemory:
         return bytes(out)
 
 
-def _union(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def union_spans(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sorted, disjoint union of two lists of [start, end) spans."""
     spans = sorted(a + b)
     out: list[list[int]] = []
     for s, e in spans:
@@ -78,7 +79,7 @@ def changed_ranges(before: SparseMemory, after: SparseMemory) -> tuple[list[int]
     """(starts, ends) of the byte runs whose values differ, both states read as zero-extended."""
     starts: list[int] = []
     ends: list[int] = []
-    for s, e in _union(before.spans(), after.spans()):
+    for s, e in union_spans(before.spans(), after.spans()):
         pos = s
         while pos < e:
             n = min(CHUNK, e - pos)

@@ -9,8 +9,10 @@ from ..preinit.pipeline import Run, UnitRun
 from ..preinit.reference_gaps import ReferenceGap
 from ..preinit.rewrite import RewriteLog
 from ..preinit.snapshot import Snapshot
-from .model import (AccessorReport, ComponentPart, DeterminismReport, GlobalReport, MemoryReport, ModuleReport,
-                    RewriteReport, RunReport, SegmentRecord, SegmentsReport)
+from ..preinit.options import Options
+from ..preinit.runtime.sandbox import host_mode
+from .model import (AccessorReport, ComponentPart, DeterminismReport, GlobalReport, HostModeReport, MemoryReport,
+                    ModuleReport, RewriteReport, RunReport, SegmentRecord, SegmentsReport)
 
 LISTED_SEGMENTS = 1000       # segments listed one by one per module (the counts cover them all)
 
@@ -68,18 +70,28 @@ def component_part(run: Run) -> ComponentPart | None:
                          {"bytes": run.snapshot.bytes_read, "calls": run.snapshot.read_calls})
 
 
+def host_mode_report(options: Options) -> HostModeReport:
+    """The host mode ``options`` ask for, as reports state it."""
+    mode = host_mode(options)
+    if not mode.deterministic:
+        return HostModeReport(False, None, None, mode.describe())
+    return HostModeReport(True, mode.seed, mode.epoch_s, mode.describe())
+
+
 def run_report(run: Run, input_size: int, gaps: list[ReferenceGap]) -> RunReport:
-    """``init --json``: the run, module by module."""
+    """``init --json``: the run, module by module, and what init asked of the host."""
     init = run.init
     return RunReport(
         run.kind, run.options.init_func, [str(v) for v in init.results], [module_report(ur) for ur in run.units],
         component_part(run),
         {"input": input_size, "output": len(run.output) if run.output is not None else 0},
         {k: round(v, 6) for k, v in run.timings.items()}, init.compiler,
-        init.stdout.decode("utf-8", "replace"), init.stderr.decode("utf-8", "replace"), list(gaps))
+        init.stdout.decode("utf-8", "replace"), init.stderr.decode("utf-8", "replace"), list(gaps),
+        host_mode_report(run.options), [{"import": name, "calls": n} for name, n in init.host.call_list()],
+        init.host.file_bytes_read, init.fuel_used)
 
 
 def determinism_report(d: DeterminismResult) -> DeterminismReport:
     return DeterminismReport(d.kind, d.init_func, d.deterministic, d.units,
                              [list(map(str, d.results[0])), list(map(str, d.results[1]))],
-                             list(d.globals), list(d.memories))
+                             list(d.globals), list(d.memories), host_mode_report(d.options), list(d.interventions))

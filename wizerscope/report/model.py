@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..preinit.determinism import GlobalDifference, MemoryDifference
+from ..preinit.outputdiff import GlobalChange, MemoryChange, SectionChange
 from ..preinit.reference_gaps import ReferenceGap
 
 SCHEMA = 1
@@ -98,8 +99,19 @@ class ComponentPart:
 
 
 @dataclass
+class HostModeReport:
+    """Where init's clocks and randomness came from: the host's, or ``--deterministic`` ones."""
+
+    deterministic: bool
+    seed: int | None
+    clock_epoch_s: int | None        # the wall clock's first reading, in seconds since 1970
+    description: str
+
+
+@dataclass
 class RunReport:
-    """``wizerscope init --json``."""
+    """``wizerscope init --json``. ``host_calls`` lists every host import init called, as
+    ``{"import": "<module>.<name>", "calls": int}`` in the order of their first call."""
 
     kind: str
     init_func: str
@@ -112,6 +124,10 @@ class RunReport:
     stdout: str
     stderr: str
     reference_gaps: list[ReferenceGap]
+    host_mode: HostModeReport
+    host_calls: list[dict]
+    files_read_bytes: int            # bytes init read from files (not stdin)
+    fuel_used: int | None            # with --fuel: what the start function and init consumed
 
 
 @dataclass
@@ -125,6 +141,8 @@ class DeterminismReport:
     results: list[list[str]]
     globals: list[GlobalDifference]
     memories: list[MemoryDifference]
+    host_mode: HostModeReport
+    interventions: list[str]           # the sources varied to attribute causes ([] when none ran)
 
 
 @dataclass
@@ -163,3 +181,20 @@ class CheckReport:
     kind: str
     rejections: list[RejectionReport]
     reference_gaps: list[ReferenceGap]
+
+
+@dataclass
+class DiffReport:
+    """``wizerscope diff A B --json``: ``identical`` is about the initial states (globals and memory
+    bytes); ``sections`` lists the sections that differ in size or content either way."""
+
+    a: str
+    b: str
+    identical: bool
+    kind_a: str
+    kind_b: str
+    globals: list[GlobalChange]
+    memories: list[MemoryChange]
+    sections: list[SectionChange]
+    modules_only_in_a: list[str]
+    modules_only_in_b: list[str]

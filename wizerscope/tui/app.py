@@ -233,6 +233,8 @@ class WizerscopeApp(App):
                       "dim")
         if o.init.results:
             self._log("init returned: " + ", ".join(str(v) for v in o.init.results), "cyan")
+        for line in self.session.host_log():
+            self._log(line, "dim")
         for name, data in (("stdout", o.init.stdout), ("stderr", o.init.stderr)):
             if data:
                 self._log(f"init {name}:", "bold")
@@ -275,6 +277,7 @@ class WizerscopeApp(App):
             self.notify(error, title="determinism check failed", severity="error")
             return
         self._log(describe_determinism(report), "green" if report.deterministic else "yellow")
+        self._refresh_state_views()          # the Diff view shows each range's cause
         self.notify("deterministic" if report.deterministic else "NOT deterministic: see the log",
                     title="determinism check", severity="information" if report.deterministic else "warning")
 

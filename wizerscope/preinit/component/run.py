@@ -17,7 +17,7 @@ from wasmtime import component as wc
 
 from ...errors import InitError, WizerscopeError
 from ..options import Options
-from ..runtime import engines, internals
+from ..runtime import engines, host_p2, internals
 from ..runtime.sandbox import Sandbox, SandboxedRunner
 from ..runtime.traps import name_frame, trap_backtrace
 from . import wave
@@ -115,6 +115,7 @@ class ComponentRunner(SandboxedRunner):
         if self.options.wasi:
             self.store.set_wasi(self.sandbox.wasi_config())
             linker.add_wasip2()
+            host_p2.install(linker, self.sandbox.engine, self.compiled, self.report.host)
         else:
             # Trapping stubs only without WASI: wasmtime-py's stubs are defined under the exact
             # imported names and so shadow WASI p2 definitions that match by semver (measured:

@@ -23,6 +23,7 @@ import wasmtime
 from ...errors import InitError, WizerscopeError
 from ..options import Options
 from . import engines
+from .host import DEFAULT_SEED, Host, HostMode, source_date_epoch
 from .traps import trap_reason
 
 T = TypeVar("T")
@@ -40,6 +41,8 @@ class InitReport:
     called_initialize: bool = False
     compiler: str = ""                  # "winch" or "cranelift": what compiled the init code
     reused_code: bool = False           # the compiled code came from an earlier run's CodeCache
+    host: Host = field(default_factory=Host)   # the host sources and the host calls init made
+    fuel_used: int | None = None        # with --fuel: what the start function and init consumed
 
 
 class CodeCache:
@@ -63,6 +66,23 @@ class CodeCache:
 Explain = Callable[[str, BaseException], InitError]
 
 
+def host_mode(options: Options) -> HostMode:
+    """The host sources ``options`` ask for (``--deterministic``, ``--seed``)."""
+    if not options.deterministic:
+        return HostMode()
+    epoch = options.clock_epoch if options.clock_epoch is not None else source_date_epoch()
+    return HostMode(True, DEFAULT_SEED if options.seed is None else options.seed, epoch, options.clock_offset_ns)
+
+
+def environment(options: Options) -> list[tuple[str, str]]:
+    """The environment init sees: the host's with ``--inherit-env``, then every ``--env`` (a name
+    without a value takes the host's value), later ones replacing earlier ones of the same name."""
+    env: dict[str, str] = dict(os.environ) if options.inherit_env else {}
+    for k, v in options.env:
+        env[k] = os.environ.get(k, "") if v is None else v
+    return list(env.items())
+
+
 class Sandbox:
     """One run's store, limits, WASI and output capture; see the module docstring."""
 
@@ -73,7 +93,7 @@ class Sandbox:
         self.engines = engines.init_engines(options.compiler, epoch=self.epoch, fuel=self.fuel)
         self.engine: wasmtime.Engine = self.engines[0]
         self.store: wasmtime.Store | None = None
-        self.report = InitReport()
+        self.report = InitReport(host=Host(host_mode(options), environment(options)))
         self.interrupted = False
         self._tmp = tempfile.TemporaryDirectory(prefix="wizerscope-")
         self._out = os.path.join(self._tmp.name, "stdout")
@@ -135,9 +155,7 @@ class Sandbox:
         cfg = wasmtime.WasiConfig()
         cfg.stdout_file = self._out
         cfg.stderr_file = self._err
-        if opts.inherit_env:
-            cfg.inherit_env()
-        env = [(k, os.environ.get(k, "") if v is None else v) for k, v in opts.env]
+        env = self.report.host.environment
         if env:
             cfg.env = env
         for host, guest in opts.dirs:
@@ -200,6 +218,8 @@ class Sandbox:
         not the init's), then put back what init had left."""
         store = self.store
         left = store.get_fuel() if self.fuel else None
+        if left is not None:
+            self.report.fuel_used = self.options.fuel - left
         if self.epoch:
             store.set_epoch_deadline(UNLIMITED_TICKS)
         if left is not None:

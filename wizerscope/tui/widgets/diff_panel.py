@@ -83,4 +83,12 @@ class DiffPanel(Vertical, SessionView):
         b, a = d.before.read(off, 1)[0], d.after.read(off, 1)[0]
         mark = "changed" if d.is_changed(off) else "unchanged"
         status.update(f"offset {off:#x} ({off:,}) of {d.length:,} bytes: {b:02x} -> {a:02x} ({mark})   "
-                      f"memory size {d.before.length:,} -> {d.after.length:,} bytes")
+                      f"memory size {d.before.length:,} -> {d.after.length:,} bytes{self._causes(d)}")
+
+    def _causes(self, d) -> str:
+        """The determinism check's differing ranges of this memory and their causes, when it ran."""
+        ranges = self.session.determinism_causes(d.where, d.memory) if self.session is not None else []
+        if not ranges:
+            return ""
+        shown = ", ".join(f"[{r.start:#x}, {r.end:#x}) {r.cause}" for r in ranges[:6])
+        return f"\nnot reproducible (determinism check): {shown}" + (" ..." if len(ranges) > 6 else "")

@@ -7,7 +7,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, RichLog, Select
 
 from ...errors import WizerscopeError
-from ...preinit.options import Options, parse_dir, parse_env, parse_rename, parse_seconds
+from ...preinit.options import Options, parse_count, parse_dir, parse_env, parse_rename, parse_seconds
 from ...inspector.session import RUN_STEPS, Session
 from .base import SessionView, cells
 
@@ -48,6 +48,9 @@ class InitPanel(Vertical, SessionView):
                 yield Label("compiler for the init code (-C compiler=)")
                 yield Select([("auto: Winch, Cranelift where Winch cannot", "auto"), ("winch", "winch"),
                               ("cranelift", "cranelift")], value="auto", allow_blank=False, id="opt-compiler")
+                yield Checkbox("deterministic: fixed clocks, seeded randomness (--deterministic)", id="opt-deterministic")
+                yield Label("seed of the deterministic randomness (--seed; empty: 0)")
+                yield Input(id="opt-seed", placeholder="e.g. 42")
         with Horizontal(id="progress-row"):
             yield Label("idle", id="run-step")
             yield ProgressBar(total=len(RUN_STEPS) - 1, show_eta=False, id="run-progress")
@@ -75,6 +78,8 @@ class InitPanel(Vertical, SessionView):
         self.query_one("#opt-renames", Input).value = ", ".join(f"{d}={s}" for d, s in o.renames)
         self.query_one("#opt-timeout", Input).value = "" if o.timeout is None else f"{o.timeout:g}"
         self.query_one("#opt-compiler", Select).value = o.compiler
+        self.query_one("#opt-deterministic", Checkbox).value = o.deterministic
+        self.query_one("#opt-seed", Input).value = "" if o.seed is None else str(o.seed)
 
     def read_options(self, o: Options) -> None:
         """Copy the form into ``o``; raise WizerscopeError on a malformed field."""
@@ -92,6 +97,9 @@ class InitPanel(Vertical, SessionView):
         o.init_func, o.timeout, o.renames, o.wasi, o.dirs, o.env = init, timeout, renames, wasi, dirs, env
         o.keep_init_func = self.query_one("#opt-keep", Checkbox).value
         o.compiler = str(self.query_one("#opt-compiler", Select).value)
+        seed_text = self.query_one("#opt-seed", Input).value.strip()
+        o.seed = parse_count("seed", seed_text) if seed_text else None
+        o.deterministic = self.query_one("#opt-deterministic", Checkbox).value or o.seed is not None
         o.validate()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
