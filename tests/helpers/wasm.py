@@ -7,11 +7,18 @@ import subprocess
 import wasmtime
 
 
-def call(wasm: bytes, name: str, *args):
-    """Instantiate a core module (no imports) fresh and call one export."""
+def call(wasm: bytes, name: str, *args, wasi: bool = False):
+    """Instantiate a core module fresh (no imports, or WASI preview 1 with ``wasi``) and call one export."""
     engine = wasmtime.Engine()
     store = wasmtime.Store(engine)
-    inst = wasmtime.Instance(store, wasmtime.Module(engine, wasm), [])
+    module = wasmtime.Module(engine, wasm)
+    if wasi:
+        store.set_wasi(wasmtime.WasiConfig())
+        linker = wasmtime.Linker(engine)
+        linker.define_wasi()
+        inst = linker.instantiate(store, module)
+    else:
+        inst = wasmtime.Instance(store, module, [])
     return inst.exports(store)[name](store, *args)
 
 

@@ -2,8 +2,6 @@
 gives byte-identical outputs that still run, and every host call is counted."""
 from __future__ import annotations
 
-import wasmtime
-from wasmtime import component as wc
 
 from wizerscope.preinit.choose import pipeline_for
 from wizerscope.preinit.options import Options
@@ -11,6 +9,8 @@ from wizerscope.preinit.pipeline import drive
 from wizerscope.preinit.runtime.host import (CLOCK_STEP_NS, DEFAULT_EPOCH_S, MONOTONIC_START_NS, SeededBytes)
 from wizerscope.preinit.runtime.wat import assemble
 
+from tests.helpers.component import call as component_call
+from tests.helpers.wasm import call
 from tests.helpers.host_wat import COMPONENT_SOURCES, CORE_SOURCES, READS_FILE
 
 P1 = "wasi_snapshot_preview1."
@@ -27,21 +27,12 @@ def memory(run, start: int, end: int) -> bytes:
     return SparseMemory.from_snapshot(run.units[0].after, 0).read(start, end - start)
 
 
-def core_call(wasm: bytes, name: str):
-    engine = wasmtime.Engine()
-    store = wasmtime.Store(engine)
-    store.set_wasi(wasmtime.WasiConfig())
-    linker = wasmtime.Linker(engine)
-    linker.define_wasi()
-    return linker.instantiate(store, wasmtime.Module(engine, wasm)).exports(store)[name](store)
-
-
 def test_core_deterministic_runs_are_byte_identical_and_run():
     first, second = init(CORE_SOURCES, **DET), init(CORE_SOURCES, **DET)
     assert first.output == second.output
     wall = DEFAULT_EPOCH_S * 10**9
-    assert core_call(first.output, "clock") == wall          # the output starts from the frozen clock
-    assert core_call(first.output, "random") == int.from_bytes(SeededBytes(0, "random").take(8), "little", signed=True)
+    assert call(first.output, "clock", wasi=True) == wall          # the output starts from the frozen clock
+    assert call(first.output, "random", wasi=True) == int.from_bytes(SeededBytes(0, "random").take(8), "little", signed=True)
 
 
 def test_core_shadows_are_what_init_calls():
@@ -95,19 +86,6 @@ def test_exit_through_a_forwarded_call_is_still_an_exit():
         raise AssertionError("proc_exit did not stop init")
 
 
-def component_call(wasm: bytes, name: str):
-    engine = wasmtime.Engine()
-    store = wasmtime.Store(engine)
-    store.set_wasi(wasmtime.WasiConfig())
-    linker = wc.Linker(engine)
-    linker.add_wasip2()
-    inst = linker.instantiate(store, wc.Component(engine, wasm))
-    f = inst.get_func(store, inst.get_export_index(store, name))
-    value = f(store)
-    f.post_return(store)
-    return value
-
-
 def test_component_shadows_and_identical_outputs():
     opts = dict(DET, keep_init_func=True)
     first, second = init(COMPONENT_SOURCES, **opts), init(COMPONENT_SOURCES, **opts)
@@ -124,8 +102,8 @@ def test_component_shadows_and_identical_outputs():
                      "wasi:random/random@0.2.3.get-random-bytes",
                      "wasi:random/insecure@0.2.3.get-insecure-random-u64",
                      "wasi:random/insecure-seed@0.2.3.insecure-seed", "wasi:cli/environment@0.2.3.get-environment"]
-    assert component_call(first.output, "clock") == DEFAULT_EPOCH_S
-    assert component_call(first.output, "random") == int.from_bytes(SeededBytes(0, "random").take(8), "little")
+    assert component_call(first.output, "clock", wasi=True) == DEFAULT_EPOCH_S
+    assert component_call(first.output, "random", wasi=True) == int.from_bytes(SeededBytes(0, "random").take(8), "little")
 
 
 def test_component_host_mode_differs_between_runs():

@@ -2,10 +2,26 @@
 from __future__ import annotations
 
 from ..preinit.determinism import DeterminismResult
+from ..preinit.outputdiff import StateDiff
+
+SHOWN_RANGES = 10        # ranges listed per memory in a diff of two binaries
 
 
 def _where(where: str) -> str:
     return f"{where}: " if where else ""
+
+
+def _global_line(where: str, index: int, name: str | None, type_: str, a: str, b: str) -> str:
+    label = f"global {index}" + (f" ${name}" if name else "")
+    return f"  {_where(where)}{label} ({type_}): {a} vs {b}"
+
+
+def _memory_line(where: str, memory: int, changed: int, count: int, noun: str, len_a: int, len_b: int,
+                 *, grouped: bool) -> str:
+    num = "{:,}" if grouped else "{}"
+    size = "" if len_a == len_b else f", size {len_a} vs {len_b} bytes"
+    return (f"  {_where(where)}memory {memory}: {num.format(changed)} bytes differ in "
+            f"{num.format(count)} {noun}{'s' if count != 1 else ''}{size}")
 
 
 def describe_determinism(d: DeterminismResult) -> str:
@@ -18,12 +34,10 @@ def describe_determinism(d: DeterminismResult) -> str:
     if d.results[0] != d.results[1]:
         lines.append(f"  init results: {d.results[0]} vs {d.results[1]}")
     for g in d.globals:
-        label = f"global {g.index}" + (f" ${g.name}" if g.name else "")
-        lines.append(f"  {_where(g.where)}{label} ({g.type}): {g.first} vs {g.second}{_cause(d, g.cause)}")
+        lines.append(_global_line(g.where, g.index, g.name, g.type, g.first, g.second) + _cause(d, g.cause))
     for m in d.memories:
-        size = "" if m.first_length == m.second_length else f", size {m.first_length} vs {m.second_length} bytes"
-        lines.append(f"  {_where(m.where)}memory {m.memory}: {m.changed_bytes} bytes differ in "
-                     f"{m.run_count} run{'s' if m.run_count != 1 else ''}{size}")
+        lines.append(_memory_line(m.where, m.memory, m.changed_bytes, m.run_count, "run", m.first_length,
+                                  m.second_length, grouped=False))
         if d.interventions:
             lines.append("    causes: " + ", ".join(f"{c} {n} bytes" for c, n in m.bytes_by_cause.items()))
         for r, (a, b) in zip(m.runs, m.samples):
@@ -51,3 +65,27 @@ def _attribution(d: DeterminismResult) -> str:
     if not d.options.wasi:
         return "  causes: unknown (without WASI init has no clocks, randomness or environment to read)"
     return ""
+
+
+def describe_state_diff(name_a: str, name_b: str, d: StateDiff) -> str:
+    """``wizerscope diff`` in words: one line per global, memory and section that differ."""
+    lines = [f"{name_a} and {name_b}: " + ("identical initial states" if d.identical else "initial states differ")]
+    for w in d.modules_only_in_a:
+        lines.append(f"  only in {name_a}: {w or 'the core module'}")
+    for w in d.modules_only_in_b:
+        lines.append(f"  only in {name_b}: {w or 'the core module'}")
+    for g in d.globals:
+        lines.append(_global_line(g.module, g.index, g.name, g.type, g.a, g.b))
+    for m in d.memories:
+        lines.append(_memory_line(m.module, m.memory, m.changed_bytes, m.range_count, "range", m.length_a, m.length_b,
+                                  grouped=True))
+        for r in m.ranges[:SHOWN_RANGES]:
+            region = f" ({r.region})" if r.region else ""
+            lines.append(f"    [{r.start:#x}, {r.end:#x}){region}")
+        if m.range_count > SHOWN_RANGES:
+            lines.append(f"    ... {m.range_count - SHOWN_RANGES:,} more")
+    for s in d.sections:
+        sizes = f"{'absent' if s.size_a is None else s.size_a} vs {'absent' if s.size_b is None else s.size_b} bytes"
+        lines.append(f"  {_where(s.module)}section {s.section}: {sizes}"
+                     + (" (same size, different content)" if s.size_a == s.size_b else ""))
+    return "\n".join(lines)
