@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ..binary.header import COMPONENT_VERSION
 from ..errors import InitError, RejectedError, Rejection, WizerscopeError
 from ..preinit.choose import pipeline_for
 from ..preinit.files import read_input, write_output
@@ -179,7 +180,7 @@ class Session:
     def kind(self) -> str:
         if self.pipeline is not None:
             return self.pipeline.kind
-        return "component" if self.wasm[4:8] == b"\x0d\x00\x01\x00" else "module"
+        return "component" if self.wasm[4:8] == COMPONENT_VERSION else "module"
 
     @property
     def loaded(self) -> bool:

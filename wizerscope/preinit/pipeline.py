@@ -95,14 +95,17 @@ class Trace:
 
     def failed(self) -> None:
         """The current step raised: keep its time, leave it as :attr:`current` (where the run ended)."""
-        if self.current:
-            self.timings[self.current] = self.timings.get(self.current, 0.0) + time.perf_counter() - self._started
+        self._time_current()
 
     def end(self) -> None:
         if self.current:
-            self.timings[self.current] = self.timings.get(self.current, 0.0) + time.perf_counter() - self._started
+            self._time_current()
             self.steps_done.append(self.current)
             self.current = ""
+
+    def _time_current(self) -> None:
+        if self.current:
+            self.add(self.current, time.perf_counter() - self._started)
 
     def add(self, step: str, seconds: float) -> None:
         self.timings[step] = self.timings.get(step, 0.0) + seconds
