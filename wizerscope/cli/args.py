@@ -103,15 +103,18 @@ def options_from_args(a: argparse.Namespace) -> Options:
     return opts.validate()
 
 
-def tui_arguments(argv: list[str]) -> tuple[str, Options]:
+def tui_arguments(argv: list[str]) -> tuple[str, Options, str | None]:
     """``wizerscope FILE [run options]``: the file and the options the inspector starts with (the
     init command's, e.g. ``-S cli --dir data -f my-init``); the init function is None unless
-    given, so the inspector can still preselect the only candidate."""
+    given, so the inspector can still preselect the only candidate. ``--compare B`` opens the
+    compare view of FILE against B once FILE is loaded."""
     p = argparse.ArgumentParser(prog="wizerscope", description="open the inspector on FILE")
     p.add_argument("file")
+    p.add_argument("--compare", metavar="OTHER", default=None,
+                   help="open the compare view: FILE's initial state against OTHER's (e.g. two outputs)")
     add_run_options(p)
     p.set_defaults(init_func=None)
     a = p.parse_args(argv)
     opts = options_from_args(a)
     opts.init_func = a.init_func
-    return a.file, opts
+    return a.file, opts, a.compare
