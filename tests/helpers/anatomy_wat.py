@@ -69,7 +69,7 @@ OPAQUE = r"""(module
 
 OPAQUE_REGIONS = [
     ("static", None, 16, 19, 3),
-    ("unknown", None, 19, 65536, 4),
+    ("unknown", "heap or .bss (no __heap_base)", 19, 65536, 4),
 ]
 
 # init spins a while (a costly init) and leaves one table in memory: the start-up win is large

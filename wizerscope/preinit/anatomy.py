@@ -95,6 +95,8 @@ def planned_regions(lay: Layout, final_sp: int | None, size: int) -> list[Region
     out = [Region(STATIC, s.name, s.start, s.end) for s in lay.segments]
     if lay.data_end is not None and lay.data_end > lay.static_end:
         out.append(Region(BSS, ".bss", lay.static_end, lay.data_end))
+    elif lay.debug_end is not None:
+        out.append(Region(BSS, ".bss (as far as the debug info knows it)", lay.static_end, lay.debug_end))
     top = lay.stack_top
     if top is not None:
         sp = top if final_sp is None or not 0 <= final_sp <= top else final_sp
@@ -103,6 +105,10 @@ def planned_regions(lay: Layout, final_sp: int | None, size: int) -> list[Region
             out.append(Region(STACK_DEAD, "below the stack pointer", lay.stack_low, sp))
     if lay.heap_base is not None:
         out.append(Region(HEAP, "heap", lay.heap_base, max(size, lay.heap_base)))
+    elif lay.segments and (top is None or top <= lay.static_end):
+        # nothing but zero-initialised data and the heap lies above the data; their border is unknown
+        above = max(lay.static_end, lay.debug_end or 0)
+        out.append(Region(UNKNOWN, "heap or .bss (no __heap_base)", above, max(size, above)))
     return [r for r in out if r.end > r.start]
 
 
@@ -124,7 +130,7 @@ def memory_anatomy(module: Module, path: str, snap: Snapshot, memory: int, vars_
     """The anatomy of one memory of one snapshotted module."""
     state = snap.memory_state(memory)
     size = state.byte_length if state is not None else 0
-    lay = layout(module, memory)
+    lay = layout(module, memory, vars_ if memory == 0 else None)
     final_sp = None
     if lay.stack_pointer is not None:
         gv = snap.global_value(lay.stack_pointer)

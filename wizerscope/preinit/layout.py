@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..binary.dwarf import Variable
 from ..binary.instructions import const_bits
 from ..binary.module import Module
 
@@ -40,6 +41,8 @@ class Layout:
     stack_top: int | None = None           # the stack pointer's initial value
     stack_low: int | None = None           # exact lower bound of the stack
     data_end: int | None = None
+    debug_end: int | None = None           # where the last variable the debug info knows ends (a lower
+                                           # bound of __data_end: code without debug info has data too)
     heap_base: int | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -90,8 +93,9 @@ def static_segments(m: Module, memory: int) -> list[StaticSegment]:
     return sorted(out, key=lambda s: (s.start, s.index))
 
 
-def layout(m: Module, memory: int) -> Layout:
-    """What the binary says of ``memory``'s layout (``memory`` is an absolute index)."""
+def layout(m: Module, memory: int, known: list[Variable] | None = None) -> Layout:
+    """What the binary says of ``memory``'s layout (``memory`` is an absolute index); ``known``
+    are the variables its debug info places (memory 0)."""
     lay = Layout(memory, static_segments(m, memory))
     computed = sum(1 for s in m.segments if s.mode == "active" and s.memory == memory) - len(lay.segments)
     if computed:
@@ -99,11 +103,28 @@ def layout(m: Module, memory: int) -> Layout:
     if memory != 0:
         return lay
     _stack(m, lay)
+    ends = [v.address + v.size for v in known or () if v.address >= lay.static_end > 0]
+    if lay.data_end is None and ends and (lay.stack_top is None or lay.stack_top <= lay.static_end):
+        lay.debug_end = max(ends)
     return lay
 
 
+def _stack_pointer(m: Module, lay: Layout) -> int | None:
+    """``__stack_pointer`` by name; in a stripped module, global 0 when it has wasm-ld's
+    ``--stack-first`` signature: a mutable i32 whose initial value is where the data begins."""
+    named = _named_global(m, "__stack_pointer")
+    if named is not None or m.num_imported_globals or not m.globals or not lay.segments:
+        return named
+    g = m.globals[0]
+    if g.type.mutable and g.type.value.name == "i32" and _global_value(m, 0) == lay.segments[0].start:
+        lay.notes.append("__stack_pointer taken to be global 0: the module has no names, and its initial value is "
+                         "where the data begins (wasm-ld --stack-first)")
+        return 0
+    return None
+
+
 def _stack(m: Module, lay: Layout) -> None:
-    lay.stack_pointer = _named_global(m, "__stack_pointer")
+    lay.stack_pointer = _stack_pointer(m, lay)
     lay.data_end = _value_of(m, "__data_end")
     lay.heap_base = _value_of(m, "__heap_base")
     if lay.stack_pointer is None:
