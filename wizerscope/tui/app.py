@@ -38,8 +38,8 @@ from .widgets.init_panel import InitPanel
 
 TAB_FOCUS = {"structure": "#structure-tree", "globals": "#globals", "memories": "#memories", "init": "#candidates",
              "diff": "#hexdiff", "segments": "#segments", "instrumentation": "#instr-exports",
-             "rejections": "#rejections"}
-STATE_TABS = ("globals", "memories", "diff", "segments", "instrumentation")
+             "rejections": "#rejections", "anatomy": "#anatomy-regions"}
+STATE_TABS = ("globals", "memories", "diff", "segments", "instrumentation", "anatomy")
 
 
 class WizerscopeApp(App):
