@@ -84,3 +84,19 @@ COSTLY = r"""(module
       (br_if $l (i32.lt_u (local.get $i) (i32.const 3000000)))))
   (func (export "acc") (result i32) (global.get $acc)))
 """
+
+# no names either, but init grows the memory: the grown page can only be heap
+GROWS = r"""(module
+  (memory (export "memory") 1)
+  (data (i32.const 16) "xyz")
+  (func (export "wizer-initialize")
+    (drop (memory.grow (i32.const 1)))
+    (i32.store (i32.const 9000) (i32.const -1))
+    (i32.store (i32.const 70000) (i32.const -1))))
+"""
+
+GROWS_REGIONS = [
+    ("static", None, 16, 19, 3),
+    ("unknown", "heap or .bss (no __heap_base)", 19, 65536, 4),
+    ("heap", "heap (pages grown during init)", 65536, 131072, 4),
+]

@@ -35,7 +35,8 @@ def _rows(a):
 
 
 @pytest.mark.parametrize("wat, expected", [(W.LAYOUT, W.LAYOUT_REGIONS), (W.STACK_FIRST, W.STACK_FIRST_REGIONS),
-                                           (W.OPAQUE, W.OPAQUE_REGIONS)], ids=["after-data", "stack-first", "opaque"])
+                                           (W.OPAQUE, W.OPAQUE_REGIONS), (W.GROWS, W.GROWS_REGIONS)],
+                         ids=["after-data", "stack-first", "opaque", "grown"])
 def test_every_region_is_pinned_and_the_bytes_add_up(wat, expected):
     a = _anatomy(_run(wat))
     assert _rows(a) == expected

@@ -105,10 +105,14 @@ def planned_regions(lay: Layout, final_sp: int | None, size: int) -> list[Region
             out.append(Region(STACK_DEAD, "below the stack pointer", lay.stack_low, sp))
     if lay.heap_base is not None:
         out.append(Region(HEAP, "heap", lay.heap_base, max(size, lay.heap_base)))
-    elif lay.segments and (top is None or top <= lay.static_end):
-        # nothing but zero-initialised data and the heap lies above the data; their border is unknown
-        above = max(lay.static_end, lay.debug_end or 0)
-        out.append(Region(UNKNOWN, "heap or .bss (no __heap_base)", above, max(size, above)))
+    else:
+        # static data and stacks lie inside the declared minimum: the pages init grew are allocations
+        if lay.initial_size is not None and size > lay.initial_size:
+            out.append(Region(HEAP, "heap (pages grown during init)", lay.initial_size, size))
+        if lay.segments and (top is None or top <= lay.static_end):
+            # only zero-initialised data and the heap lie above the data; their border is unknown
+            above = max(lay.static_end, lay.debug_end or 0)
+            out.append(Region(UNKNOWN, "heap or .bss (no __heap_base)", above, max(size, above)))
     return [r for r in out if r.end > r.start]
 
 

@@ -44,6 +44,7 @@ class Layout:
     debug_end: int | None = None           # where the last variable the debug info knows ends (a lower
                                            # bound of __data_end: code without debug info has data too)
     heap_base: int | None = None
+    initial_size: int | None = None        # bytes of the declared minimum: past it, only memory.grow's pages
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -97,6 +98,9 @@ def layout(m: Module, memory: int, known: list[Variable] | None = None) -> Layou
     """What the binary says of ``memory``'s layout (``memory`` is an absolute index); ``known``
     are the variables its debug info places (memory 0)."""
     lay = Layout(memory, static_segments(m, memory))
+    k = memory - m.num_imported_memories
+    if 0 <= k < len(m.memories):
+        lay.initial_size = m.memories[k].minimum * m.memories[k].page_size
     computed = sum(1 for s in m.segments if s.mode == "active" and s.memory == memory) - len(lay.segments)
     if computed:
         lay.notes.append(f"{computed} data segment(s) at computed offsets (dynamic linking): their place is unknown")
