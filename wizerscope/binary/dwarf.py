@@ -25,6 +25,8 @@ _DW_OP_CONSTX = 0xA2
 _QUALIFIERS = ("DW_TAG_typedef", "DW_TAG_const_type", "DW_TAG_volatile_type", "DW_TAG_restrict_type",
                "DW_TAG_atomic_type")
 _STATIC_PREFIXES = (".rodata.", ".data.", ".bss.", ".tdata.")
+# pyelftools reads about 0.4 MB of .debug_info a second: beyond this the report would wait too long
+MAX_DEBUG_INFO = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,17 @@ def has_dwarf(m: Module) -> bool:
     return any(s.id == CUSTOM and s.custom_name == ".debug_info" for s in m.sections)
 
 
+def debug_info_size(m: Module) -> int:
+    return sum(len(s.payload) for s in m.sections if s.id == CUSTOM and s.custom_name == ".debug_info")
+
+
 def variables(m: Module) -> list[Variable]:
     """Every fixed-address variable, by address: from DWARF when present (a malformed DWARF reads as
-    none), else from data segments named after one variable each."""
+    none, and one above MAX_DEBUG_INFO is not read), else from data segments named after one
+    variable each."""
     if has_dwarf(m):
+        if debug_info_size(m) > MAX_DEBUG_INFO:
+            return []
         try:
             return sorted(_dwarf_variables(m), key=lambda v: (v.address, v.name))
         except Exception:          # pyelftools raises many kinds on bad input; debug info is optional
