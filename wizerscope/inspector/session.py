@@ -335,6 +335,18 @@ class Session:
             self._anatomy = (run, run_anatomy(run))
         return self._anatomy[1]
 
+    def anatomy_log(self) -> list[str]:
+        """The run log's lines on the output: its sizes and what each snapshotted memory holds."""
+        run = self.run_result
+        if run is None:
+            return []
+        from ..report.build import sizes
+        from ..report.text import describe_anatomy, describe_sizes
+        lines = [describe_sizes(sizes(run, len(self.wasm)), run.dead_stack_saved)]
+        for a in self.anatomy():
+            lines.extend(describe_anatomy(a, symbols=3))
+        return lines
+
     def measure_startup(self, runs: int = 10):
         """Time the input with its init against the last run's output (``preinit.startup``)."""
         run = self.run_result

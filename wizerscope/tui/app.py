@@ -233,7 +233,7 @@ class WizerscopeApp(App):
                       "dim")
         if o.init.results:
             self._log("init returned: " + ", ".join(str(v) for v in o.init.results), "cyan")
-        for line in self.session.host_log():
+        for line in self.session.host_log() + self.session.anatomy_log():
             self._log(line, "dim")
         for name, data in (("stdout", o.init.stdout), ("stderr", o.init.stderr)):
             if data:
