@@ -13,8 +13,9 @@ from tests.tui.test_tui import opened, until
 async def test_anatomy_tab_shows_regions_symbols_and_measures_startup(tmp_path):
     async with opened(write(tmp_path, "layout.wat", LAYOUT)) as (app, pilot):
         await scripted.run_init(pilot)
-        log = "\n".join(str(line.text) for line in app.query_one("#run-log").lines)
-        assert "snapshot data 156 bytes" in log and "stack-dead 16, heap 100, unknown 4" in log
+        log = " ".join(" ".join(str(line.text) for line in app.query_one("#run-log").lines).split())
+        assert "memory 0: 156 snapshot bytes: static 24, bss 4, stack-live 8, stack-dead 16, heap 100" in log
+        assert "gzipped" in log
         await pilot.press("9")
         await pilot.pause()
         table = app.query_one("#anatomy-regions", DataTable)
