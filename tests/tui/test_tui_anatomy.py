@@ -43,3 +43,13 @@ async def test_the_hex_diff_knows_each_bytes_region(tmp_path):
         assert view.regions is not None
         assert [view.regions.kind_at(o) for o in (1024, 1072, 8128, 8160, 10000)] == \
             ["static", "bss", "stack-dead", "stack-live", "heap"]
+
+
+async def test_the_form_can_drop_the_dead_stack(tmp_path):
+    from textual.widgets import Checkbox
+    async with opened(write(tmp_path, "layout.wat", LAYOUT)) as (app, pilot):
+        app.query_one("#opt-drop-stack", Checkbox).value = True
+        await scripted.run_init(pilot)
+        assert app.session.run_result.dead_stack_saved == 16
+        log = " ".join(" ".join(str(line.text) for line in app.query_one("#run-log").lines).split())
+        assert "--drop-dead-stack left out 16 bytes" in log
