@@ -40,8 +40,8 @@ from .widgets.init_panel import InitPanel
 
 TAB_FOCUS = {"structure": "#structure-tree", "globals": "#globals", "memories": "#memories", "init": "#candidates",
              "diff": "#hexdiff", "segments": "#segments", "instrumentation": "#instr-exports",
-             "rejections": "#rejections"}
-STATE_TABS = ("globals", "memories", "diff", "segments", "instrumentation")
+             "rejections": "#rejections", "anatomy": "#anatomy-regions"}
+STATE_TABS = ("globals", "memories", "diff", "segments", "instrumentation", "anatomy")
 
 
 class WizerscopeApp(App):
@@ -239,7 +239,7 @@ class WizerscopeApp(App):
                       "dim")
         if o.init.results:
             self._log("init returned: " + ", ".join(str(v) for v in o.init.results), "cyan")
-        for line in self.session.host_log():
+        for line in self.session.host_log() + self.session.anatomy_log():
             self._log(line, "dim")
         for name, data in (("stdout", o.init.stdout), ("stderr", o.init.stderr)):
             if data:

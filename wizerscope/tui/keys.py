@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
-TABS = ("structure", "globals", "memories", "init", "diff", "segments", "instrumentation", "rejections")
+TABS = ("structure", "globals", "memories", "init", "diff", "segments", "instrumentation", "rejections", "anatomy")
 
 
 @dataclass(frozen=True)
