@@ -11,7 +11,7 @@ from tests.helpers.cli import run_cli
 from tests.helpers.inspector_wat import COUNTER, NESTED, write
 
 TOP = {"schema", "kind", "init_func", "init_results", "modules", "component", "sizes", "timings", "compiler",
-       "stdout", "stderr", "reference_gaps", "host_mode", "host_calls", "files_read_bytes", "fuel_used"}
+       "stdout", "stderr", "reference_gaps", "host_mode", "host_calls", "files_read_bytes", "fuel_used", "notes"}
 MODULE = {"path", "core_instance", "copy_of", "globals", "memories", "segments", "rewrite"}
 GLOBAL = {"index", "name", "type", "before", "after", "changed"}
 MEMORY = {"index", "type", "pages_before", "pages_after", "bytes"}

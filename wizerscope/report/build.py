@@ -88,7 +88,7 @@ def run_report(run: Run, input_size: int, gaps: list[ReferenceGap]) -> RunReport
         {k: round(v, 6) for k, v in run.timings.items()}, init.compiler,
         init.stdout.decode("utf-8", "replace"), init.stderr.decode("utf-8", "replace"), list(gaps),
         host_mode_report(run.options), [{"import": name, "calls": n} for name, n in init.host.call_list()],
-        init.host.file_bytes_read, init.fuel_used)
+        init.host.file_bytes_read, init.fuel_used, list(init.notes))
 
 
 def determinism_report(d: DeterminismResult) -> DeterminismReport:

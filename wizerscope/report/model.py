@@ -128,6 +128,7 @@ class RunReport:
     host_calls: list[dict]
     files_read_bytes: int            # bytes init read from files (not stdin)
     fuel_used: int | None            # with --fuel: what the start function and init consumed
+    notes: list[str]                 # what the run did beyond the plain path (a retry, the cache left off)
 
 
 @dataclass
