@@ -50,7 +50,8 @@ def cache_problem(cache: bool | str) -> str | None:
     try:
         wasmtime.Config().cache = cache
     except wasmtime.WasmtimeError as e:
-        return first_line(e)
+        lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+        return lines[0] + (f" ({lines[-1]})" if len(lines) > 1 else "")   # what failed, and its cause
     return None
 
 
