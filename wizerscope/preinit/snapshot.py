@@ -53,12 +53,13 @@ class Snapshot:
     memories: list[MemoryState] = field(default_factory=list)
     plan: SegmentPlan = field(default_factory=SegmentPlan)
     segments: list[SegmentData] = field(default_factory=list)
+    _by_index: dict[int, GlobalValue] = field(default_factory=dict, repr=False, compare=False)
 
     def global_value(self, index: int) -> GlobalValue | None:
-        for g in self.globals:
-            if g.index == index:
-                return g
-        return None
+        """By global index, through an index built once (a rewrite asks for every global)."""
+        if len(self._by_index) != len(self.globals):
+            self._by_index = {g.index: g for g in self.globals}
+        return self._by_index.get(index)
 
     def memory_state(self, index: int) -> MemoryState | None:
         for m in self.memories:
