@@ -28,3 +28,38 @@ def test_many_exported_globals_match_the_reference(wat, reference):
     wasm = wat(_globals_wat(3000))
     run = drive(pipeline_for(wasm), Options())
     assert run.output == reference(wasm).require_output()
+
+
+def _segments_wat(n: int, spacing: int) -> str:
+    """``n`` one-byte active segments ``spacing`` bytes apart (gaps too wide for the merge of close runs)."""
+    pages = n * spacing // 65536 + 1
+    data = "\n".join(f'(data (i32.const {spacing * i}) "\\01")' for i in range(n))
+    return f'(module (memory (export "memory") {pages}) {data}\n(func (export "wizer-initialize")))'
+
+
+def _memory_after_init(wasm: bytes) -> bytes:
+    store = wasmtime.Store()
+    inst = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), [])
+    init = inst.exports(store).get("wizer-initialize")
+    if init is not None:
+        init(store)
+    return bytes(inst.exports(store)["memory"].read(store, 0))
+
+
+def test_many_segments_are_merged_to_fit_the_limit(wat):
+    wasm = wat(_segments_wat(95_000, 8))
+    run = drive(pipeline_for(wasm), Options())
+    plan = run.snapshot.plan
+    assert len(plan.cap_arrays) == 95_000 - 10_000          # the reference's cap first
+    assert plan.merged_to_fit == 5_000 and len(run.snapshot.segments) == 5_000
+    wasmtime.Module.validate(wasmtime.Engine(), run.output)  # 95,000 emptied + 5,000 = the limit
+    assert _memory_after_init(run.output) == _memory_after_init(wasm)
+
+
+def test_segments_that_cannot_fit_are_rejected_with_the_arithmetic(wat, tmp_path, capsys):
+    from wizerscope import cli
+    src, out = tmp_path / "in.wasm", tmp_path / "out.wasm"
+    src.write_bytes(wat(_segments_wat(100_000, 2)))
+    assert cli.main(["init", str(src), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "100000 + 1 = 100001 > 100000" in err and "Traceback" not in err and not out.exists()

@@ -15,7 +15,7 @@ TOP = {"schema", "kind", "init_func", "init_results", "modules", "component", "s
 MODULE = {"path", "core_instance", "copy_of", "globals", "memories", "segments", "rewrite"}
 GLOBAL = {"index", "name", "type", "before", "after", "changed"}
 MEMORY = {"index", "type", "pages_before", "pages_after", "bytes"}
-SEGMENTS = {"raw_runs", "merged", "cap_merges", "final", "bytes", "list"}
+SEGMENTS = {"raw_runs", "merged", "cap_merges", "merged_to_fit", "final", "bytes", "list"}
 REWRITE = {"removed_exports", "renamed_exports", "removed_start", "emptied_active_segments",
            "kept_passive_segments", "added_segments", "data_count"}
 COMPONENT = {"accessors", "removed_exports", "kept_core_exports", "renumbered_funcs_from", "state_read"}

@@ -32,7 +32,8 @@ def globals_report(ur: UnitRun) -> list[GlobalReport]:
 
 def segments_report(snap: Snapshot) -> SegmentsReport:
     plan = snap.plan
-    return SegmentsReport(len(plan.raw), len(plan.merged_arrays), len(plan.cap_arrays), len(plan.final_arrays),
+    return SegmentsReport(len(plan.raw), len(plan.merged_arrays), len(plan.cap_arrays), plan.merged_to_fit,
+                          len(plan.final_arrays),
                           sum(len(s.data) for s in snap.segments),
                           [SegmentRecord(s.memory, s.offset, len(s.data)) for s in snap.segments[:LISTED_SEGMENTS]])
 

@@ -44,6 +44,7 @@ class SegmentsReport:
     raw_runs: int
     merged: int
     cap_merges: int
+    merged_to_fit: int       # further merges so the output stays within 100,000 data segments
     final: int
     bytes: int
     list: list[SegmentRecord] = field(default_factory=list)     # the first LISTED_SEGMENTS
