@@ -63,3 +63,46 @@ def test_segments_that_cannot_fit_are_rejected_with_the_arithmetic(wat, tmp_path
     assert cli.main(["init", str(src), "-o", str(out)]) == 1
     err = capsys.readouterr().err
     assert "100000 + 1 = 100001 > 100000" in err and "Traceback" not in err and not out.exists()
+
+
+def _long_names_module(size: int) -> bytes:
+    """An export and a custom section whose names have ``size`` bytes (built as bytes: fast)."""
+    from wizerscope.binary import encode
+    export = encode.name("wizer-initialize") + b"\x00\x00" + encode.name("e" * size) + b"\x00\x00"
+    custom = encode.name("c" * size) + b"payload"
+    return (b"\0asm\x01\0\0\0" + encode.section(1, b"\x01\x60\x00\x00") + encode.section(3, b"\x01\x00")
+            + encode.section(7, b"\x02" + export) + encode.section(10, b"\x01\x02\x00\x0b") + encode.section(0, custom))
+
+
+def test_names_over_the_limit_are_rejected_before_anything_reads_them(tmp_path):
+    from tests.helpers.cli import run_cli
+    src = tmp_path / "names.wasm"
+    src.write_bytes(_long_names_module(8 << 20))
+    p = run_cli("inspect", str(src))
+    err = (p.stdout + p.stderr).decode()
+    assert p.returncode == 1 and "a name of 8,388,608 bytes: names are limited to 100,000 bytes" in err
+    assert len(err) < 20_000                                 # no megabytes of e's
+
+
+def test_long_names_within_the_limit_are_shown_shortened_with_their_length():
+    from wizerscope.inspector.session import Session
+    s = Session("names.wasm", _long_names_module(99_000))
+    labels = []
+
+    def walk(node) -> None:
+        labels.append(node.label)
+        labels.extend(f"{k}: {v}" for k, v in node.details)
+        for c in node.children:
+            walk(c)
+    walk(s.structure())
+    assert max(len(line) for line in labels) < 400
+    assert any("(99,000 bytes)" in line and line.startswith("export 'eee") for line in labels)
+
+
+def test_inspect_output_of_long_names_stays_short(tmp_path):
+    from tests.helpers.cli import run_cli
+    src = tmp_path / "names.wasm"
+    src.write_bytes(_long_names_module(99_000))
+    p = run_cli("inspect", str(src))
+    out = (p.stdout + p.stderr).decode()
+    assert "99,000 bytes" in out and len(out) < 60_000
