@@ -106,3 +106,52 @@ def test_inspect_output_of_long_names_stays_short(tmp_path):
     p = run_cli("inspect", str(src))
     out = (p.stdout + p.stderr).decode()
     assert "99,000 bytes" in out and len(out) < 60_000
+
+
+SPARSE = '''(module (memory (export "memory") i64 1)
+  (func (export "wizer-initialize")
+    (drop (memory.grow (i64.const 9599)))                       ;; 600 MiB, three scan chunks
+    (i64.store8 (i64.const 0) (i64.const 1))
+    (i64.store8 (i64.const 629145599) (i64.const 2))))'''
+
+
+def test_the_sparse_scan_checks_between_chunks_and_stops_when_told(wat):
+    from wizerscope.binary.types import MemoryType
+    from wizerscope.errors import InitError
+    from wizerscope.preinit.runtime.kernels.nonzero_runs import nonzero_runs
+    store = wasmtime.Store()
+    inst = wasmtime.Instance(store, wasmtime.Module(store.engine, wat(SPARSE)), [])
+    inst.exports(store)["wizer-initialize"](store)
+    memory, mtype = inst.exports(store)["memory"], MemoryType(1, None, memory64=True)
+    calls = []
+    assert nonzero_runs(store, store.engine, memory, mtype, lambda: calls.append(1)) == ([0, 629145599],
+                                                                                        [1, 629145600])
+    assert len(calls) == 3
+
+    def stop_second() -> None:
+        calls.append(2)
+        if calls.count(2) == 2:
+            raise InitError("stopped")
+    try:
+        nonzero_runs(store, store.engine, memory, mtype, stop_second)
+        raise AssertionError("the scan went on")
+    except InitError:
+        assert calls.count(2) == 2
+
+
+def test_a_cancel_during_the_scan_stops_the_run(wat):
+    from wizerscope.preinit.pipeline import Hooks
+    from wizerscope.errors import InitError
+
+    class CancelAtSnapshot(Hooks):
+        def started(self, runner) -> None:
+            self.runner = runner
+
+        def step(self, name: str, trace) -> None:
+            if name == "snapshot after":
+                self.runner.interrupt()          # what the inspector's cancel does
+    try:
+        drive(pipeline_for(wat(SPARSE)), Options(), CancelAtSnapshot())
+        raise AssertionError("the run was not stopped")
+    except InitError as e:
+        assert e.message.endswith("cancelled")

@@ -205,7 +205,8 @@ class CoreRunner(SandboxedRunner):
         """(starts, ends) of the memory's non-zero runs, found in wasm next to the live memory."""
         from .runtime.kernels.nonzero_runs import nonzero_runs
         try:
-            return nonzero_runs(self.store, self.sandbox.engine, self.exports()[probe.export], probe.type)
+            return nonzero_runs(self.store, self.sandbox.engine, self.exports()[probe.export], probe.type,
+                                self.sandbox.scan_bound())
         except wasmtime.WasmtimeError:
             return None     # e.g. a --max-memory below one page: scan the view in Python instead
 

@@ -15,6 +15,7 @@ import contextlib
 import os
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, TypeVar
 
@@ -224,6 +225,21 @@ class Sandbox:
         """Any trap: the limits if they caused it, else the trap's reason and backtrace."""
         return self.explain_limits(context, e, backtrace) or \
             InitError(f"{context}: {trap_reason(e)}", backtrace=backtrace, hint=hint)
+
+    def scan_bound(self) -> Callable[[], None]:
+        """A check our own long reads of the state (the scan of a 16 GiB memory takes seconds) call
+        between chunks: they run without the init's epoch deadline, yet a cancel and ``--timeout``
+        (counted from the start of the read) must still stop them."""
+        timeout = self.options.timeout
+        deadline = time.monotonic() + timeout if timeout is not None else None
+
+        def check() -> None:
+            if self.interrupted:
+                raise InitError("reading the initialized state: cancelled")
+            if deadline is not None and time.monotonic() > deadline:
+                raise InitError(f"reading the initialized memory did not finish within {timeout:g} s",
+                                hint="raise --timeout: a huge memory takes seconds to scan")
+        return check
 
     def interrupt(self) -> None:
         """Stop running wasm from another thread (epoch interruption)."""
