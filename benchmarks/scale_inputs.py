@@ -123,3 +123,17 @@ INPUTS: dict[str, Callable[[], bytes]] = {
     "50k exports": many_exports, "20k exported globals": many_globals, "100k functions": many_functions,
     "100k data segments": many_segments, "8 MiB names": long_names, "16 GiB sparse memory": sparse_memory,
 }
+
+
+def file_name(name: str) -> str:
+    return name.replace(" ", "_") + ".wasm"
+
+
+if __name__ == "__main__":
+    # run as a child by bench_scale.py: building the inputs in the measuring process would raise
+    # its resident set, which a forked child's peak RSS (wait4's ru_maxrss) starts from
+    import os
+    import sys
+    for key in sys.argv[2:]:
+        with open(os.path.join(sys.argv[1], file_name(key)), "wb") as f:
+            f.write(INPUTS[key]())
