@@ -178,9 +178,9 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
     run = Run(pipeline.kind, options, units, instrumentation, state, runner.report, trace.timings)
     for ur in units:
         if ur.after.plan.merged_to_fit:
-            run.init.notes.append(f"{ur.unit.label or 'the module'}: {ur.after.plan.merged_to_fit} more snapshot segments were merged "
-                                  "so the output stays within 100,000 data segments (the input's own are kept, "
-                                  "emptied)")
+            where = ur.unit.label or "the module"
+            run.init.notes.append(f"{where}: {ur.after.plan.merged_to_fit} more snapshot segments were merged so the "
+                                  "output stays within 100,000 data segments (the input's own are kept, emptied)")
     if not rewrite:
         return run
     step("rewrite")

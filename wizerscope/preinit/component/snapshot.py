@@ -15,7 +15,7 @@ from ..instrument import GlobalProbe, MemoryProbe
 from ..segments import MIN_ACTIVE_SEGMENT_OVERHEAD as JOIN_GAP
 from ..snapshot import Snapshot, snapshot
 from ..runtime.kernels.accessor import SCAN_CAP
-from ..runtime.kernels.nonzero_runs import CHUNK
+from ..runtime.kernels.nonzero_runs import CHUNK as SCAN_CHUNK
 from .instrument import Accessor, ComponentInstrumentation
 
 CHUNK = 8 << 20          # bytes per `read` call: far below the host-call limits
@@ -133,7 +133,8 @@ class AccessorState:
         check = self.runner.sandbox.scan_bound()
         while pos < total:
             check()
-            n = self.runner.access(acc.funcs["scan"], pos, min(total, (pos // CHUNK + 1) * CHUNK), page, SCAN_CAP)
+            to = min(total, (pos // SCAN_CHUNK + 1) * SCAN_CHUNK)
+            n = self.runner.access(acc.funcs["scan"], pos, to, page, SCAN_CAP)
             if n:
                 n = self.runner.access(acc.funcs["join"], n)
                 batch = array("q", self.runner.access(acc.funcs["records"], n).encode("latin-1"))
