@@ -48,10 +48,12 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                         "stack's bounds are known exactly)")
     p.add_argument("-W", dest="wasm_opts", action="append", default=[], metavar="OPT",
                    help="wasmtime -W options understood: unknown-imports-trap=y, timeout=S, fuel=N, "
-                        "max-memory-size=BYTES")
+                        "max-memory-size=BYTES, max-wasm-stack=BYTES (at most 2 MiB, the default)")
     p.add_argument("-C", dest="codegen_opts", action="append", default=[], metavar="OPT",
                    help="compiler=auto|winch|cranelift: what compiles the init code (auto: Winch, and "
-                        "Cranelift for code Winch cannot compile); others (e.g. opt-level) are accepted and ignored")
+                        "Cranelift for code Winch cannot compile); cache=y|n: wasmtime's compilation cache (on by "
+                        "default); cache-config=FILE: its configuration; others (e.g. opt-level) are accepted "
+                        "and ignored")
 
 
 def build_parser() -> argparse.ArgumentParser:
