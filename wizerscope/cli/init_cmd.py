@@ -13,7 +13,7 @@ import sys
 
 from ..errors import WizerscopeError
 from ..preinit.choose import pipeline_for
-from ..preinit.files import read_input, write_output
+from ..preinit.files import print_stdout, read_input, write_output
 from ..report.json import dumps
 from .args import options_from_args
 
@@ -48,7 +48,7 @@ def cmd_init(a: argparse.Namespace) -> int:
         print(f"init returned: {shown}", file=sys.stderr if (output == "-" or a.json) else sys.stdout)
     if a.json:
         from ..report.build import run_report
-        print(dumps(run_report(run, len(wasm), pipeline.reference_gaps(opts))))
+        print_stdout(dumps(run_report(run, len(wasm), pipeline.reference_gaps(opts))))
     return 0
 
 
