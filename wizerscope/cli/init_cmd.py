@@ -16,9 +16,10 @@ from ..preinit.choose import pipeline_for
 from ..preinit.files import print_stdout, read_input, write_output
 from ..report.json import dumps
 from .args import options_from_args
+from .signals import SignalGuard
 
 
-def cmd_init(a: argparse.Namespace) -> int:
+def cmd_init(a: argparse.Namespace, guard: SignalGuard | None = None) -> int:
     opts = options_from_args(a)
     output = a.output if a.output is not None else "-"
     runs = not a.check and not a.check_determinism
@@ -40,7 +41,7 @@ def cmd_init(a: argparse.Namespace) -> int:
         return 0 if result.deterministic else 2
     from ..preinit.pipeline import drive
     with _spinner(f"pre-initializing {pipeline.kind}"):
-        run = drive(pipeline, opts)
+        run = drive(pipeline, opts, guard.hooks() if guard is not None else None)
     _echo_init_output(run.init, output == "-" or a.json)
     write_output(output, run.output)
     if run.init.results:
