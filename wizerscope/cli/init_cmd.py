@@ -14,6 +14,7 @@ import sys
 from ..errors import WizerscopeError
 from ..preinit.choose import pipeline_for
 from ..preinit.files import print_stdout, read_input, write_output
+from ..preinit.pipeline import Hooks
 from ..report.json import dumps
 from .args import options_from_args
 from .signals import SignalGuard
@@ -40,9 +41,9 @@ def cmd_init(a: argparse.Namespace, guard: SignalGuard | None = None) -> int:
         print(dumps(determinism_report(result)) if a.json else describe_determinism(result))
         return 0 if result.deterministic else 2
     from ..preinit.pipeline import drive
+    forward = _forwarder(output == "-" or a.json)
     with _spinner(f"pre-initializing {pipeline.kind}"):
-        run = drive(pipeline, opts, guard.hooks() if guard is not None else None)
-    _echo_init_output(run.init, output == "-" or a.json)
+        run = drive(pipeline, opts, guard.hooks(forward) if guard is not None else _Streaming(forward))
     write_output(output, run.output)
     if run.init.results:
         shown = ", ".join(str(v) for v in run.init.results)
@@ -73,15 +74,26 @@ def _check(a: argparse.Namespace, pipeline, opts) -> int:
     return 1 if rejections else 0
 
 
-def _echo_init_output(init, stdout_taken: bool) -> None:
-    """Forward what init printed; never into a binary or a JSON report on stdout."""
-    out_stream = sys.stderr if stdout_taken else sys.stdout
-    if init.stdout:
-        out_stream.buffer.write(init.stdout)
-        out_stream.flush()
-    if init.stderr:
-        sys.stderr.buffer.write(init.stderr)
-        sys.stderr.flush()
+def _forwarder(stdout_taken: bool):
+    """Where init's output goes as it is written: its stderr to ours, its stdout to ours unless
+    ours carries the binary or the JSON report (then to stderr too)."""
+    def forward(stream: str, data: bytes) -> None:
+        target = sys.stderr if stream == "stderr" or stdout_taken else sys.stdout
+        if target is not None:
+            target.flush()
+            target.buffer.write(data)
+            target.buffer.flush()
+    return forward
+
+
+class _Streaming(Hooks):
+    """Init's output streamed, without the signal guard (a caller outside the main thread)."""
+
+    def __init__(self, forward) -> None:
+        self.forward = forward
+
+    def output(self, stream: str, data: bytes) -> None:
+        self.forward(stream, data)
 
 
 def _spinner(text: str):

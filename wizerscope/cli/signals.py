@@ -15,7 +15,7 @@ import contextlib
 import os
 import signal
 import threading
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..preinit.pipeline import Cancelled, Hooks, Trace
 
@@ -73,9 +73,10 @@ class SignalGuard:
         if self.received is not None:
             raise Interrupted(self.received)
 
-    def hooks(self) -> Hooks:
-        """Hooks for :func:`~wizerscope.preinit.pipeline.drive` that let this guard stop the run."""
-        return _GuardHooks(self)
+    def hooks(self, output: Callable[[str, bytes], None] | None = None) -> Hooks:
+        """Hooks for :func:`~wizerscope.preinit.pipeline.drive` that let this guard stop the run
+        (and pass init's output to ``output`` as it is written)."""
+        return _GuardHooks(self) if output is None else _StreamingHooks(self, output)
 
 
 class _GuardHooks(Hooks):
@@ -135,3 +136,12 @@ def _read_wakeups(fd: int, guard: SignalGuard) -> None:
         if not data:
             return
         guard.wake()
+
+
+class _StreamingHooks(_GuardHooks):
+    def __init__(self, guard: SignalGuard, output: Callable[[str, bytes], None]) -> None:
+        super().__init__(guard)
+        self.forward = output
+
+    def output(self, stream: str, data: bytes) -> None:
+        self.forward(stream, data)
