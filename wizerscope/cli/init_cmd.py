@@ -41,6 +41,7 @@ def cmd_init(a: argparse.Namespace, guard: SignalGuard | None = None) -> int:
         print(dumps(determinism_report(result)) if a.json else describe_determinism(result))
         return 0 if result.deterministic else 2
     from ..preinit.pipeline import drive
+    opts.argv0, opts.inherit_stdin = a.input, True     # what `wasmtime wizer` gives init
     forward = _forwarder(output == "-" or a.json)
     with _spinner(f"pre-initializing {pipeline.kind}"):
         run = drive(pipeline, opts, guard.hooks(forward) if guard is not None else _Streaming(forward))

@@ -178,6 +178,10 @@ class Sandbox:
         cfg = wasmtime.WasiConfig()
         cfg.stdout_custom = lambda data: self._written("stdout", data)
         cfg.stderr_custom = lambda data: self._written("stderr", data)
+        if opts.argv0 is not None:
+            cfg.argv = [opts.argv0]
+        if opts.inherit_stdin:
+            cfg.inherit_stdin()
         env = self.report.host.environment
         if env:
             cfg.env = env
