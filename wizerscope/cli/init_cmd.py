@@ -57,7 +57,7 @@ def cmd_init(a: argparse.Namespace, guard: SignalGuard | None = None) -> int:
 
 def _check(a: argparse.Namespace, pipeline, opts) -> int:
     """``--check``: every rejection and every reference gap, nothing run; exit 1 when rejected."""
-    rejections = pipeline.rejections()
+    rejections = pipeline.full_rejections()
     gaps = pipeline.reference_gaps(opts)
     if a.json:
         from ..report.model import CheckReport, RejectionReport

@@ -149,6 +149,7 @@ class Pipeline(Protocol):
     model: object                 # the parsed input: Module or Component
 
     def rejections(self) -> list[Rejection]: ...
+    def full_rejections(self) -> list[Rejection]: ...
     def units(self) -> list[Unit]: ...
     def check_options(self, options: Options) -> None: ...
     def instrument(self) -> tuple[bytes, object]: ...
@@ -260,6 +261,10 @@ class ModulePipeline:
         if self._rejections is None:
             self._rejections = module_rejections(self.wasm, self.model)
         return self._rejections
+
+    def full_rejections(self) -> list[Rejection]:
+        """The same: a core module's validation is already complete."""
+        return self.rejections()
 
     def units(self) -> list[Unit]:
         return [Unit(self.model, probes(self.model))]
