@@ -26,7 +26,9 @@ __all__ = ["parse_component", "Component", "C_CUSTOM", "C_CORE_MODULE", "C_CORE_
 (C_CUSTOM, C_CORE_MODULE, C_CORE_INSTANCE, C_CORE_TYPE, C_COMPONENT, C_INSTANCE, C_ALIAS, C_TYPE,
  C_CANON, C_START, C_IMPORT, C_EXPORT, C_VALUE) = range(13)
 
-_MAX_DEPTH = 64
+# wasmtime accepts at most 1000 modules and components in one component, so no valid component
+# nests deeper than this; a bomb of more levels is refused before its inner levels are read.
+MAX_DEPTH = 1000
 
 
 # -- one decoder per section payload --------------------------------------------------------
@@ -192,8 +194,9 @@ _DECODERS: dict[int, Callable[[Component, Reader, Section, int], None]] = {
 
 
 def _parse(data: memoryview, start: int, end: int, path: str, depth: int) -> Component:
-    if depth > _MAX_DEPTH:
-        raise BinaryFormatError("components nested more than 64 levels deep", offset=start)
+    if depth > MAX_DEPTH:
+        raise BinaryFormatError(f"components nested more than {MAX_DEPTH} levels deep (wasmtime accepts at most "
+                                f"{MAX_DEPTH} modules and components in one component)", offset=start)
     check_header(data, start, end, expect="component")
     c = Component(data, start, end, path)
     for sec, r in frames(Reader(data, 0, start + 8, end), "component"):
