@@ -188,7 +188,7 @@ class _Parser:
 
     def ident(self) -> str:
         self.ws()
-        if self.s[self.i] == "%":
+        if self.s[self.i:self.i + 1] == "%":
             self.i += 1
         j = self.i
         while j < len(self.s) and (self.s[j].isalnum() or self.s[j] == "-"):
