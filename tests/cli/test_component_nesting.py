@@ -54,3 +54,15 @@ def test_nesting_bomb_is_a_one_paragraph_rejection(tmp_path, capsys, levels):
     assert cli.main(["init", str(src), "-o", str(tmp_path / "out.wasm")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "nested more than 1000 levels" in err and err.count("\n") == 1
+
+
+def test_library_users_get_the_same_room():
+    """Not only the CLI: the inspector's session and the pipeline, called directly, handle a
+    component as deep as wasmtime accepts (the fuzzer's nesting mutator found the difference)."""
+    from wizerscope.inspector.session import Session
+    from wizerscope.preinit.choose import pipeline_for
+    wasm = _deep(MAX_DEPTH - 2)                # with TOP and its module: wasmtime's 1000 items
+    s = Session("deep.wasm", wasm)
+    s.structure()
+    assert s.check() == []
+    assert pipeline_for(wasm).full_rejections() == []

@@ -8,6 +8,7 @@ Nothing here imports wasmtime.
 """
 from __future__ import annotations
 
+import sys
 from typing import Callable, Iterator
 
 from ..errors import BinaryFormatError
@@ -29,6 +30,13 @@ __all__ = ["parse_component", "Component", "C_CUSTOM", "C_CORE_MODULE", "C_CORE_
 # wasmtime accepts at most 1000 modules and components in one component, so no valid component
 # nests deeper than this; a bomb of more levels is refused before its inner levels are read.
 MAX_DEPTH = 1000
+# Every pass over a component (this parser, walks, specialisation, the tree, the rewrite) recurses
+# once per level, a few Python frames each: Python's default limit of 1000 frames would end such a
+# valid component at a few hundred levels. Python 3.11 calls between Python functions do not grow
+# the C stack, so the limit is raised (never lowered) once, for CLI, inspector and library users alike.
+RECURSION_ROOM = 20 * MAX_DEPTH
+if sys.getrecursionlimit() < RECURSION_ROOM:
+    sys.setrecursionlimit(RECURSION_ROOM)
 
 
 # -- one decoder per section payload --------------------------------------------------------

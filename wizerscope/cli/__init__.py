@@ -9,11 +9,9 @@ traceback.
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sys
-from typing import Iterator
 
 from ..errors import InitError, RejectedError, WizerscopeError
 from ..preinit.options import OptionError
@@ -21,7 +19,6 @@ from .args import build_parser, options_from_args, tui_arguments
 from .signals import Interrupted, SignalGuard, guarded
 
 __all__ = ["build_parser", "main", "options_from_args", "tui_arguments"]
-RECURSION_LIMIT = 20_000
 
 
 def cmd_tui(path: str, options=None) -> int:
@@ -64,25 +61,7 @@ def _command(a, guard: SignalGuard) -> int:
     return 2
 
 
-@contextlib.contextmanager
-def _deep_recursion() -> Iterator[None]:
-    """Room for the recursive passes over a component nested as deep as wasmtime accepts (1000
-    levels take a few Python frames each; Python's default limit of 1000 frames would end at a
-    few hundred). Python 3.11 calls between Python functions do not grow the C stack."""
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, RECURSION_LIMIT))
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(old)
-
-
 def main(argv: list[str] | None = None) -> int:
-    with _deep_recursion():
-        return _main(argv)
-
-
-def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] not in ("init", "inspect", "diff") and not argv[0].startswith("-"):
