@@ -90,3 +90,16 @@ def test_cancelled_trap_after_a_signal_becomes_interrupted():
             guard.handle(signal.SIGINT, None)
             raise Cancelled("init: cancelled")
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_signal_stops_the_determinism_check(tmp_path):
+    """--check-determinism runs init through the same guard."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "forever.wat").write_text(FOREVER)
+    p = subprocess.Popen([sys.executable, "-m", "wizerscope", "init", "forever.wat", "--check-determinism"],
+                         cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.5)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 143, err

@@ -37,7 +37,7 @@ def cmd_init(a: argparse.Namespace, guard: SignalGuard | None = None) -> int:
         from ..preinit.determinism import check_determinism
         from ..report.build import determinism_report
         from ..report.text import describe_determinism
-        result = check_determinism(pipeline, opts)
+        result = check_determinism(pipeline, opts, guard.hooks() if guard is not None else None)
         print(dumps(determinism_report(result)) if a.json else describe_determinism(result))
         return 0 if result.deterministic else 2
     from ..preinit.pipeline import drive
