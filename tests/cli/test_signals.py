@@ -17,6 +17,20 @@ from wizerscope.preinit.pipeline import Cancelled
 FOREVER = '(module (memory 1) (func (export "wizer-initialize") (loop $l (br $l))))'
 
 
+def _wait_for_guard(p: subprocess.Popen) -> None:
+    """Until the process catches SIGTERM (the guard is installed: before, a signal meets Python's
+    start-up, not wizerscope), then a moment more so init is most likely running."""
+    for _ in range(6000):
+        with open(f"/proc/{p.pid}/status") as f:
+            caught = next(int(line.split()[1], 16) for line in f if line.startswith("SigCgt:"))
+        if caught & (1 << (signal.SIGTERM - 1)):
+            time.sleep(0.5)
+            return
+        assert p.poll() is None, p.communicate()
+        time.sleep(0.01)
+    raise AssertionError("the signal guard was never installed")
+
+
 def _start(tmp_path, *flags: str) -> subprocess.Popen:
     work, tmp = tmp_path / "work", tmp_path / "tmp"
     work.mkdir()
@@ -31,7 +45,7 @@ def _start(tmp_path, *flags: str) -> subprocess.Popen:
                          ids=["INT", "TERM", "HUP"])
 def test_signal_stops_an_endless_init_and_leaves_nothing(tmp_path, sig, code):
     p = _start(tmp_path)
-    time.sleep(1.5)                 # most likely inside the endless loop by now; any phase must work
+    _wait_for_guard(p)              # most likely inside the endless loop by now; any later phase must work
     p.send_signal(sig)
     out, err = p.communicate(timeout=120)
     assert p.returncode == code, err
@@ -43,7 +57,7 @@ def test_signal_stops_an_endless_init_and_leaves_nothing(tmp_path, sig, code):
 def test_signal_also_stops_an_init_with_a_timeout(tmp_path):
     """A --timeout far away does not make the init ignore Ctrl-C."""
     p = _start(tmp_path, "--timeout", "600")
-    time.sleep(1.5)
+    _wait_for_guard(p)
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=120)
     assert p.returncode == 130, err
@@ -99,7 +113,7 @@ def test_signal_stops_the_determinism_check(tmp_path):
     (work / "forever.wat").write_text(FOREVER)
     p = subprocess.Popen([sys.executable, "-m", "wizerscope", "init", "forever.wat", "--check-determinism"],
                          cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(1.5)
+    _wait_for_guard(p)
     p.send_signal(signal.SIGTERM)
     _, err = p.communicate(timeout=120)
     assert p.returncode == 143, err
