@@ -165,3 +165,13 @@ def test_temporary_file_names_the_process(tmp_path, monkeypatch):
 def test_directory_as_output_is_a_clear_error(tmp_path):
     with pytest.raises(WizerscopeError, match="directory"):
         files.write_output(str(tmp_path), b"\0asm\x01\0\0\0")
+
+
+@pytest.mark.parametrize("args", [["init", "in.wat", "--check", "--json"], ["inspect", "in.wat", "--json"],
+                                  ["init", "in.wat", "--check-determinism", "--json"]])
+def test_every_json_report_on_a_closed_stdout_is_an_error(tmp_path, args):
+    (tmp_path / "in.wat").write_text(COUNTER.read_text())
+    p = subprocess.run(["sh", "-c", '"$0" -m wizerscope "$@" >&-', sys.executable, *args],
+                       cwd=tmp_path, capture_output=True, timeout=300)
+    assert p.returncode != 0
+    assert b"failed to write output to stdout" in p.stderr and b"Traceback" not in p.stderr

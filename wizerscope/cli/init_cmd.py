@@ -38,7 +38,7 @@ def cmd_init(a: argparse.Namespace, guard: SignalGuard | None = None) -> int:
         from ..report.build import determinism_report
         from ..report.text import describe_determinism
         result = check_determinism(pipeline, opts, guard.hooks() if guard is not None else None)
-        print(dumps(determinism_report(result)) if a.json else describe_determinism(result))
+        print_stdout(dumps(determinism_report(result)) if a.json else describe_determinism(result))
         return 0 if result.deterministic else 2
     from ..preinit.pipeline import drive
     opts.argv0, opts.inherit_stdin = a.input, True     # what `wasmtime wizer` gives init
@@ -61,7 +61,7 @@ def _check(a: argparse.Namespace, pipeline, opts) -> int:
     gaps = pipeline.reference_gaps(opts)
     if a.json:
         from ..report.model import CheckReport, RejectionReport
-        print(dumps(CheckReport(a.input, pipeline.kind,
+        print_stdout(dumps(CheckReport(a.input, pipeline.kind,
                                 [RejectionReport(r.rule, r.message, r.item, r.path, r.offset, r.hint, [])
                                  for r in rejections], gaps)))
     else:

@@ -7,7 +7,6 @@ never imports Rich or Textual. Exit status 1 when the input is rejected, so CI c
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ..errors import printable
 from ..inspector.session import Session
@@ -23,7 +22,8 @@ def run_inspect(args: argparse.Namespace) -> int:
     if args.json:
         from ..inspector.report import inspection_report
         from ..report.json import dumps
-        sys.stdout.write(dumps(inspection_report(s)) + "\n")
+        from ..preinit.files import print_stdout
+        print_stdout(dumps(inspection_report(s)))
     else:
         print_report(s)
     return 1 if s.rejections else 0

@@ -137,13 +137,26 @@ def _write_through(path: str, target: str, data: bytes) -> None:
 
 def write_stdout(data: bytes) -> None:
     """All of ``data`` on stdout, or an error: a short write (a full disk, ``ulimit -f``, a
-    reader that left) must not end as a success with a truncated output."""
-    if sys.stdout is not None:
-        try:
-            sys.stdout.flush()        # whatever was printed before goes first
-        except (OSError, ValueError):
-            pass
-    _write_all(1, data, "failed to write output to stdout")
+    reader that left) or a closed stdout must not end as a success with a truncated output.
+    A stdout replaced in-process (a test's capture, a library user's buffer) is written as is."""
+    what = "failed to write output to stdout"
+    out = sys.stdout
+    if out is None:                 # the process started with stdout closed
+        raise WizerscopeError(f"{what}: stdout is closed")
+    try:
+        fd = out.fileno()
+    except (OSError, ValueError, AttributeError):
+        buffer = getattr(out, "buffer", None)
+        if buffer is not None:
+            buffer.write(data)
+        else:
+            out.write(data.decode("utf-8", "replace"))
+        return
+    try:
+        out.flush()                 # whatever was printed before goes first
+    except (OSError, ValueError):
+        pass
+    _write_all(fd, data, what)
 
 
 def _write_all(fd: int, data: bytes, what: str) -> None:
