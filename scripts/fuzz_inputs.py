@@ -319,6 +319,12 @@ def check_input(data: bytes, options: Options) -> str:
     Outcomes: ``error:<Class>`` (a clean WizerscopeError at some stage) or ``ok`` (a valid output).
     Any other exception propagates: that is the finding.
     """
+    from wizerscope.binary.component import recursion_room
+    with recursion_room():                         # the room the CLI has (a test runner may lower it)
+        return _check_input(data, options)
+
+
+def _check_input(data: bytes, options: Options) -> str:
     from wizerscope.inspector.session import Session
     session = Session("fuzz.wasm", data)          # must never raise: errors become rejections
     session.structure()

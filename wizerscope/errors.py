@@ -28,6 +28,16 @@ def shorten(name: str, limit: int = SHOWN_NAME_CHARS) -> str:
     return f"{name[:limit]}… ({len(name.encode('utf-8', 'surrogatepass')):,} bytes)"
 
 
+def printable(text: str) -> str:
+    """``text`` safe to show on a terminal or in the TUI: every character that is not printable
+    (C0 and C1 controls, DEL, bidi and other format characters, unusual spaces) escaped the way
+    Python writes it (``\\x1b``, ``\\u202e``). Names come from the binary: an export named with an
+    escape sequence would otherwise retitle the terminal, clear it or plant a hyperlink."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 class WizerscopeError(Exception):
     """A failure that is the input's or the environment's fault, explained in one paragraph."""
 

@@ -314,3 +314,15 @@ async def test_command_line_options_preset_the_form(tmp_path):
         assert app.query_one("#opt-env", Input).value == "MODE=fast"
     _, opts, _ = tui_arguments([path, "-f", "checksum"])
     assert opts.init_func == "checksum"
+
+
+async def test_quit_during_a_running_init_cancels_it(tmp_path):
+    """``q`` while an endless init runs: the init is interrupted and the app leaves."""
+    async with opened(write(tmp_path, "forever.wat", FOREVER)) as (app, pilot):
+        await pilot.press("r")
+        await until(lambda: "init" in str(app.query_one("#run-step", Label).render()))
+        session = app.session
+        await pilot.press("q")
+        await app.workers.wait_for_complete()
+        assert session._cancel.is_set()
+        assert app.return_code is not None or not app.is_running

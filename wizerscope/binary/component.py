@@ -8,6 +8,8 @@ Nothing here imports wasmtime.
 """
 from __future__ import annotations
 
+import contextlib
+import sys
 from typing import Callable, Iterator
 
 from ..errors import BinaryFormatError
@@ -26,7 +28,30 @@ __all__ = ["parse_component", "Component", "C_CUSTOM", "C_CORE_MODULE", "C_CORE_
 (C_CUSTOM, C_CORE_MODULE, C_CORE_INSTANCE, C_CORE_TYPE, C_COMPONENT, C_INSTANCE, C_ALIAS, C_TYPE,
  C_CANON, C_START, C_IMPORT, C_EXPORT, C_VALUE) = range(13)
 
-_MAX_DEPTH = 64
+# wasmtime accepts at most 1000 modules and components in one component, so no valid component
+# nests deeper than this; a bomb of more levels is refused before its inner levels are read.
+MAX_DEPTH = 1000
+# Every pass over a component (this parser, walks, specialisation, the tree, the rewrite) recurses
+# once per level, a few Python frames each: Python's default limit of 1000 frames would end such a
+# valid component at a few hundred levels. Python 3.11 calls between Python functions do not grow
+# the C stack, so the limit is raised (never lowered) once, for CLI, inspector and library users alike.
+RECURSION_ROOM = 20 * MAX_DEPTH
+if sys.getrecursionlimit() < RECURSION_ROOM:
+    sys.setrecursionlimit(RECURSION_ROOM)
+
+
+@contextlib.contextmanager
+def recursion_room() -> Iterator[None]:
+    """Make sure the passes have their room even where someone lowered the limit after import
+    (Hypothesis sets it to the caller's depth + 2000 while a test runs); the old limit comes back."""
+    old = sys.getrecursionlimit()
+    if old < RECURSION_ROOM:
+        sys.setrecursionlimit(RECURSION_ROOM)
+    try:
+        yield
+    finally:
+        if sys.getrecursionlimit() == RECURSION_ROOM and old < RECURSION_ROOM:
+            sys.setrecursionlimit(old)
 
 
 # -- one decoder per section payload --------------------------------------------------------
@@ -192,8 +217,9 @@ _DECODERS: dict[int, Callable[[Component, Reader, Section, int], None]] = {
 
 
 def _parse(data: memoryview, start: int, end: int, path: str, depth: int) -> Component:
-    if depth > _MAX_DEPTH:
-        raise BinaryFormatError("components nested more than 64 levels deep", offset=start)
+    if depth > MAX_DEPTH:
+        raise BinaryFormatError(f"components nested more than {MAX_DEPTH} levels deep (wasmtime accepts at most "
+                                f"{MAX_DEPTH} modules and components in one component)", offset=start)
     check_header(data, start, end, expect="component")
     c = Component(data, start, end, path)
     for sec, r in frames(Reader(data, 0, start + 8, end), "component"):
@@ -211,4 +237,8 @@ def _parse(data: memoryview, start: int, end: int, path: str, depth: int) -> Com
 def parse_component(data: bytes | bytearray | memoryview, start: int = 0, end: int | None = None) -> Component:
     """Decode the component in ``data[start:end]`` (offsets stay file offsets)."""
     view = data if isinstance(data, memoryview) else memoryview(data)
-    return _parse(view, start, len(view) if end is None else end, "", 0)
+    try:
+        return _parse(view, start, len(view) if end is None else end, "", 0)
+    except RecursionError:          # only where a caller lowered Python's limit below RECURSION_ROOM
+        raise BinaryFormatError(f"components nested too deep for this Python's recursion limit "
+                                f"({sys.getrecursionlimit()} frames)", offset=start) from None

@@ -10,11 +10,13 @@ traceback.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from ..errors import InitError, RejectedError, WizerscopeError
 from ..preinit.options import OptionError
 from .args import build_parser, options_from_args, tui_arguments
+from .signals import Interrupted, SignalGuard, guarded
 
 __all__ = ["build_parser", "main", "options_from_args", "tui_arguments"]
 
@@ -46,25 +48,33 @@ def _fail(e: WizerscopeError) -> int:
     return 2 if isinstance(e, OptionError) else 1
 
 
+def _command(a, guard: SignalGuard) -> int:
+    if a.command == "init":
+        from .init_cmd import cmd_init
+        return cmd_init(a, guard)
+    if a.command == "diff":
+        from .diff_cmd import cmd_diff
+        return cmd_diff(a)
+    if a.command == "inspect":
+        from .inspect_cmd import run_inspect
+        return run_inspect(a)
+    build_parser().print_help()
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] not in ("init", "inspect", "diff") and not argv[0].startswith("-"):
             return cmd_tui(*tui_arguments(argv))
         a = build_parser().parse_args(argv)
-        if a.command == "init":
-            from .init_cmd import cmd_init
-            return cmd_init(a)
-        if a.command == "diff":
-            from .diff_cmd import cmd_diff
-            return cmd_diff(a)
-        if a.command == "inspect":
-            from .inspect_cmd import run_inspect
-            return run_inspect(a)
-        build_parser().print_help()
-        return 2
+        with guarded() as guard:
+            return _command(a, guard)
     except WizerscopeError as e:
         return _fail(e)
+    except Interrupted as e:
+        print(f"error: {'interrupted' if e.signum == signal.SIGINT else 'terminated'} ({e})", file=sys.stderr)
+        return e.exit_code
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

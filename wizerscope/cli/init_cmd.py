@@ -13,12 +13,14 @@ import sys
 
 from ..errors import WizerscopeError
 from ..preinit.choose import pipeline_for
-from ..preinit.files import read_input, write_output
+from ..preinit.files import print_stdout, read_input, write_output
+from ..preinit.pipeline import Hooks
 from ..report.json import dumps
 from .args import options_from_args
+from .signals import SignalGuard
 
 
-def cmd_init(a: argparse.Namespace) -> int:
+def cmd_init(a: argparse.Namespace, guard: SignalGuard | None = None) -> int:
     opts = options_from_args(a)
     if a.measure_startup is not None:
         from ..preinit.options import parse_runs
@@ -38,13 +40,14 @@ def cmd_init(a: argparse.Namespace) -> int:
         from ..preinit.determinism import check_determinism
         from ..report.build import determinism_report
         from ..report.text import describe_determinism
-        result = check_determinism(pipeline, opts)
-        print(dumps(determinism_report(result)) if a.json else describe_determinism(result))
+        result = check_determinism(pipeline, opts, guard.hooks() if guard is not None else None)
+        print_stdout(dumps(determinism_report(result)) if a.json else describe_determinism(result))
         return 0 if result.deterministic else 2
     from ..preinit.pipeline import drive
+    opts.argv0, opts.inherit_stdin = a.input, True     # what `wasmtime wizer` gives init
+    forward = _forwarder(output == "-" or a.json)
     with _spinner(f"pre-initializing {pipeline.kind}"):
-        run = drive(pipeline, opts)
-    _echo_init_output(run.init, output == "-" or a.json)
+        run = drive(pipeline, opts, guard.hooks(forward) if guard is not None else _Streaming(forward))
     for note in run.init.notes:
         print(note if note.startswith("warning:") else f"note: {note}", file=sys.stderr)
     write_output(output, run.output)
@@ -54,7 +57,7 @@ def cmd_init(a: argparse.Namespace) -> int:
     startup = _measure_startup(a, pipeline, run, opts)
     if a.json:
         from ..report.build import run_report
-        print(dumps(run_report(run, len(wasm), pipeline.reference_gaps(opts), startup)))
+        print_stdout(dumps(run_report(run, len(wasm), pipeline.reference_gaps(opts), startup)))
     else:
         _describe_run(a, run, len(wasm), startup, sys.stderr if output == "-" else sys.stdout)
     return 0
@@ -85,11 +88,11 @@ def _describe_run(a: argparse.Namespace, run, input_size: int, startup, stream) 
 
 def _check(a: argparse.Namespace, pipeline, opts) -> int:
     """``--check``: every rejection and every reference gap, nothing run; exit 1 when rejected."""
-    rejections = pipeline.rejections()
+    rejections = pipeline.full_rejections()
     gaps = pipeline.reference_gaps(opts)
     if a.json:
         from ..report.model import CheckReport, RejectionReport
-        print(dumps(CheckReport(a.input, pipeline.kind,
+        print_stdout(dumps(CheckReport(a.input, pipeline.kind,
                                 [RejectionReport(r.rule, r.message, r.item, r.path, r.offset, r.hint, [])
                                  for r in rejections], gaps)))
     else:
@@ -103,15 +106,26 @@ def _check(a: argparse.Namespace, pipeline, opts) -> int:
     return 1 if rejections else 0
 
 
-def _echo_init_output(init, stdout_taken: bool) -> None:
-    """Forward what init printed; never into a binary or a JSON report on stdout."""
-    out_stream = sys.stderr if stdout_taken else sys.stdout
-    if init.stdout:
-        out_stream.buffer.write(init.stdout)
-        out_stream.flush()
-    if init.stderr:
-        sys.stderr.buffer.write(init.stderr)
-        sys.stderr.flush()
+def _forwarder(stdout_taken: bool):
+    """Where init's output goes as it is written: its stderr to ours, its stdout to ours unless
+    ours carries the binary or the JSON report (then to stderr too)."""
+    def forward(stream: str, data: bytes) -> None:
+        target = sys.stderr if stream == "stderr" or stdout_taken else sys.stdout
+        if target is not None:
+            target.flush()
+            target.buffer.write(data)
+            target.buffer.flush()
+    return forward
+
+
+class _Streaming(Hooks):
+    """Init's output streamed, without the signal guard (a caller outside the main thread)."""
+
+    def __init__(self, forward) -> None:
+        self.forward = forward
+
+    def output(self, stream: str, data: bytes) -> None:
+        self.forward(stream, data)
 
 
 def _spinner(text: str):

@@ -7,9 +7,8 @@ never imports Rich or Textual. Exit status 1 when the input is rejected, so CI c
 from __future__ import annotations
 
 import argparse
-import sys
 
-from ..errors import shorten
+from ..errors import printable, shorten
 from ..inspector.session import Session
 from ..inspector.tree import TreeNode
 
@@ -23,7 +22,8 @@ def run_inspect(args: argparse.Namespace) -> int:
     if args.json:
         from ..inspector.report import inspection_report
         from ..report.json import dumps
-        sys.stdout.write(dumps(inspection_report(s)) + "\n")
+        from ..preinit.files import print_stdout
+        print_stdout(dumps(inspection_report(s)))
     else:
         print_report(s)
     return 1 if s.rejections else 0
@@ -40,6 +40,12 @@ def print_report(s: Session, console=None) -> None:
     _print_rejections(console, s)
 
 
+def e(text: str) -> str:
+    """Text from the input for Rich: non-printable characters escaped, markup escaped."""
+    from rich.markup import escape
+    return escape(printable(text))
+
+
 def _table(title: str, *columns: str):
     from rich.table import Table
     t = Table(title=title, title_justify="left")
@@ -49,7 +55,6 @@ def _table(title: str, *columns: str):
 
 
 def _tree(s: Session):
-    from rich.markup import escape as e
     from rich.tree import Tree
 
     def add(tree: Tree, node: TreeNode) -> None:
@@ -64,7 +69,6 @@ def _tree(s: Session):
 
 
 def _candidates(s: Session):
-    from rich.markup import escape as e
     t = _table(f"Init candidates (selected: {e(s.options.init_func)})", "export", "kind", "type", "usable", "why")
     for c in s.candidates():
         mark = "[green]yes[/]" if c.usable else "[red]no[/]"
@@ -75,7 +79,6 @@ def _candidates(s: Session):
 
 
 def _globals(s: Session):
-    from rich.markup import escape as e
     t = _table("Globals", "module", "index", "name", "type", "mutable", "initializer")
     for g in s.global_rows():
         t.add_row(e(g.where or s.name), str(g.index), e(shorten(g.name or "")), g.type, "yes" if g.mutable else "no", e(g.init))
@@ -83,7 +86,6 @@ def _globals(s: Session):
 
 
 def _memories(s: Session):
-    from rich.markup import escape as e
     t = _table("Memories", "module", "index", "type", "page size", "64-bit", "shared", "data segments")
     for m in s.memory_rows():
         segs = ", ".join(f"{d.index}:{d.mode}@{d.offset or '-'}+{d.length}" for d in m.segments[:6])
@@ -94,7 +96,6 @@ def _memories(s: Session):
 
 
 def _print_gaps(console, s: Session) -> None:
-    from rich.markup import escape as e
     gaps = s.reference_gaps()
     if gaps:
         console.print(f"[bold yellow]{len(gaps)} place(s) where `wasmtime wizer` would refuse, crash on or "
@@ -106,7 +107,6 @@ def _print_gaps(console, s: Session) -> None:
 
 
 def _print_rejections(console, s: Session) -> None:
-    from rich.markup import escape as e
     if not s.rejections:
         console.print("[green]No rejections:[/] this input can be pre-initialized.")
         return

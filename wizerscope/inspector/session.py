@@ -196,7 +196,7 @@ class Session:
         with self._check_lock:
             if not self.checked:
                 if self.pipeline is not None:
-                    self.rejections = self.pipeline.rejections()
+                    self.rejections = self.pipeline.full_rejections()
                 self.checked = True
         return self.rejections
 

@@ -14,7 +14,7 @@ from ..binary.instructions import const_bits
 from ..binary.module import Module
 from ..binary.types import CODE, CUSTOM, DATA, EXPORT, GLOBAL, IMPORT, MEMORY, START, TYPE
 from ..binary.values import format_value
-from ..errors import shorten
+from ..errors import printable, shorten
 
 MAX_ENTRIES = 500
 
@@ -46,7 +46,9 @@ class TreeNode:
 
 
 def _node(label: str, kind: str, details=None, children=None, offset=None, size=None) -> TreeNode:
-    return TreeNode(label, kind, list(details or []), list(children or []), offset, size)
+    """A node whose label and details are safe to show (names come from the binary)."""
+    shown = [(k, printable(v) if isinstance(v, str) else v) for k, v in details or []]
+    return TreeNode(printable(label), kind, shown, list(children or []), offset, size)
 
 
 def _capped(nodes: list, total: int) -> list:

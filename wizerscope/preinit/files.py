@@ -7,6 +7,7 @@ when the caller protects it) with the same words.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 
@@ -53,27 +54,56 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 def write_output(path: str, data: bytes, *, overwrite: bool = True, protect: str | None = None) -> str:
-    """Write ``data`` atomically (a temporary file beside the target, then rename); ``-`` is
-    stdout. Refuse an existing file unless ``overwrite`` (:class:`OutputExists`, so the caller
-    can ask), and the file ``protect`` names (the input). Returns the path written."""
+    """Write ``data`` to ``path`` (``-`` = stdout) and return the path written.
+
+    A regular file is replaced atomically (a temporary file beside it, then a rename), so a
+    failed or interrupted write never leaves half an output. A FIFO or a device (``/dev/null``,
+    ``/dev/stdout``) is written through, as `wasmtime wizer` does: renaming over it would turn it
+    into a regular file. A symlink is followed: its target is replaced atomically and the link
+    stays. Refused: an existing file unless ``overwrite`` (:class:`OutputExists`, so the caller
+    can ask), the file ``protect`` names (the input), and a file the caller may not write (the
+    rename would replace it anyway when the directory is writable)."""
     if path == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        write_stdout(data)
         return path
     if not path:
         raise WizerscopeError("choose an output path")
-    target = os.path.abspath(os.path.expanduser(path))
-    if os.path.exists(target):
+    shown = os.path.abspath(os.path.expanduser(path))
+    target = os.path.realpath(shown)            # through symlinks: replace the target, keep the link
+    try:
+        st: os.stat_result | None = os.stat(target)
+    except OSError:
+        st = None
+    if st is not None:
         if protect and protect != "-" and os.path.exists(protect) and os.path.samefile(target, protect):
             raise WizerscopeError(f"refusing to overwrite the input {path}",
                                   hint="choose another name; the input stays what you opened")
         if not overwrite:
             raise OutputExists(f"{path} exists", hint="confirm to overwrite it")
+        if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+            _write_through(path, target, data)
+            return shown
+        if stat.S_ISDIR(st.st_mode):
+            raise WizerscopeError(f"failed to write output file {path}: it is a directory")
+        if not os.access(target, os.W_OK):
+            raise WizerscopeError(f"failed to write output file {path}: Permission denied",
+                                  hint="the file is not writable by you; choose another name")
+    _replace_atomically(path, target, data)
+    return shown
+
+
+def temporary_prefix() -> str:
+    """The name our temporary output files start with: a stale one (from a killed run) names
+    the process that left it, so it can be recognised and removed."""
+    return f".wizerscope-{os.getpid()}-"
+
+
+def _replace_atomically(path: str, target: str, data: bytes) -> None:
     directory = os.path.dirname(target) or "."
     if not os.path.isdir(directory):
         raise WizerscopeError(f"failed to write output file: directory {directory} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".wizerscope-", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(), suffix=".tmp", dir=directory)
     except OSError as e:
         raise WizerscopeError(f"failed to write output file {path}: {e.strerror}") from None
     try:
@@ -83,8 +113,7 @@ def write_output(path: str, data: bytes, *, overwrite: bool = True, protect: str
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, target)
-        return target
-    except BaseException as e:   # also Ctrl-C mid-write: never leave the temporary file behind
+    except BaseException as e:   # also Ctrl-C or SIGTERM mid-write: never leave the temporary file behind
         try:
             os.unlink(tmp)
         except OSError:
@@ -92,6 +121,62 @@ def write_output(path: str, data: bytes, *, overwrite: bool = True, protect: str
         if isinstance(e, OSError):
             raise WizerscopeError(f"failed to write output file {path}: {e.strerror}") from None
         raise
+
+
+def _write_through(path: str, target: str, data: bytes) -> None:
+    """Write into a FIFO or a device as it is (no temporary file, no rename)."""
+    try:
+        fd = os.open(target, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        raise WizerscopeError(f"failed to write output file {path}: {e.strerror}") from None
+    try:
+        _write_all(fd, data, f"failed to write output file {path}")
+    finally:
+        os.close(fd)
+
+
+def write_stdout(data: bytes) -> None:
+    """All of ``data`` on stdout, or an error: a short write (a full disk, ``ulimit -f``, a
+    reader that left) or a closed stdout must not end as a success with a truncated output.
+    A stdout replaced in-process (a test's capture, a library user's buffer) is written as is."""
+    what = "failed to write output to stdout"
+    out = sys.stdout
+    if out is None:                 # the process started with stdout closed
+        raise WizerscopeError(f"{what}: stdout is closed")
+    try:
+        fd = out.fileno()
+    except (OSError, ValueError, AttributeError):
+        buffer = getattr(out, "buffer", None)
+        if buffer is not None:
+            buffer.write(data)
+        else:
+            out.write(data.decode("utf-8", "replace"))
+        return
+    try:
+        out.flush()                 # whatever was printed before goes first
+    except (OSError, ValueError):
+        pass
+    _write_all(fd, data, what)
+
+
+def _write_all(fd: int, data: bytes, what: str) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            n = os.write(fd, view[:1 << 20])
+        except InterruptedError:
+            continue
+        except OSError as e:
+            raise WizerscopeError(f"{what}: {e.strerror}") from None
+        if n <= 0:
+            raise WizerscopeError(f"{what}: nothing more could be written")
+        view = view[n:]
+
+
+def print_stdout(text: str) -> None:
+    """A line of text (a JSON report) on stdout, with every failure an error: stdout may be closed
+    (``sys.stdout`` is None then, and print() would drop the text silently)."""
+    write_stdout((text + "\n").encode())
 
 
 def _output_mode(target: str) -> int:

@@ -52,6 +52,10 @@ class Options:
     seed: int | None = None                                         # None: the documented default
     clock_epoch: int | None = None  # wall clock start in seconds; None: SOURCE_DATE_EPOCH or the default
     drop_dead_stack: bool = False   # leave the stack bytes below the final stack pointer out (deadstack.py)
+    # what init sees of the process with WASI, as under `wasmtime wizer`: argv[0] (the input's name
+    # as given; None: no arguments) and our stdin (the CLI's plain run only: a TUI owns the terminal)
+    argv0: str | None = None
+    inherit_stdin: bool = False
     clock_offset_ns: int = 0        # added to every deterministic clock reading (the determinism check's
                                     # clock intervention: a shift that is not whole seconds)
 

@@ -6,7 +6,7 @@ pipeline_for`): :class:`ModulePipeline` here, or the component one in
 instrument, make a runner, snapshot, rewrite, validate, reference gaps). :func:`drive` runs the
 stages in order for every caller (``wizerscope init``, the inspector, the determinism check,
 library users), and lets them watch and stop between steps through :class:`Hooks`: progress,
-cancel, an abandonable compile, the state before init. Nothing else sequences the stages, so the
+cancel, an abandonable compile, the state before init, init's output as it is written. Nothing else sequences the stages, so the
 CLI and the inspector cannot drift apart.
 
 The shape follows wasmtime's own ``crates/wizer``: instrument → run (the runtime behind an
@@ -120,7 +120,8 @@ class Hooks:
     slower); ``snapshot_before`` takes the state just before init as well (the inspector's
     "before"). :meth:`step` runs before each step and may raise :class:`Cancelled`;
     :meth:`compile` may run the compile elsewhere (the inspector abandons one on cancel);
-    :meth:`started` sees the live runner (to interrupt it)."""
+    :meth:`started` sees the live runner (to interrupt it); :meth:`output` sees init's stdout and
+    stderr as they are written."""
 
     interruptible = False
     snapshot_before = False
@@ -137,6 +138,10 @@ class Hooks:
     def stopped(self, runner) -> None:
         pass
 
+    def output(self, stream: str, data: bytes) -> None:
+        """What init writes to ``stream`` ("stdout" or "stderr"), as it writes it (streamed; the
+        report keeps only the end). Called inside the wasm call: keep it short, do not raise."""
+
 
 class Pipeline(Protocol):
     """Each stage of pre-initialization for one kind of input (see the module docstring)."""
@@ -146,6 +151,7 @@ class Pipeline(Protocol):
     model: object                 # the parsed input: Module or Component
 
     def rejections(self) -> list[Rejection]: ...
+    def full_rejections(self) -> list[Rejection]: ...
     def units(self) -> list[Unit]: ...
     def check_options(self, options: Options) -> None: ...
     def instrument(self) -> tuple[bytes, object]: ...
@@ -232,6 +238,7 @@ def _attempt(pipeline: Pipeline, options: Options, hooks: Hooks, cache: CodeCach
         runner.sandbox.optimise()
         runner.report.notes.append(note)
     trace.init = runner.report
+    runner.watch_output(hooks.output)
     hooks.started(runner)
     before: object | None = None
     try:
@@ -294,6 +301,10 @@ class ModulePipeline:
         if self._rejections is None:
             self._rejections = module_rejections(self.wasm, self.model)
         return self._rejections
+
+    def full_rejections(self) -> list[Rejection]:
+        """The same: a core module's validation is already complete."""
+        return self.rejections()
 
     def units(self) -> list[Unit]:
         return [Unit(self.model, probes(self.model))]

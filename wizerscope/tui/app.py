@@ -250,6 +250,13 @@ class WizerscopeApp(App):
             for line in o.backtrace[:30]:
                 self._log(f"    {line}")
 
+    async def action_quit(self) -> None:
+        """Quit; a running init is cancelled first (epoch interruption), so leaving never waits
+        for an init that may not end."""
+        if self.running and self.session is not None:
+            self.session.cancel()
+        self.exit()
+
     def action_cancel_init(self) -> None:
         if not self.running or self.session is None:
             self.notify("nothing is running", severity="information")

@@ -13,6 +13,7 @@ up to FULL_VALIDATION_LIMIT bytes (componentize-py's 18 MB output without --keep
 """
 from __future__ import annotations
 
+import re
 import time
 
 from ...binary.component import Component, parse_component
@@ -47,10 +48,22 @@ class ComponentPipeline:
         self._runnable: Component | None = None
 
     def rejections(self) -> list[Rejection]:
-        """Core validation of every module, then every rule of the reference, at every level; once."""
+        """Core validation of every module, then every rule of the reference, at every level; once.
+        The component's own structure is checked when it compiles (see :meth:`full_rejections`)."""
         if self._rejections is None:
             self._rejections = validation_rejections(self.model) or check_component(self.model)
         return self._rejections
+
+    def full_rejections(self) -> list[Rejection]:
+        """:meth:`rejections` and wasmtime's whole verdict on the component (types, aliases,
+        instantiations): what ``inspect`` and ``init --check`` report. A run does not pay for it:
+        the compile checks the same, and a compile failure is explained by it then."""
+        found = self.rejections()
+        if not found:
+            structure = structure_rejection(self.wasm)
+            if structure is not None:
+                self._rejections = found = [structure]
+        return found
 
     @property
     def runnable(self) -> Component:
@@ -82,6 +95,7 @@ class ComponentPipeline:
 
     def runner(self, instrumented: bytes, options: Options, *, interruptible: bool) -> ComponentRunner:
         runner = ComponentRunner(instrumented, options, interruptible=interruptible)
+        runner.input_rejection = lambda: structure_rejection(self.wasm)
         _return_freed_memory()
         return runner
 
@@ -169,6 +183,29 @@ def validate_component(out: bytes) -> None:
         except wasmtime.WasmtimeError as e:
             if engine is engines.validation_engine():
                 raise _invalid(engines.first_line(e)) from None
+
+
+def structure_rejection(wasm: bytes | memoryview) -> Rejection | None:
+    """wasmtime's verdict on a whole component, at the input byte it names; None when it compiles
+    (or is larger than FULL_VALIDATION_LIMIT: then the run's own compile is the check). There is no
+    validate-only call for components, so this compiles: Winch first (fastest), and only the
+    Cranelift engine, which has every proposal on, may reject."""
+    import wasmtime
+    if len(wasm) > FULL_VALIDATION_LIMIT:
+        return None
+    candidates = engines.init_engines("auto", epoch=False, fuel=False)
+    for engine in candidates:
+        try:
+            internals.compile_component(engine, bytes(wasm))
+            return None
+        except wasmtime.WasmtimeError as e:
+            if engine is candidates[-1]:          # Cranelift, every proposal on: its verdict counts
+                message = engines.first_line(e)
+                at = re.search(r"\(at offset (0x[0-9a-fA-F]+)\)", message)
+                return Rejection("validation", f"wasm validation failed: {message}",
+                                 offset=int(at.group(1), 16) if at else None,
+                                 hint="fix the producer: wasmtime rejects this component")
+    return None
 
 
 def validate_output(out: bytes, *, renumbered: bool = True) -> None:

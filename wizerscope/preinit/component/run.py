@@ -15,7 +15,7 @@ from typing import Callable
 import wasmtime
 from wasmtime import component as wc
 
-from ...errors import InitError, WizerscopeError
+from ...errors import InitError, RejectedError, Rejection, WizerscopeError
 from ..options import Options
 from ..runtime import engines, host_p2, internals
 from ..runtime.sandbox import Sandbox, SandboxedRunner
@@ -103,10 +103,23 @@ class ComponentRunner(SandboxedRunner):
         self._funcs: dict[str, wc.Func] = {}
         # when the caller dropped ``instrumented`` after compiling, how to make it again
         self.rebuild_instrumented: Callable[[], bytes] | None = None
+        # when the instrumented binary does not compile: the input's own verdict (offsets in the input)
+        self.input_rejection: Callable[[], Rejection | None] | None = None
 
     # -- steps ----------------------------------------------------------------------------------
     def load(self, engine: wasmtime.Engine):
         return internals.compile_component(engine, self.instrumented)
+
+    def compile(self, cache=None) -> None:
+        """Compile; when wasmtime refuses, say why in the input's terms: its offsets count in the
+        instrumented binary, which nobody has seen."""
+        try:
+            super().compile(cache)
+        except WizerscopeError:
+            rejection = self.input_rejection() if self.input_rejection is not None else None
+            if rejection is not None:
+                raise RejectedError([rejection]) from None
+            raise
 
     def instantiate(self) -> wc.Instance:
         if self.compiled is None:

@@ -96,15 +96,18 @@ class Char:
     value: str
 
 
+MAX_DEPTH = 100
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"'}
 
 
 class _Parser:
     def __init__(self, text: str, whole: str) -> None:
         self.s, self.i, self.whole = text, 0, whole
+        self.depth = 0
 
     def fail(self, what: str) -> InitError:
-        return InitError(f"parsing `{self.whole}` as wave function call: {what} at argument position "
+        shown = self.whole if len(self.whole) <= 80 else self.whole[:60] + "..." + self.whole[-10:]
+        return InitError(f"parsing `{shown}` as wave function call: {what} at argument position "
                          f"{self.i}", hint="arguments use WAVE syntax: 42, -1.5, true, 'c', \"text\", "
                                           "[1, 2], some(x), none, {field: value}, (a, b), ok(x)")
 
@@ -140,6 +143,17 @@ class _Parser:
         return out
 
     def value(self):
+        """One value; nesting is bounded (our parser recurses, and no parameter type nests this
+        deep: wasmtime limits a type's depth)."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail(f"values nested deeper than {MAX_DEPTH} levels")
+        try:
+            return self.one_value()
+        finally:
+            self.depth -= 1
+
+    def one_value(self):
         c = self.peek()
         if c == '"':
             return self.string()
@@ -174,7 +188,7 @@ class _Parser:
 
     def ident(self) -> str:
         self.ws()
-        if self.s[self.i] == "%":
+        if self.s[self.i:self.i + 1] == "%":
             self.i += 1
         j = self.i
         while j < len(self.s) and (self.s[j].isalnum() or self.s[j] == "-"):
@@ -210,11 +224,22 @@ class _Parser:
         if esc in _ESCAPES:
             return _ESCAPES[esc]
         if esc == "u" and self.s[self.i:self.i + 1] == "{":
-            end = self.s.index("}", self.i)
-            code = int(self.s[self.i + 1:end], 16)
-            self.i = end + 1
-            return chr(code)
+            return self.unicode_escape()
         raise self.fail(f"invalid escape `\\{esc}`")
+
+    def unicode_escape(self) -> str:
+        """``\\u{X}``: a Unicode scalar value (not above 10FFFF, not a surrogate: neither can
+        be a `char` or be in a `string`)."""
+        end = self.s.find("}", self.i)
+        digits = self.s[self.i + 1:end] if end > 0 else ""
+        if not digits or len(digits) > 6 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            raise self.fail("invalid unicode escape (expected `\\u{` hex digits `}`)")
+        code = int(digits, 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise self.fail(f"invalid unicode escape `\\u{{{digits}}}`: not a Unicode scalar value "
+                            "(above 10FFFF or a surrogate)")
+        self.i = end + 1
+        return chr(code)
 
     def string(self) -> str:
         self.i += 1

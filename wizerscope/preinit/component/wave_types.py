@@ -39,8 +39,18 @@ def _bool(value, ty, where):
     return value.name == "true"
 
 
+_BITS = {"S8": (8, True), "S16": (16, True), "S32": (32, True), "S64": (64, True),
+         "U8": (8, False), "U16": (16, False), "U32": (32, False), "U64": (64, False)}
+
+
 def _integer(value, ty, where):
     _check(isinstance(value, int) and not isinstance(value, bool))
+    bits, signed = _BITS[type(ty).__name__]
+    low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    if not low <= value <= high:
+        # wasmtime-py would wrap it silently (4294967296 as a u32 is 0) and the wrong value be snapshotted
+        raise InitError(f"parsing `{where}` params as types: {value} is out of range for "
+                        f"{type(ty).__name__.lower()} ({low} to {high})")
     return value
 
 

@@ -136,7 +136,8 @@ def init_engines(compiler: str, *, epoch: bool, fuel: bool,
 def validation_engine() -> wasmtime.Engine:
     """An engine with every proposal on (like the reference validator). It is the plain run
     engine: one engine per process keeps start-up time and memory down."""
-    return run_engine(epoch=False, fuel=False)
+    # the same arguments as init_engines passes, so lru_cache hands back the same engine
+    return run_engine(epoch=False, fuel=False, settings=DEFAULT_SETTINGS)
 
 
 @functools.lru_cache(maxsize=None)

@@ -3,7 +3,8 @@
 The core and the component runner each hold a :class:`Sandbox` (composition, not inheritance):
 it picks the engine the code compiles on (Winch, else Cranelift), makes the store (epoch
 deadline for ``--timeout`` and cancel, fuel, a memory limit), builds the WASI configuration
-(stdout/stderr captured, the environment and directories the options give), runs every call that
+(stdout/stderr streamed to a watcher as init writes them, their last :data:`OUTPUT_KEPT` bytes
+kept for the report; the environment and directories the options give), runs every call that
 may trap under the timeout (:meth:`guarded`) and turns what went wrong into one
 :class:`~wizerscope.errors.InitError` paragraph. Reading the state afterwards runs our own wasm
 kernels in the same store; :meth:`reading_state` lifts the limits for them and puts them back, so
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,6 +30,29 @@ from .traps import trap_reason
 T = TypeVar("T")
 UNLIMITED_FUEL = 1 << 62
 UNLIMITED_TICKS = 1 << 40
+# what the report keeps of each of init's output streams: the end, where a failure is explained
+# (the whole stream went to the watcher as it was written; an init printing 1 GiB must not use 1 GiB)
+OUTPUT_KEPT = 64 * 1024
+OutputWatcher = Callable[[str, bytes], None]
+
+
+class OutputTail:
+    """The last ``limit`` bytes written to one stream, and how many came before them."""
+
+    def __init__(self, limit: int = OUTPUT_KEPT) -> None:
+        self.limit = limit
+        self.buffer = bytearray()
+        self.dropped = 0
+
+    def add(self, data: bytes) -> None:
+        self.buffer += data
+        extra = len(self.buffer) - self.limit
+        if extra > 0:
+            del self.buffer[:extra]
+            self.dropped += extra
+
+    def value(self) -> bytes:
+        return bytes(self.buffer)
 
 
 @dataclass
@@ -45,6 +68,7 @@ class InitReport:
     host: Host = field(default_factory=Host)   # the host sources and the host calls init made
     fuel_used: int | None = None        # with --fuel: what the start function and init consumed
     notes: list[str] = field(default_factory=list)   # one line each: a retry, a cache left off, ...
+    output_dropped: int = 0             # bytes of stdout and stderr before the kept tails (OUTPUT_KEPT)
 
 
 class CodeCache:
@@ -109,9 +133,8 @@ class Sandbox:
         if problem is not None:
             self.report.notes.append(f"warning: wasmtime's compilation cache is off for this run: {problem}")
         self.interrupted = False
-        self._tmp = tempfile.TemporaryDirectory(prefix="wizerscope-")
-        self._out = os.path.join(self._tmp.name, "stdout")
-        self._err = os.path.join(self._tmp.name, "stderr")
+        self.watcher: OutputWatcher | None = None
+        self._tails = {"stdout": OutputTail(), "stderr": OutputTail()}
         self._timer: threading.Timer | None = None
         self.new_store(self.engine)
 
@@ -173,8 +196,12 @@ class Sandbox:
         """The WASI context init sees: output captured, the environment and directories asked for."""
         opts = self.options
         cfg = wasmtime.WasiConfig()
-        cfg.stdout_file = self._out
-        cfg.stderr_file = self._err
+        cfg.stdout_custom = lambda data: self._written("stdout", data)
+        cfg.stderr_custom = lambda data: self._written("stderr", data)
+        if opts.argv0 is not None:
+            cfg.argv = [opts.argv0]
+        if opts.inherit_stdin:
+            cfg.inherit_stdin()
         env = self.report.host.environment
         if env:
             cfg.env = env
@@ -268,16 +295,23 @@ class Sandbox:
                 store.set_fuel(left)
 
     # -- output and clean-up ------------------------------------------------------------------
-    def _collect_output(self) -> None:
-        for path, attr in ((self._out, "stdout"), (self._err, "stderr")):
+    def _written(self, stream: str, data: bytes) -> None:
+        """What init wrote (called by wasmtime-py inside the wasm call): kept and passed on. It
+        must not raise: wasmtime-py would print the error and fail the guest's write."""
+        self._tails[stream].add(data)
+        if self.watcher is not None:
             try:
-                with open(path, "rb") as f:
-                    setattr(self.report, attr, f.read())
-            except OSError:
+                self.watcher(stream, data)
+            except Exception:
                 pass
 
+    def _collect_output(self) -> None:
+        self.report.stdout = self._tails["stdout"].value()
+        self.report.stderr = self._tails["stderr"].value()
+        self.report.output_dropped = self._tails["stdout"].dropped + self._tails["stderr"].dropped
+
     def close(self) -> None:
-        self._tmp.cleanup()
+        """Nothing to remove: init's output lives in memory (bounded), not in files."""
 
     def release(self) -> None:
         """Drop the store (and with it every instance) once the state is read."""
@@ -316,6 +350,10 @@ class SandboxedRunner:
         """Stop a running init from another thread (epoch interruption)."""
         self.sandbox.interrupt()
 
+    def watch_output(self, watcher: OutputWatcher | None) -> None:
+        """Pass init's stdout and stderr to ``watcher(stream, data)`` as they are written."""
+        self.sandbox.watcher = watcher
+
     def guarded(self, context: str, fn):
         return self.sandbox.guarded(context, fn, self.explain)
 
@@ -324,5 +362,5 @@ class SandboxedRunner:
         return self.sandbox.reading_state()
 
     def close(self) -> None:
-        """Remove the captured output's files (their contents are in the report already)."""
+        """Release what the run holds outside the store."""
         self.sandbox.close()

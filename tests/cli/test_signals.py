@@ -1,0 +1,119 @@
+"""Signals (issue 11): SIGINT, SIGTERM and SIGHUP stop even an endless init (epoch interruption),
+exit 128+N, and leave nothing behind: no working directory in the temp dir, no temporary file
+beside the output, no output."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from wizerscope.cli import signals
+from wizerscope.preinit.pipeline import Cancelled
+
+FOREVER = '(module (memory 1) (func (export "wizer-initialize") (loop $l (br $l))))'
+
+
+def _wait_for_guard(p: subprocess.Popen) -> None:
+    """Until the process catches SIGTERM (the guard is installed: before, a signal meets Python's
+    start-up, not wizerscope), then a moment more so init is most likely running."""
+    for _ in range(6000):
+        with open(f"/proc/{p.pid}/status") as f:
+            caught = next(int(line.split()[1], 16) for line in f if line.startswith("SigCgt:"))
+        if caught & (1 << (signal.SIGTERM - 1)):
+            time.sleep(0.5)
+            return
+        assert p.poll() is None, p.communicate()
+        time.sleep(0.01)
+    raise AssertionError("the signal guard was never installed")
+
+
+def _start(tmp_path, *flags: str) -> subprocess.Popen:
+    work, tmp = tmp_path / "work", tmp_path / "tmp"
+    work.mkdir()
+    tmp.mkdir()
+    (work / "forever.wat").write_text(FOREVER)
+    env = dict(os.environ, TMPDIR=str(tmp))
+    return subprocess.Popen([sys.executable, "-m", "wizerscope", "init", "forever.wat", "-o", "out.wasm", *flags],
+                            cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+                         ids=["INT", "TERM", "HUP"])
+def test_signal_stops_an_endless_init_and_leaves_nothing(tmp_path, sig, code):
+    p = _start(tmp_path)
+    _wait_for_guard(p)              # most likely inside the endless loop by now; any later phase must work
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == code, err
+    assert b"Traceback" not in err and err.startswith(b"error: ")
+    assert os.listdir(tmp_path / "tmp") == []
+    assert os.listdir(tmp_path / "work") == ["forever.wat"]
+
+
+def test_signal_also_stops_an_init_with_a_timeout(tmp_path):
+    """A --timeout far away does not make the init ignore Ctrl-C."""
+    p = _start(tmp_path, "--timeout", "600")
+    _wait_for_guard(p)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+
+
+class _Runner:
+    interrupted = 0
+
+    def interrupt(self) -> None:
+        self.interrupted += 1
+
+
+def test_guard_raises_at_once_when_no_wasm_runs():
+    guard = signals.SignalGuard()
+    with pytest.raises(signals.Interrupted) as e:
+        guard.handle(signal.SIGTERM, None)
+    assert e.value.exit_code == 143
+
+
+def test_guard_interrupts_a_running_init_and_raises_after_it():
+    guard, runner = signals.SignalGuard(), _Runner()
+    hooks = guard.hooks()
+    hooks.started(runner)
+    guard.handle(signal.SIGINT, None)          # wasm running: no raise inside its callbacks
+    guard.wake()
+    assert runner.interrupted == 1
+    hooks.stopped(runner)
+    with pytest.raises(signals.Interrupted):
+        hooks.step("rewrite", None)
+
+
+def test_second_signal_always_raises():
+    guard = signals.SignalGuard()
+    guard.attach(_Runner())
+    guard.handle(signal.SIGINT, None)
+    with pytest.raises(signals.Interrupted):
+        guard.handle(signal.SIGINT, None)
+
+
+def test_cancelled_trap_after_a_signal_becomes_interrupted():
+    with pytest.raises(signals.Interrupted):
+        with signals.guarded() as guard:
+            guard.attach(_Runner())
+            guard.handle(signal.SIGINT, None)
+            raise Cancelled("init: cancelled")
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_signal_stops_the_determinism_check(tmp_path):
+    """--check-determinism runs init through the same guard."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "forever.wat").write_text(FOREVER)
+    p = subprocess.Popen([sys.executable, "-m", "wizerscope", "init", "forever.wat", "--check-determinism"],
+                         cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _wait_for_guard(p)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 143, err
