@@ -132,10 +132,38 @@ async def test_cancel_a_running_init(tmp_path):
         assert app.running and not app.query_one("#btn-cancel", Button).disabled
         await pilot.press("x")
         await settle(app, pilot)
-        assert not app.running and app.outcome.cancelled and not app.outcome.ok
+        assert not app.running and app.outcome is None          # nothing ran to the end
+        attempt = app.session.last_attempt
+        assert attempt.cancelled and not attempt.ok
         assert app.query_one("#btn-cancel", Button).disabled
         assert app.query_one("#btn-write", Button).disabled
         assert "cancelled" in str(app.query_one("#run-step", Label).render())
+
+
+QUICK_THEN_FOREVER = """(module
+  (memory (export "memory") 1)
+  (global $g (mut i32) (i32.const 0))
+  (func (export "wizer-initialize") (global.set $g (i32.const 7)))
+  (func (export "spin") (loop $l (br $l))))
+"""
+
+
+async def test_cancelled_rerun_keeps_the_previous_result(tmp_path):
+    async with opened(write(tmp_path, "two.wat", QUICK_THEN_FOREVER)) as (app, pilot):
+        await pilot.press("r")
+        await settle(app, pilot)
+        first = app.outcome
+        assert first.ok and not app.query_one("#btn-write", Button).disabled
+        app.query_one("#opt-init-func", Input).value = "spin"
+        await pilot.press("r")
+        await until(lambda: "init" in str(app.query_one("#run-step", Label).render()))
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert app.session.last_attempt.cancelled
+        assert app.outcome is first and app.session.run_result is first.run     # kept
+        assert not app.query_one("#btn-write", Button).disabled
+        assert "previous run's result is kept" in str(app.query_one("#run-step", Label).render())
+        assert [g.after for g in app.session.global_rows()] == ["7"]
 
 
 async def test_write_asks_before_overwriting(tmp_path):

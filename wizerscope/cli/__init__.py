@@ -22,6 +22,12 @@ __all__ = ["build_parser", "main", "options_from_args", "tui_arguments"]
 def cmd_tui(path: str, options=None) -> int:
     if not os.path.exists(path):
         raise WizerscopeError(f"{path}: no such file")
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        # a pipe would receive escape codes and the app would wait for keys that never come
+        raise OptionError(f"the inspector needs a terminal, and {'stdout' if not sys.stdout.isatty() else 'stdin'} "
+                          "is not one",
+                          hint=f"run it in a terminal; for text or JSON use `wizerscope inspect {path}` "
+                               "(--json), to pre-initialize `wizerscope init`")
     from ..tui.app import run_app
     return run_app(path, options)
 

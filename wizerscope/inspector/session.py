@@ -141,7 +141,8 @@ class Session:
         self.pipeline: Pipeline | None = None
         self.rejections: list[Rejection] = []
         self.checked = False
-        self.last_run: RunOutcome | None = None
+        self.last_run: RunOutcome | None = None       # the last run not cancelled
+        self.last_attempt: RunOutcome | None = None   # the last run, cancelled or not
         self._check_lock = threading.Lock()
         self._cancel = threading.Event()
         self._runner = None
@@ -157,11 +158,7 @@ class Session:
         except WizerscopeError as e:
             self.rejections = [Rejection("format", e.message, offset=e.offset,
                                          hint=e.hint or "the file is not a well-formed Wasm binary")]
-        usable = [c.name for c in self.candidates() if c.usable]
-        if "wizer-initialize" not in usable:
-            usable = [name for name in usable if name != "_initialize"]
-            if len(usable) == 1:      # one obvious choice; otherwise keep the reference's default
-                self.options.init_func = usable[0]
+        # no guess: like `init`, the default init export or the one the user names
         if check:
             self.check()
 
@@ -206,6 +203,12 @@ class Session:
         """Where `wasmtime wizer` would refuse, crash on or break this input and wizerscope does
         not, for the current options."""
         return self.pipeline.reference_gaps(self.options) if self.pipeline is not None else []
+
+    def verdict(self) -> list:
+        """What `init` would say now (:mod:`wizerscope.inspector.verdict`): static rejections,
+        the init export, the last run's failure."""
+        from .verdict import verdict
+        return verdict(self)
 
     def candidates(self) -> list[Candidate]:
         """Exports usable as init function, with the reason beside those that are not."""
@@ -304,7 +307,9 @@ class Session:
         except WizerscopeError as e:
             out.error = e
             out.cancelled = isinstance(e, Cancelled) or (isinstance(e, InitError) and e.message.endswith("cancelled"))
-        self.last_run = out
+        self.last_attempt = out
+        if not out.cancelled:           # a cancelled re-run keeps the previous run's result
+            self.last_run = out
         return out
 
     def check_determinism(self):

@@ -18,10 +18,13 @@ class SessionLoaded(Message):
 
 
 class LoadFailed(Message):
-    def __init__(self, path: str, error: str) -> None:
+    """``path`` could not be opened: ``error`` in one paragraph, ``lines`` the whole diagnostic."""
+
+    def __init__(self, path: str, error: str, lines: list[str] | None = None) -> None:
         super().__init__()
         self.path = path
         self.error = error
+        self.lines = lines or [error]
 
 
 class ChecksDone(Message):

@@ -57,3 +57,59 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class ErrorScreen(ModalScreen[None]):
+    """A whole diagnostic, line by line (a WAT error names its file and keeps its lines, with the
+    caret under the column); it stays until dismissed, unlike a toast. Enter/Escape close it."""
+
+    BINDINGS = [Binding("escape,enter", "close", "Close")]
+
+    def __init__(self, title: str, lines: list[str], *, id: str | None = "error-screen") -> None:
+        super().__init__(id=id)
+        self.title_text = title
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        from rich.text import Text
+        from textual.containers import VerticalScroll
+        from textual.widgets import Static
+        with Vertical(classes="dialog error-dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            with VerticalScroll(id="error-lines"):
+                yield Static(Text("\n".join(self.lines)), id="error-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Close", id="close", variant="primary")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class CrashScreen(ModalScreen[None]):
+    """An internal error: what happened, that the inspector will exit with status 1, how to
+    report it. Any of q, Enter, Escape quits."""
+
+    BINDINGS = [Binding("q,enter,escape", "quit_app", "Quit")]
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(id="crash-screen")
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Static
+        with Vertical(classes="dialog error-dialog"):
+            yield Label("wizerscope hit an internal error", classes="dialog-title")
+            yield Static(f"{type(self.error).__name__}: {self.error}\n\nThis is a bug of ours, not of your input. "
+                         "The inspector exits with status 1 when you close this screen. Please report the input; "
+                         "WIZERSCOPE_DEBUG=1 shows a traceback.", markup=False, id="crash-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Quit (q)", id="quit", variant="error")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_quit_app()
+
+    def action_quit_app(self) -> None:
+        self.app.exit(return_code=1)

@@ -26,7 +26,7 @@ class DiffPanel(Vertical, SessionView):
         yield Select([], id="memory-select", prompt="memory", allow_blank=True)
         yield Label("", id="hex-status")
         yield Label("offset    after init (changed bytes green)                   ascii               "
-                    "before init (changed bytes red)", id="hex-header")
+                    "before init (changed bytes red, ++ grown)", id="hex-header")
         yield HexDiffView(id="hexdiff")
 
     def show(self, s: Session) -> None:
@@ -80,9 +80,12 @@ class DiffPanel(Vertical, SessionView):
             status.update("")
             return
         off = view.cursor
-        b, a = d.before.read(off, 1)[0], d.after.read(off, 1)[0]
-        mark = "changed" if d.is_changed(off) else "unchanged"
-        status.update(f"offset {off:#x} ({off:,}) of {d.length:,} bytes: {b:02x} -> {a:02x} ({mark})   "
+        a = d.after.read(off, 1)[0]
+        if off >= d.before.length:      # the memory grew during init: this byte did not exist before
+            b, mark = "++", "grown during init"
+        else:
+            b, mark = f"{d.before.read(off, 1)[0]:02x}", "changed" if d.is_changed(off) else "unchanged"
+        status.update(f"offset {off:#x} ({off:,}) of {d.length:,} bytes: {b} -> {a:02x} ({mark})   "
                       f"memory size {d.before.length:,} -> {d.after.length:,} bytes{self._causes(d)}")
 
     def _causes(self, d) -> str:

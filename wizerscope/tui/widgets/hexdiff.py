@@ -30,6 +30,8 @@ S_CHANGED_AFTER = Style(color="black", bgcolor="green3", bold=True)
 S_CHANGED_BEFORE = Style(color="black", bgcolor="indian_red")
 S_CURSOR = Style(reverse=True, bold=True)
 S_SEP = Style(color="bright_black")
+S_GROWN = Style(color="dark_orange", italic=True)
+GROWN = "++"            # the "before" of a byte the memory did not have before init (it grew)
 
 
 def _ascii(b: int) -> str:
@@ -127,9 +129,12 @@ class HexDiffView(ScrollView, can_focus=True):
         segs.append(Segment("|" + " " * (BYTES_PER_LINE - n), S_SEP))
         if self.wide:
             segs.append(Segment("  "))
+            grown_from = d.before.length - off      # bytes from here did not exist before init
             for i in range(n):
-                style = S_CHANGED_BEFORE if mask[i] else S_ZERO
-                segs.append(Segment(f"{before[i]:02x}", style))
+                if i >= grown_from:
+                    segs.append(Segment(GROWN, S_GROWN))
+                else:
+                    segs.append(Segment(f"{before[i]:02x}", S_CHANGED_BEFORE if mask[i] else S_ZERO))
                 segs.append(Segment(" "))
         return Strip(segs)
 

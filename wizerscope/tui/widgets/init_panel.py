@@ -35,6 +35,7 @@ class InitPanel(Vertical, SessionView):
                 yield Label("Options", classes="section-title")
                 yield Label("init function (export name; components: item name or WAVE call)")
                 yield Input(id="opt-init-func")
+                yield Label("", id="init-note")
                 yield Checkbox("WASI during init (-S cli)", id="opt-wasi")
                 yield Checkbox("keep the init function exported", id="opt-keep")
                 yield Label("directories HOST[::GUEST], comma separated (needs WASI)")
@@ -68,6 +69,27 @@ class InitPanel(Vertical, SessionView):
         names = [c.name for c in candidates]
         if s.options.init_func in names:
             table.move_cursor(row=names.index(s.options.init_func))
+        self.show_note(s)
+
+    def show_note(self, s: Session) -> None:
+        """Under the init field: what `init` would say about the chosen export (missing, with the
+        candidates; or an export the output would lose, with the rename that keeps it)."""
+        from ...inspector.verdict import init_export_cards
+        note = self.query_one("#init-note", Label)
+        cards = [] if s.rejections else init_export_cards(s)
+        if not cards:
+            note.update("")
+            note.display = False
+            return
+        text = Text()
+        for c in cards:
+            style = "bold red" if c.blocking else "bold yellow"
+            text.append(c.message, style=style)
+            for line in ([c.hint] if c.hint else []) + c.lines:
+                text.append("\n" + line)
+            text.append("\n")
+        note.update(text)
+        note.display = True
 
     def set_options(self, o: Options) -> None:
         self.query_one("#opt-init-func", Input).value = o.init_func
