@@ -57,6 +57,7 @@ class Card:
     offsets: list[int] = field(default_factory=list)
     backtrace: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)      # extra lines (e.g. the candidates)
+    sites: list[tuple[str, int | None]] = field(default_factory=list)   # (item, offset) of each place
 
     @property
     def blocking(self) -> bool:
@@ -72,6 +73,7 @@ def group_rejections(rejections: list[Rejection]) -> list[Card]:
         card = cards.get(key)
         if card is None:
             card = cards[key] = Card("rejection", r.rule, r.message, r.hint, r.path)
+        card.sites.append((r.item, r.offset))
         if r.item and r.item not in card.items:
             card.items.append(r.item)
         if r.offset is not None and r.offset not in card.offsets:

@@ -59,11 +59,11 @@ def card_panel(s: Session, k: int, c: Card) -> Panel:
     title, style = _STYLE[c.level]
     rows = [("rule", Text(c.rule, style=f"bold {style}")), ("message", Text(c.message))]
     rows += [("where", Text(c.path))] if c.path else []
-    if c.items:
-        label = "item" if len(c.items) == 1 else f"items ({len(c.items)})"
-        rows.append((label, Text("\n".join(c.items))))
-    if len(c.offsets) > 1:
-        rows.append((f"offsets ({len(c.offsets)})", Text(", ".join(f"{o:#x}" for o in c.offsets))))
+    if len(c.sites) > 1:        # one card for every place the same reason applies
+        rows.append((f"sites ({len(c.sites)})", Text("\n".join(
+            (f"{o:#x}  " if o is not None else "") + item for item, o in c.sites))))
+    elif c.items:
+        rows.append(("item", Text(c.items[0])))
     footer: list = [Text(line) for line in c.lines]
     footer += [Text.assemble(("what to change: ", "bold yellow"), c.hint)] if c.hint else []
     if c.backtrace:
