@@ -150,6 +150,7 @@ class WizerscopeApp(RunsMixin, NavigationMixin, App):
         self.query_one("#btn-write", Button).disabled = True
         self._stale = set(STATE_TABS)
         self.action_tab("structure")
+        self.refresh_bindings()
 
     def on_checks_done(self, event: M.ChecksDone) -> None:
         s = event.session
@@ -236,6 +237,17 @@ class WizerscopeApp(RunsMixin, NavigationMixin, App):
                   "btn-determinism": self.action_determinism, "btn-write": self.action_write}.get(event.button.id)
         if action is not None:
             action()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """The footer shows the actions that apply now: cancel while a run is going, run and
+        check when one can start, write once a run produced an output."""
+        if action == "cancel_init":
+            return self.running
+        if action in ("run_init", "determinism"):
+            return self.session is not None and self.session.loaded and not self.running
+        if action == "write":
+            return self.outcome is not None and self.outcome.ok and not self.running
+        return True
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """The init field edits the session's choice at once: the note under it and the

@@ -43,6 +43,7 @@ class RunsMixin:
             self.notify(for_form(str(e)), title="options", severity="error")
             return False
         self.running = True
+        self.refresh_bindings()
         self.query_one(InitPanel).set_running(True)
         self.view("rejections").show(self.session)     # the verdict and reference gaps follow the options
         self.action_tab("init")
@@ -67,6 +68,7 @@ class RunsMixin:
     def on_run_finished(self, event: M.RunFinished) -> None:
         o = event.outcome
         self.running = False
+        self.refresh_bindings()
         panel = self.query_one(InitPanel)
         panel.set_running(False)
         self._log_outcome(o)
@@ -77,6 +79,7 @@ class RunsMixin:
             self.notify(str(o.error) + kept, title="cancelled", severity="warning", timeout=8)
             return
         self.outcome = o
+        self.refresh_bindings()
         self.query_one("#btn-write", Button).disabled = not o.ok
         self._refresh_state_views()
         if o.ok:
@@ -137,6 +140,7 @@ class RunsMixin:
     def on_determinism_finished(self, event: M.DeterminismFinished) -> None:
         report, error = event.result, event.error
         self.running = False
+        self.refresh_bindings()
         self.query_one(InitPanel).set_running(False)
         self.determinism = report
         if report is None and error is not None and error.endswith("cancelled"):

@@ -4,10 +4,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Header, TabbedContent, TabPane
 
-from ..keys import TABS
+from ..keys import TABS, tab_label
 from ..widgets.diff_panel import DiffPanel
+from ..widgets.footer import KeyFooter
 from ..widgets.init_panel import InitPanel
 from ..widgets.rejections import RejectionsPane
 from ..widgets.structure import StructurePane
@@ -20,8 +21,15 @@ VIEWS = {"structure": (StructurePane, "structure"), "globals": (GlobalsView, "gl
          "rejections": (RejectionsPane, "rejections")}
 
 
+NARROW = 100        # below this many columns the tab bar uses short words and panes stack
+
+
 class MainScreen(Screen):
-    """Every pane exists before the app loads a file into them (``Ready`` tells the app)."""
+    """Every pane exists before the app loads a file into them (``Ready`` tells the app). The
+    screen carries ``-narrow``/``-normal``/``-wide`` by its width, which the stylesheet uses to
+    stack panes at 80 columns and widen them at 200."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-normal"), (180, "-wide")]
 
     class Ready(Message):
         pass
@@ -29,11 +37,21 @@ class MainScreen(Screen):
     def on_mount(self) -> None:
         self.call_after_refresh(self.post_message, self.Ready())
 
+    def on_resize(self, event) -> None:
+        narrow = event.size.width < NARROW
+        self.query_one(KeyFooter).compact = narrow
+        tabs = self.query_one("#tabs", TabbedContent)
+        for i, name in enumerate(TABS):
+            tab = tabs.get_tab(f"tab-{name}")
+            label = tab_label(i, name, narrow)
+            if str(tab.label) != label:
+                tab.label = label
+
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with TabbedContent(id="tabs", initial="tab-structure"):
             for i, name in enumerate(TABS):
                 view, view_id = VIEWS[name]
-                with TabPane(f"{i + 1} {name.capitalize()}", id=f"tab-{name}"):
+                with TabPane(tab_label(i, name, False), id=f"tab-{name}"):
                     yield view(id=view_id)
-        yield Footer()
+        yield KeyFooter()

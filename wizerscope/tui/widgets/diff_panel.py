@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label, Select
 
 from ...inspector.session import Session
-from .hexdiff import HexDiffView
+from .hexdiff import HexDiffView, header_text
 from .base import SessionView, cells
 
 
@@ -15,6 +16,9 @@ class DiffPanel(Vertical, SessionView):
     """Changed globals on top; below, the memory chooser, a status line and the hex diff."""
 
     tab = "diff"
+    # the app's hex keys work in every tab; here, where they apply, the footer shows them
+    BINDINGS = [Binding("n", "app.next_change", "Next"), Binding("p", "app.prev_change", "Prev"),
+                Binding("g", "app.goto", "Go to")]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -25,8 +29,7 @@ class DiffPanel(Vertical, SessionView):
         yield DataTable(id="globals-diff", cursor_type="row")
         yield Select([], id="memory-select", prompt="memory", allow_blank=True)
         yield Label("", id="hex-status")
-        yield Label("offset    after init (changed bytes green)                   ascii               "
-                    "before init (changed bytes red, ++ grown)", id="hex-header")
+        yield Label(header_text(16, True), id="hex-header")
         yield HexDiffView(id="hexdiff")
 
     def show(self, s: Session) -> None:
@@ -68,6 +71,9 @@ class DiffPanel(Vertical, SessionView):
     def on_select_changed(self, event: Select.Changed) -> None:
         if isinstance(event.value, int):
             self.select_memory(event.value)
+
+    def on_hex_diff_view_layout_changed(self, event: HexDiffView.LayoutChanged) -> None:
+        self.query_one("#hex-header", Label).update(event.view.header)
 
     def on_hex_diff_view_cursor_moved(self, event: HexDiffView.CursorMoved) -> None:
         self.update_status()

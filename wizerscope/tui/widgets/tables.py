@@ -80,7 +80,7 @@ class SegmentsView(Vertical, SessionView):
 
     def compose(self) -> ComposeResult:
         yield Label(NO_RUN, id="segments-summary")
-        with Horizontal():
+        with Horizontal(id="segments-split"):
             yield DataTable(id="segments", cursor_type="row", zebra_stripes=True)
             with Vertical(id="runs-box"):
                 yield Label("Non-zero runs in the selected segment", classes="section-title")

@@ -1,0 +1,27 @@
+"""The footer: the keys that apply now (the app's ``check_action`` hides the others), with
+``? Help`` and ``q Quit`` first so a narrow terminal never cuts them off."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+FIRST = ("help", "quit")
+
+
+class KeyFooter(Footer):
+    """Textual's footer, ordered: Help and Quit, then the focused widget's keys, then the app's."""
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        shown: dict[str, tuple] = {}
+        for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
+            if binding.show and binding.action not in shown:
+                shown[binding.action] = (binding, enabled, tooltip)
+        ordered = sorted(shown.values(), key=lambda entry: entry[0].action not in FIRST)
+        self.styles.grid_size_columns = len(ordered)
+        for binding, enabled, tooltip in ordered:
+            yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
+                            disabled=not enabled, tooltip=tooltip or binding.description).data_bind(
+                                compact=Footer.compact)
