@@ -1,10 +1,11 @@
 """The main screen: one tab per view of the session, header and footer around them."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Header, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Label, TabbedContent, TabPane
 
 from ..keys import TABS, tab_label
 from ..widgets.diff_panel import DiffPanel
@@ -54,4 +55,19 @@ class MainScreen(Screen):
                 view, view_id = VIEWS[name]
                 with TabPane(tab_label(i, name, False), id=f"tab-{name}"):
                     yield view(id=view_id)
+        yield Label("", id="row-detail")
         yield KeyFooter()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted row of any table, whole: a column too narrow for a number or a
+        reason never hides it (cells are cut at the table's edge, this line is not)."""
+        table = event.data_table
+        detail = self.query_one("#row-detail", Label)
+        try:
+            row = table.get_row_at(event.cursor_row)
+        except Exception:           # the table was cleared under the event (a re-fill)
+            detail.update("")
+            return
+        names = [str(c.label) for c in table.ordered_columns]
+        parts = [f"{n}: {v}" if n else str(v) for n, v in zip(names, row) if str(v).strip()]
+        detail.update(Text("  ·  ".join(parts)))
