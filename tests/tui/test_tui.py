@@ -218,6 +218,8 @@ async def test_determinism_help_and_palette(tmp_path):
         await pilot.press("d")
         await settle(app, pilot)
         assert app.determinism is not None and app.determinism.deterministic
+        assert app.screen.id == "determinism-screen"           # the result view
+        await pilot.press("escape")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")

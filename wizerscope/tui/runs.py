@@ -11,10 +11,11 @@ from textual import work
 from textual.widgets import Button, Label, RichLog
 
 from ..errors import WizerscopeError
-from ..inspector.session import RunOutcome
+from ..inspector.session import RUN_STEPS, RunOutcome
 from ..inspector.verdict import for_form
 from ..report.text import describe_determinism
 from . import messages as M
+from .screens.determinism import DeterminismScreen, Target
 from .widgets.init_panel import InitPanel
 
 
@@ -63,7 +64,7 @@ class RunsMixin:
         self.post_message(M.RunFinished(outcome))
 
     def on_run_progress(self, event: M.RunProgress) -> None:
-        self.query_one(InitPanel).progress(event.step, event.index, event.total)
+        self.query_one(InitPanel).progress(event.step, event.index, event.total, event.prefix)
 
     def on_run_finished(self, event: M.RunFinished) -> None:
         o = event.outcome
@@ -72,6 +73,7 @@ class RunsMixin:
         panel = self.query_one(InitPanel)
         panel.set_running(False)
         self._log_outcome(o)
+        panel.finished(o, len(self.session.wasm))
         self.view("rejections").show(self.session)     # a failed run is a reason `init` would give
         if o.cancelled:
             kept = " (the previous run's result is kept)" if self.outcome is not None else ""
@@ -131,11 +133,17 @@ class RunsMixin:
     @work(thread=True, exclusive=True, group="run")
     def _determinism_worker(self) -> None:
         try:
-            report = self.session.check_determinism()
+            report = self.session.check_determinism(progress=self._determinism_step)
         except WizerscopeError as e:
             self.post_message(M.DeterminismFinished(None, str(e)))
             return
         self.post_message(M.DeterminismFinished(report, None))
+
+    def _determinism_step(self, run: int, step: str) -> None:
+        """From the worker: run ``run`` (1 and 2 compare; later ones find causes) began ``step``."""
+        what = "comparing" if run <= 2 else "finding causes"
+        index = RUN_STEPS.index(step) if step in RUN_STEPS else 0
+        self.post_message(M.RunProgress(step, index, len(RUN_STEPS), f"run {run} ({what}) · "))
 
     def on_determinism_finished(self, event: M.DeterminismFinished) -> None:
         report, error = event.result, event.error
@@ -150,7 +158,20 @@ class RunsMixin:
             self._log(f"determinism check failed: {for_form(error)}", "bold red")
             self.notify(for_form(error), title="determinism check failed", severity="error")
             return
-        self._log(describe_determinism(report), "green" if report.deterministic else "yellow")
+        text = describe_determinism(report)
+        self._log(text, "green" if report.deterministic else "yellow")
         self._refresh_state_views()          # the Diff view shows each range's cause
-        self.notify("deterministic" if report.deterministic else "NOT deterministic: see the log",
-                    title="determinism check", severity="information" if report.deterministic else "warning")
+        self.query_one(InitPanel).query_one("#run-step", Label).update(
+            "deterministic" if report.deterministic else "NOT deterministic")
+        self.push_screen(DeterminismScreen(report, text), self._jump_to)
+
+    def _jump_to(self, target: Target | None) -> None:
+        """Show a determinism row in the Diff tab: the global's row, or the range's first byte."""
+        if target is None:
+            return
+        self.action_tab("diff")
+        diff = self.view("diff")
+        if target.kind == "global":
+            diff.select_global(target.where, target.index)
+        elif not diff.show_range(target.where, target.index, target.start):
+            self.notify("run init (r) to see these bytes in the hex diff", severity="information")

@@ -45,7 +45,7 @@ class DiffPanel(Vertical, SessionView):
             style = "bold black on yellow" if g.changed else ""
             label = f"{g.index}" + (f" ${g.name}" if g.name else "")
             table.add_row(*cells(g.where or s.name, label, g.type, g.before or "", "->" if g.changed else "=",
-                                 Text(g.after, style=style)))
+                                 Text(g.after, style=style)), key=f"{g.where}/{g.index}")
         diffs = s.memory_diffs()
         select = self.query_one("#memory-select", Select)
         select.set_options([(f"{d.where + ' / ' if d.where else ''}memory {d.memory}: {d.changed_bytes:,} bytes "
@@ -61,6 +61,29 @@ class DiffPanel(Vertical, SessionView):
         if diffs:
             select.value = 0
             self.select_memory(0)
+
+    def select_global(self, where: str, index: int) -> bool:
+        """Put the globals table's cursor on one global (a determinism row); False if not shown."""
+        table = self.query_one("#globals-diff", DataTable)
+        try:
+            table.move_cursor(row=table.get_row_index(f"{where}/{index}"))
+        except Exception:           # no run yet, or that global is not in the table
+            return False
+        table.focus()
+        return True
+
+    def show_range(self, where: str, memory: int, start: int) -> bool:
+        """Show byte ``start`` of one memory in the hex view; False when no run's diff has it."""
+        diffs = self.session.memory_diffs() if self.session is not None else []
+        for i, d in enumerate(diffs):
+            if d.memory == memory and (d.where == where or d.where.startswith(where + " (")):
+                self.query_one("#memory-select", Select).value = i
+                self.select_memory(i)
+                view = self.query_one(HexDiffView)
+                view.go_to(start)
+                view.focus()
+                return True
+        return False
 
     def select_memory(self, i: int) -> None:
         view = self.query_one(HexDiffView)
