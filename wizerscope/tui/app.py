@@ -219,7 +219,8 @@ class WizerscopeApp(RunsMixin, NavigationMixin, App):
         else:
             folder = os.path.dirname(self.path) if self.path else ""
             start = folder + os.sep if folder else ""
-        self.push_screen(InputDialog("Open a module, component or WAT file:", start, id="open-dialog"),
+        self.push_screen(InputDialog("Open a module, component or WAT file (Tab completes):", start,
+                                     id="open-dialog", paths=True),
                          lambda p: self.load(p) if p else None)
 
     # -- the rest ---------------------------------------------------------------------------------

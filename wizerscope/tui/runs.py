@@ -163,9 +163,9 @@ class RunsMixin:
         self._refresh_state_views()          # the Diff view shows each range's cause
         self.query_one(InitPanel).query_one("#run-step", Label).update(
             "deterministic" if report.deterministic else "NOT deterministic")
-        self.push_screen(DeterminismScreen(report, text), self._jump_to)
+        self.push_screen(DeterminismScreen(report, text), self.jump_to)
 
-    def _jump_to(self, target: Target | None) -> None:
+    def jump_to(self, target: Target | None) -> None:
         """Show a determinism row in the Diff tab: the global's row, or the range's first byte."""
         if target is None:
             return

@@ -173,7 +173,8 @@ class InitPanel(Vertical, SessionView):
         self._step, self._step_started, self._prefix = step, now, prefix
         self.query_one("#run-step", Label).update(f"{prefix}{step}..." if step != "done" else "done")
         self.query_one("#run-progress", ProgressBar).update(total=total - 1, progress=index)
-        self._tick()
+        if step != "done":          # at the end the final breakdown (finished) stays
+            self._tick()
 
     def _tick(self) -> None:
         """Every 0.1 s while running: each step so far with its time, the current one counting."""

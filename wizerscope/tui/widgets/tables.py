@@ -112,6 +112,14 @@ class SegmentsView(Vertical, SessionView):
         if event.data_table.id == "segments" and event.row_key.value is not None:
             self._show_runs(int(event.row_key.value))
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter (or a click) on a segment: its bytes in the Diff tab's hex view."""
+        if event.data_table.id != "segments" or event.row_key.value is None or self.session is None:
+            return
+        from ..screens.determinism import Target
+        r = self.session.segment_rows()[int(event.row_key.value)]
+        self.app.jump_to(Target("memory", r.where, r.memory, r.start))
+
 
 def segment_summary(s: Session) -> str:
     t = s.segment_totals()
