@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import Button, DataTable, Input, Label, Select, Tree
 
 from wizerscope.tui.app import WizerscopeApp
+from wizerscope.tui.widgets.lazytable import LazyTable
 from wizerscope.tui.keys import KEYS
 from wizerscope.tui.screens.dialogs import ConfirmDialog, InputDialog
 from wizerscope.tui.screens.help import HelpScreen
@@ -60,10 +61,10 @@ async def test_load_shows_structure_and_details(tmp_path):
         await pilot.pause()
         node = tree.root.children[3]
         assert [str(c.label) for c in node.children][0] == "global 0 $calls : (mut i32) = 0"
-        assert app.query_one("#globals", DataTable).row_count == 0       # filled when first shown
+        assert app.query_one("#globals", LazyTable).row_count == 0       # filled when first shown
         await pilot.press("2")
         await pilot.pause()
-        assert app.query_one("#globals", DataTable).row_count == 2
+        assert app.query_one("#globals", LazyTable).row_count == 2
         assert "counter.wat" in app.sub_title
 
 
@@ -114,15 +115,15 @@ async def test_run_then_navigate_the_diff(tmp_path):
         assert app.query_one("#globals-diff", DataTable).row_count == 2
         await pilot.press("7")
         await pilot.pause()
-        assert app.query_one("#rewrite-changes", DataTable).row_count >= 4
+        assert app.query_one("#rewrite-changes", LazyTable).row_count >= 4
         await pilot.press("6")
         await pilot.pause()
-        assert app.query_one("#segments", DataTable).row_count == 2
-        assert app.query_one("#runs", DataTable).row_count == 1          # the first segment: one run
-        app.query_one("#segments", DataTable).focus()
+        assert app.query_one("#segments", LazyTable).row_count == 2
+        assert app.query_one("#runs", LazyTable).row_count == 1          # the first segment: one run
+        app.query_one("#segments", LazyTable).focus()
         await pilot.press("down")
         await pilot.pause()
-        assert app.query_one("#runs", DataTable).row_count == 255
+        assert app.query_one("#runs", LazyTable).row_count == 255
 
 
 async def test_cancel_a_running_init(tmp_path):

@@ -7,6 +7,7 @@ import json
 from textual.widgets import DataTable, Input, Label
 
 from wizerscope.tui.keys import TABS
+from wizerscope.tui.widgets.lazytable import LazyTable
 from wizerscope.tui.navigation import parse_offset
 from wizerscope.tui.screens.dialogs import InputDialog, complete_path
 from wizerscope.tui.screens.help import help_markdown
@@ -144,7 +145,7 @@ async def test_enter_on_a_segment_shows_its_bytes(tmp_path):
         await pilot.press("r")
         await scripted.settle(pilot)
         await pilot.press("6")
-        table = app.query_one("#segments", DataTable)
+        table = app.query_one("#segments", LazyTable)
         table.focus()
         table.move_cursor(row=1)
         await pilot.press("enter")

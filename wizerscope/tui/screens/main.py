@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Header, Label, TabbedContent, TabPane
 from ..keys import TABS, tab_label
 from ..widgets.diff_panel import DiffPanel
 from ..widgets.footer import KeyFooter
+from ..widgets.lazytable import LazyTable
 from ..widgets.init_panel import InitPanel
 from ..widgets.rejections import RejectionsPane
 from ..widgets.structure import StructurePane
@@ -62,12 +63,17 @@ class MainScreen(Screen):
         """The highlighted row of any table, whole: a column too narrow for a number or a
         reason never hides it (cells are cut at the table's edge, this line is not)."""
         table = event.data_table
-        detail = self.query_one("#row-detail", Label)
         try:
             row = table.get_row_at(event.cursor_row)
         except Exception:           # the table was cleared under the event (a re-fill)
-            detail.update("")
-            return
-        names = [str(c.label) for c in table.ordered_columns]
+            row = ()
+        self._detail([str(c.label) for c in table.ordered_columns], row)
+
+    def on_lazy_table_row_highlighted(self, event: LazyTable.RowHighlighted) -> None:
+        if event.table.has_focus:
+            self._detail(event.table.columns, event.table.get_row_at(event.index))
+
+    def _detail(self, names: list[str], row) -> None:
+        detail = self.query_one("#row-detail", Label)
         parts = [f"{n}: {v}" if n else str(v) for n, v in zip(names, row) if str(v).strip()]
         detail.update(Text("  ·  ".join(parts)))
