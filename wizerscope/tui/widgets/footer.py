@@ -12,9 +12,25 @@ FIRST = ("help", "quit")
 class KeyFooter(Footer):
     """Textual's footer, ordered: Help and Quit, then the focused widget's keys, then the app's."""
 
+    _shown: tuple = ()
+
+    def _signature(self) -> tuple:
+        return tuple((b.key, b.description, enabled) for _n, b, enabled, _t in self.screen.active_bindings.values()
+                     if b.show)
+
+    def bindings_changed(self, screen) -> None:
+        """Recompose only when what the footer shows changed: a tab switch moves the focus, and
+        rebuilding a dozen keys each time costs more than the switch itself."""
+        if self.is_attached and screen is self.screen and self._bindings_ready:
+            signature = self._signature()
+            if signature == self._shown:
+                return
+        super().bindings_changed(screen)
+
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
+        self._shown = self._signature()
         shown: dict[str, tuple] = {}
         for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
             if binding.show and binding.action not in shown:
