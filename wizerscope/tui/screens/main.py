@@ -62,10 +62,25 @@ class MainScreen(Screen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """The highlighted row of any table, whole: a column too narrow for a number or a
         reason never hides it (cells are cut at the table's edge, this line is not)."""
-        table = event.data_table
+        if event.data_table.has_focus:
+            self._show_row(event.data_table)
+
+    def on_descendant_focus(self, event) -> None:
+        """Focus moved: the detail line follows the focused table (or empties)."""
+        widget = event.widget
+        if isinstance(widget, (DataTable, LazyTable)):
+            self._show_row(widget)
+        else:
+            self.query_one("#row-detail", Label).update("")
+
+    def _show_row(self, table) -> None:
+        if isinstance(table, LazyTable):
+            if table.row_count:
+                self._detail(table.columns, table.get_row_at(table.cursor_row))
+            return
         try:
-            row = table.get_row_at(event.cursor_row)
-        except Exception:           # the table was cleared under the event (a re-fill)
+            row = table.get_row_at(table.cursor_row)
+        except Exception:           # the table is empty or was cleared under the event (a re-fill)
             row = ()
         self._detail([str(c.label) for c in table.ordered_columns], row)
 
