@@ -7,6 +7,7 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 FIRST = ("help", "quit")
+FIRST_KEYS = ("question_mark", "q")     # by key too: the action behind q may change
 
 
 class KeyFooter(Footer):
@@ -35,7 +36,8 @@ class KeyFooter(Footer):
         for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
             if binding.show and binding.action not in shown:
                 shown[binding.action] = (binding, enabled, tooltip)
-        ordered = sorted(shown.values(), key=lambda entry: entry[0].action not in FIRST)
+        ordered = sorted(shown.values(),
+                         key=lambda entry: entry[0].action not in FIRST and entry[0].key not in FIRST_KEYS)
         self.styles.grid_size_columns = len(ordered)
         for binding, enabled, tooltip in ordered:
             yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
