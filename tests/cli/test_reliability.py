@@ -348,3 +348,12 @@ def test_inspect_reports_bad_input_as_a_rejection_with_offset(name, tmp_path, ca
         return
     report = json.loads(captured.out)
     assert any(r["offset"] is not None for r in report["rejections"]), report["rejections"]
+
+
+def test_the_inspector_refuses_a_pipe_for_stdout(tmp_path):
+    """`wizerscope FILE | less` would get escape codes and hang waiting for keys: refuse, exit 2."""
+    from tests.helpers.cli import run_cli
+    from tests.helpers.inspector_wat import COUNTER, write
+    p = run_cli(write(tmp_path, "counter.wat", COUNTER))
+    assert p.returncode == 2 and p.stdout == b""
+    assert b"needs a terminal" in p.stderr and b"wizerscope inspect" in p.stderr and b"Traceback" not in p.stderr

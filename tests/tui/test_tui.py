@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import Button, DataTable, Input, Label, Select, Tree
 
 from wizerscope.tui.app import WizerscopeApp
+from wizerscope.tui.widgets.lazytable import LazyTable
 from wizerscope.tui.keys import KEYS
 from wizerscope.tui.screens.dialogs import ConfirmDialog, InputDialog
 from wizerscope.tui.screens.help import HelpScreen
@@ -60,10 +61,10 @@ async def test_load_shows_structure_and_details(tmp_path):
         await pilot.pause()
         node = tree.root.children[3]
         assert [str(c.label) for c in node.children][0] == "global 0 $calls : (mut i32) = 0"
-        assert app.query_one("#globals", DataTable).row_count == 0       # filled when first shown
+        assert app.query_one("#globals", LazyTable).row_count == 0       # filled when first shown
         await pilot.press("2")
         await pilot.pause()
-        assert app.query_one("#globals", DataTable).row_count == 2
+        assert app.query_one("#globals", LazyTable).row_count == 2
         assert "counter.wat" in app.sub_title
 
 
@@ -114,15 +115,15 @@ async def test_run_then_navigate_the_diff(tmp_path):
         assert app.query_one("#globals-diff", DataTable).row_count == 2
         await pilot.press("7")
         await pilot.pause()
-        assert app.query_one("#rewrite-changes", DataTable).row_count >= 4
+        assert app.query_one("#rewrite-changes", LazyTable).row_count >= 4
         await pilot.press("6")
         await pilot.pause()
-        assert app.query_one("#segments", DataTable).row_count == 2
-        assert app.query_one("#runs", DataTable).row_count == 1          # the first segment: one run
-        app.query_one("#segments", DataTable).focus()
+        assert app.query_one("#segments", LazyTable).row_count == 2
+        assert app.query_one("#runs", LazyTable).row_count == 1          # the first segment: one run
+        app.query_one("#segments", LazyTable).focus()
         await pilot.press("down")
         await pilot.pause()
-        assert app.query_one("#runs", DataTable).row_count == 255
+        assert app.query_one("#runs", LazyTable).row_count == 255
 
 
 async def test_cancel_a_running_init(tmp_path):
@@ -132,10 +133,38 @@ async def test_cancel_a_running_init(tmp_path):
         assert app.running and not app.query_one("#btn-cancel", Button).disabled
         await pilot.press("x")
         await settle(app, pilot)
-        assert not app.running and app.outcome.cancelled and not app.outcome.ok
+        assert not app.running and app.outcome is None          # nothing ran to the end
+        attempt = app.session.last_attempt
+        assert attempt.cancelled and not attempt.ok
         assert app.query_one("#btn-cancel", Button).disabled
         assert app.query_one("#btn-write", Button).disabled
         assert "cancelled" in str(app.query_one("#run-step", Label).render())
+
+
+QUICK_THEN_FOREVER = """(module
+  (memory (export "memory") 1)
+  (global $g (mut i32) (i32.const 0))
+  (func (export "wizer-initialize") (global.set $g (i32.const 7)))
+  (func (export "spin") (loop $l (br $l))))
+"""
+
+
+async def test_cancelled_rerun_keeps_the_previous_result(tmp_path):
+    async with opened(write(tmp_path, "two.wat", QUICK_THEN_FOREVER)) as (app, pilot):
+        await pilot.press("r")
+        await settle(app, pilot)
+        first = app.outcome
+        assert first.ok and not app.query_one("#btn-write", Button).disabled
+        app.query_one("#opt-init-func", Input).value = "spin"
+        await pilot.press("r")
+        await until(lambda: "init" in str(app.query_one("#run-step", Label).render()))
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert app.session.last_attempt.cancelled
+        assert app.outcome is first and app.session.run_result is first.run     # kept
+        assert not app.query_one("#btn-write", Button).disabled
+        assert "previous run's result is kept" in str(app.query_one("#run-step", Label).render())
+        assert [g.after for g in app.session.global_rows()] == ["7"]
 
 
 async def test_write_asks_before_overwriting(tmp_path):
@@ -190,6 +219,8 @@ async def test_determinism_help_and_palette(tmp_path):
         await pilot.press("d")
         await settle(app, pilot)
         assert app.determinism is not None and app.determinism.deterministic
+        assert app.screen.id == "determinism-screen"           # the result view
+        await pilot.press("escape")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")

@@ -56,3 +56,49 @@ def test_segments_view(snap_compare, files):
         await pilot.press("6")
         await pilot.pause()
     assert snap_compare(_app(files["counter.wat"]), terminal_size=SIZE, run_before=segments)
+
+
+# -- 80x24 and 160x48 ------------------------------------------------------------------------------
+SMALL, LARGE = (80, 24), (160, 48)
+
+
+@pytest.fixture
+def command(tmp_path):
+    from tests.helpers.truth_wat import COMMAND
+    return write(tmp_path, "command.wat", COMMAND)
+
+
+def test_small_loaded_module(snap_compare, files):
+    assert snap_compare(_app(files["counter.wat"]), terminal_size=SMALL, run_before=_loaded)
+
+
+def test_small_diff_after_run(snap_compare, files):
+    assert snap_compare(_app(files["counter.wat"]), terminal_size=SMALL, run_before=_ran)
+
+
+def test_small_init_tab(snap_compare, files):
+    async def init_tab(pilot):          # before a run: a run's log and history hold its timings
+        await _loaded(pilot)
+        await pilot.press("4")
+        await pilot.pause()
+    assert snap_compare(_app(files["counter.wat"]), terminal_size=SMALL, run_before=init_tab)
+
+
+def test_small_command_module_rejections(snap_compare, command):
+    assert snap_compare(_app(command), terminal_size=SMALL, run_before=_loaded)
+
+
+def test_large_init_tab(snap_compare, files):
+    async def init_tab(pilot):
+        await _loaded(pilot)
+        await pilot.press("4")
+        await pilot.pause()
+    assert snap_compare(_app(files["counter.wat"]), terminal_size=LARGE, run_before=init_tab)
+
+
+def test_large_diff_after_run(snap_compare, files):
+    assert snap_compare(_app(files["counter.wat"]), terminal_size=LARGE, run_before=_ran)
+
+
+def test_large_rejected_input(snap_compare, files):
+    assert snap_compare(_app(files["rejected.wat"]), terminal_size=LARGE, run_before=_loaded)

@@ -255,10 +255,14 @@ def test_interface_functions_are_candidates_and_the_only_one_is_preselected(tmp_
     assert (g.before, g.after) == ("0", "5")
 
 
-def test_single_interface_function_is_preselected(tmp_path):
+def test_a_single_interface_function_is_not_guessed(tmp_path):
+    """`init` runs `wizer-initialize` unless told otherwise; the inspector does not guess either,
+    and its verdict says the export is missing, with the one candidate."""
     s = Session.open(write(tmp_path, "iface1.wat", INTERFACE.replace('\n  (export "get" (func $get))', "")))
     assert [c.name for c in s.candidates() if c.usable] == ["x:y/api.setup@1.0.0"]
-    assert s.options.init_func == "x:y/api.setup@1.0.0"
+    assert s.options.init_func == "wizer-initialize"
+    (card,) = s.verdict()
+    assert card.level == "init-export" and card.lines == ["candidates: `x:y/api.setup@1.0.0`"]
 
 
 def test_cancel_a_running_determinism_check(tmp_path):

@@ -25,6 +25,12 @@ def cmd_tui(path: str, options=None, compare_with: str | None = None) -> int:
     for p in (path, compare_with):
         if p is not None and not os.path.exists(p):
             raise WizerscopeError(f"{p}: no such file")
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        # a pipe would receive escape codes and the app would wait for keys that never come
+        raise OptionError(f"the inspector needs a terminal, and {'stdout' if not sys.stdout.isatty() else 'stdin'} "
+                          "is not one",
+                          hint=f"run it in a terminal; for text or JSON use `wizerscope inspect {path}` "
+                               "(--json), to pre-initialize `wizerscope init`")
     from ..tui.app import run_app
     return run_app(path, options, compare_with)
 

@@ -10,6 +10,7 @@ tree, candidates and changes live in their own modules; nothing here imports Tex
 """
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ class RunOutcome:
     run: Run | None = None
     error: WizerscopeError | None = None
     cancelled: bool = False
+    options: Options | None = None          # a copy of the options it ran with (the history shows them)
 
     @property
     def ok(self) -> bool:
@@ -141,7 +143,9 @@ class Session:
         self.pipeline: Pipeline | None = None
         self.rejections: list[Rejection] = []
         self.checked = False
-        self.last_run: RunOutcome | None = None
+        self.last_run: RunOutcome | None = None       # the last run not cancelled
+        self.last_attempt: RunOutcome | None = None   # the last run, cancelled or not
+        self.history: list[RunOutcome] = []           # every run of the session, to compare
         self._check_lock = threading.Lock()
         self._cancel = threading.Event()
         self._runner = None
@@ -159,11 +163,7 @@ class Session:
         except WizerscopeError as e:
             self.rejections = [Rejection("format", e.message, offset=e.offset,
                                          hint=e.hint or "the file is not a well-formed Wasm binary")]
-        usable = [c.name for c in self.candidates() if c.usable]
-        if "wizer-initialize" not in usable:
-            usable = [name for name in usable if name != "_initialize"]
-            if len(usable) == 1:      # one obvious choice; otherwise keep the reference's default
-                self.options.init_func = usable[0]
+        # no guess: like `init`, the default init export or the one the user names
         if check:
             self.check()
 
@@ -208,6 +208,12 @@ class Session:
         """Where `wasmtime wizer` would refuse, crash on or break this input and wizerscope does
         not, for the current options."""
         return self.pipeline.reference_gaps(self.options) if self.pipeline is not None else []
+
+    def verdict(self) -> list:
+        """What `init` would say now (:mod:`wizerscope.inspector.verdict`): static rejections,
+        the init export, the last run's failure."""
+        from .verdict import verdict
+        return verdict(self)
 
     def candidates(self) -> list[Candidate]:
         """Exports usable as init function, with the reason beside those that are not."""
@@ -294,7 +300,7 @@ class Session:
     def run(self, progress: Progress | None = None) -> RunOutcome:
         """Run the init function step by step; never raises WizerscopeError (it lands in the outcome)."""
         self._cancel.clear()
-        out = RunOutcome(self.options.init_func)
+        out = RunOutcome(self.options.init_func, options=copy.deepcopy(self.options))
         try:
             if not self.loaded:
                 raise WizerscopeError("the input could not be parsed; nothing to run")
@@ -306,18 +312,29 @@ class Session:
         except WizerscopeError as e:
             out.error = e
             out.cancelled = isinstance(e, Cancelled) or (isinstance(e, InitError) and e.message.endswith("cancelled"))
-        self.last_run = out
+        self.last_attempt = out
+        self.history.append(out)
+        if not out.cancelled:           # a cancelled re-run keeps the previous run's result
+            self.last_run = out
         return out
 
-    def check_determinism(self):
+    def check_determinism(self, progress: Callable[[int, str], None] | None = None):
         """Run init twice in fresh instances and compare (``preinit.determinism``); cancellable
-        with :meth:`cancel` like a run. Raises WizerscopeError (Cancelled when cancelled)."""
+        with :meth:`cancel` like a run. ``progress(run, step)`` hears each run's steps (two runs,
+        then one per source varied to find causes). Raises WizerscopeError (Cancelled when cancelled)."""
         from ..preinit.determinism import check_determinism
         self._cancel.clear()
         if not self.loaded:
             raise WizerscopeError("the input could not be parsed; nothing to run")
+        runs = [0]
+
+        def step(name: str, _i: int, _n: int) -> None:
+            if name == "check":
+                runs[0] += 1
+            if progress is not None:
+                progress(runs[0], name)
         try:
-            self.last_determinism = check_determinism(self.pipeline, self.options, _Watch(self, None),
+            self.last_determinism = check_determinism(self.pipeline, self.options, _Watch(self, step),
                                                       cache=self._code)
             return self.last_determinism
         except InitError:

@@ -11,32 +11,31 @@ from __future__ import annotations
 
 import copy
 import os
+import sys
 import threading
 import time
 from typing import Iterable
 
-from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
-from textual.widgets import Button, Label, RichLog, TabbedContent
+from textual.widgets import Button, Input, RichLog, TabbedContent
 
 from ..errors import WizerscopeError
-from ..inspector.compare import Comparison
 from ..inspector.session import RunOutcome, Session, WriteReport
-from ..preinit.files import OutputExists, read_input
+from ..preinit.files import OutputExists
 from ..preinit.options import Options
-from ..report.text import describe_determinism
 from . import messages as M
 from .commands import key_commands
 from .keys import BINDINGS
-from .screens.compare import CompareScreen
-from .screens.dialogs import ConfirmDialog, InputDialog
+from .comparing import CompareMixin
+from .navigation import NavigationMixin
+from .runs import RunsMixin
+from .screens.dialogs import ConfirmDialog, CrashScreen, ErrorScreen, InputDialog
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
-from .widgets.base import SessionView
-from .widgets.hexdiff import HexDiffView
 from .widgets.init_panel import InitPanel
+from .widgets.base import SessionView
 
 TAB_FOCUS = {"structure": "#structure-tree", "globals": "#globals", "memories": "#memories", "init": "#candidates",
              "diff": "#hexdiff", "segments": "#segments", "instrumentation": "#instr-exports",
@@ -44,7 +43,7 @@ TAB_FOCUS = {"structure": "#structure-tree", "globals": "#globals", "memories": 
 STATE_TABS = ("globals", "memories", "diff", "segments", "instrumentation", "anatomy")
 
 
-class WizerscopeApp(App):
+class WizerscopeApp(RunsMixin, NavigationMixin, CompareMixin, App):
     """The inspector. ``session`` is the open input, ``outcome`` the last run (or None)."""
 
     CSS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wizerscope.tcss")
@@ -72,6 +71,22 @@ class WizerscopeApp(App):
         # the first load starts only after the screen is mounted, so "no worker running" alone
         # does not mean "loaded" (tests and scripts wait on this)
         self.loading = True
+        self.crashed: BaseException | None = None      # the internal error the crash screen shows
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug of ours: show the crash screen (the app exits with status 1 when it is closed);
+        a second one, or one the screen cannot show, goes to Textual's own handling."""
+        if self.crashed is not None or os.environ.get("WIZERSCOPE_DEBUG") or not self.is_running:
+            super()._handle_exception(error)
+            return
+        self.crashed = error
+        self._return_code = 1
+        if self._exception is None:         # tests still see the exception (run_test re-raises it)
+            self._exception = error
+        try:
+            self.push_screen(CrashScreen(error))
+        except Exception:
+            super()._handle_exception(error)
 
     def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:
         """Notifications carry names and messages from the input (`[i32]`, `$x[0]`): never markup."""
@@ -94,7 +109,7 @@ class WizerscopeApp(App):
         try:
             session = Session.open(path, check=False)
         except WizerscopeError as e:
-            self.post_message(M.LoadFailed(path, str(e)))
+            self.post_message(M.LoadFailed(path, str(e), _diagnostic(path, e)))
             return
         if self.preset is not None:
             chosen = session.options.init_func
@@ -107,16 +122,28 @@ class WizerscopeApp(App):
         self.post_message(M.ChecksDone(session))
 
     def on_load_failed(self, event: M.LoadFailed) -> None:
+        """The previous file, if any, stays open as it was (title, tabs, last run); the error is
+        shown whole until dismissed."""
         self.load_error = event.error
         self.loading = False
-        self.sub_title = "no file"
-        self.notify(event.error, title="cannot open", severity="error", timeout=10)
+        if self.session is not None:
+            self._show_title(self.session)
+            self._log(f"could not open {event.path}: {event.error}", "bold red")
+            title = f"Cannot open {event.path}; {self.session.name} stays open"
+        else:
+            self.sub_title = f"could not open {os.path.basename(event.path)}"
+            title = f"Cannot open {event.path}"
+        self.push_screen(ErrorScreen(title, event.lines))
+
+    def _show_title(self, s: Session) -> None:
+        extra = f", {len(s.rejections)} rejection(s)" if s.checked and s.rejections else ""
+        self.sub_title = f"{s.name}  ({s.kind}, {len(s.wasm):,} bytes{extra})"
 
     def on_session_loaded(self, event: M.SessionLoaded) -> None:
         s = event.session
         self.session, self.outcome, self.determinism, self.last_write, self.load_error = s, None, None, None, None
         self.path = s.path
-        self.sub_title = f"{s.name}  ({s.kind}, {len(s.wasm):,} bytes)"
+        self._show_title(s)
         self.view("structure").show(s)
         self.structure_shown_at = time.perf_counter()
         self.call_after_refresh(event.painted.set)
@@ -125,6 +152,7 @@ class WizerscopeApp(App):
         self.query_one("#btn-write", Button).disabled = True
         self._stale = set(STATE_TABS)
         self.action_tab("structure")
+        self.refresh_bindings()
 
     def on_checks_done(self, event: M.ChecksDone) -> None:
         s = event.session
@@ -132,12 +160,12 @@ class WizerscopeApp(App):
             return
         self.loading = False
         self.view("rejections").show(s)
+        self._show_title(s)
+        if any(c.blocking for c in s.verdict()):
+            self.action_tab("rejections")
         if self.compare_with is not None:
             other, self.compare_with = self.compare_with, None
             self._compare_chosen(other)
-        if s.rejections:
-            self.sub_title = f"{s.name}  ({s.kind}, {len(s.wasm):,} bytes, {len(s.rejections)} rejection(s))"
-            self.action_tab("rejections")
 
     def view(self, tab: str) -> SessionView:
         """The widget that shows tab ``tab``."""
@@ -160,139 +188,6 @@ class WizerscopeApp(App):
     def _refresh_state_views(self) -> None:
         self._stale = set(STATE_TABS)
         self._fill(self.query_one("#tabs", TabbedContent).active.removeprefix("tab-"))
-
-    # -- running ----------------------------------------------------------------------------------
-    def _log(self, text: str | Text, style: str = "") -> None:
-        self.query_one("#run-log", RichLog).write(Text(text, style=style) if isinstance(text, str) else text)
-
-    def _can_start(self) -> bool:
-        if self.session is None:
-            self.notify("no file is open", severity="warning")
-            return False
-        if self.running:
-            self.notify("init is running; cancel it first (x)", severity="warning")
-            return False
-        return True
-
-    def _start(self, what: str) -> bool:
-        """Take the options from the form and mark a run as started; False if it cannot start."""
-        if not self._can_start():
-            return False
-        try:
-            self.query_one(InitPanel).read_options(self.session.options)
-        except WizerscopeError as e:
-            self.notify(str(e), title="options", severity="error")
-            return False
-        self.running = True
-        self.query_one(InitPanel).set_running(True)
-        self.view("rejections").show(self.session)     # the reference gaps follow the options
-        self.action_tab("init")
-        self._log(what.format(init=self.session.options.init_func), "bold")
-        return True
-
-    def action_run_init(self) -> None:
-        if self._start("running `{init}`..."):
-            self._run_worker()
-
-    @work(thread=True, exclusive=True, group="run")
-    def _run_worker(self) -> None:
-        s = self.session
-        outcome = s.run(progress=lambda step, i, n: self.post_message(M.RunProgress(step, i, n)))
-        if outcome.ok:
-            s.memory_diffs()      # the byte diff is computed here, off the UI thread
-        self.post_message(M.RunFinished(outcome))
-
-    def on_run_progress(self, event: M.RunProgress) -> None:
-        self.query_one(InitPanel).progress(event.step, event.index, event.total)
-
-    def on_run_finished(self, event: M.RunFinished) -> None:
-        o = event.outcome
-        self.running = False
-        self.outcome = o
-        panel = self.query_one(InitPanel)
-        panel.set_running(False)
-        self._log_outcome(o)
-        self.query_one("#btn-write", Button).disabled = not o.ok
-        self._refresh_state_views()
-        if o.ok:
-            panel.progress("done", len(o.steps_done), len(o.steps_done) + 1)
-            changed = sum(g.changed for g in self.session.global_rows())
-            self.notify(f"{changed} global(s) changed; output {len(o.output):,} bytes. Diff tab (5), write (w).",
-                        title="init done")
-            self.action_tab("diff")
-        else:
-            panel.query_one("#run-step", Label).update("cancelled" if o.cancelled else "failed")
-            self.notify(str(o.error), title="cancelled" if o.cancelled else "init failed",
-                        severity="warning" if o.cancelled else "error", timeout=8)
-
-    def _log_outcome(self, o: RunOutcome) -> None:
-        if o.ok:
-            self._log(f"ok: `{o.init_func}` ran; output {len(o.output):,} bytes (input "
-                      f"{len(self.session.wasm):,})", "bold green")
-        elif o.cancelled:
-            self._log(f"cancelled during {o.current_step}", "bold yellow")
-        else:
-            self._log(f"failed during {o.current_step}: {o.error}", "bold red")
-        if o.timings:
-            compiler = f" (init code compiled by {o.init.compiler})" if o.init is not None and o.init.compiler else ""
-            self._log("timings: " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in o.timings.items()) + compiler,
-                      "dim")
-        if o.init.results:
-            self._log("init returned: " + ", ".join(str(v) for v in o.init.results), "cyan")
-        for line in self.session.host_log() + self.session.anatomy_log():
-            self._log(line, "dim")
-        for name, data in (("stdout", o.init.stdout), ("stderr", o.init.stderr)):
-            if data:
-                self._log(f"init {name}:", "bold")
-                self._log(data.decode("utf-8", "replace").rstrip("\n"))
-        if o.backtrace:
-            self._log("wasm backtrace:", "bold red")
-            for line in o.backtrace[:30]:
-                self._log(f"    {line}")
-
-    async def action_quit(self) -> None:
-        """Quit; a running init is cancelled first (epoch interruption), so leaving never waits
-        for an init that may not end."""
-        if self.running and self.session is not None:
-            self.session.cancel()
-        self.exit()
-
-    def action_cancel_init(self) -> None:
-        if not self.running or self.session is None:
-            self.notify("nothing is running", severity="information")
-            return
-        self._log("cancelling...", "yellow")
-        self.session.cancel()
-
-    def action_determinism(self) -> None:
-        if self._start("determinism check: running `{init}` twice in fresh instances..."):
-            self._determinism_worker()
-
-    @work(thread=True, exclusive=True, group="run")
-    def _determinism_worker(self) -> None:
-        try:
-            report = self.session.check_determinism()
-        except WizerscopeError as e:
-            self.post_message(M.DeterminismFinished(None, str(e)))
-            return
-        self.post_message(M.DeterminismFinished(report, None))
-
-    def on_determinism_finished(self, event: M.DeterminismFinished) -> None:
-        report, error = event.result, event.error
-        self.running = False
-        self.query_one(InitPanel).set_running(False)
-        self.determinism = report
-        if report is None and error is not None and error.endswith("cancelled"):
-            self._log(error, "yellow")
-            return
-        if report is None:
-            self._log(f"determinism check failed: {error}", "bold red")
-            self.notify(error, title="determinism check failed", severity="error")
-            return
-        self._log(describe_determinism(report), "green" if report.deterministic else "yellow")
-        self._refresh_state_views()          # the Diff view shows each range's cause
-        self.notify("deterministic" if report.deterministic else "NOT deterministic: see the log",
-                    title="determinism check", severity="information" if report.deterministic else "warning")
 
     # -- writing and opening --------------------------------------------------------------------------
     def action_write(self) -> None:
@@ -329,75 +224,9 @@ class WizerscopeApp(App):
         else:
             folder = os.path.dirname(self.path) if self.path else ""
             start = folder + os.sep if folder else ""
-        self.push_screen(InputDialog("Open a module, component or WAT file:", start, id="open-dialog"),
+        self.push_screen(InputDialog("Open a module, component or WAT file (Tab completes):", start,
+                                     id="open-dialog", paths=True),
                          lambda p: self.load(p) if p else None)
-
-    def action_compare(self) -> None:
-        if self.session is None:
-            self.notify("no file is open", severity="warning")
-            return
-        what = "this session's output" if self.outcome is not None and self.outcome.ok else "this input"
-        folder = os.path.dirname(self.path) if self.path else ""
-        self.push_screen(InputDialog(f"Compare {what} with (a .wasm or .wat file):",
-                                     folder + os.sep if folder else "", id="compare-dialog"), self._compare_chosen)
-
-    def _compare_chosen(self, path: str | None) -> None:
-        if path:
-            self._compare_worker(path)
-
-    @work(thread=True, exclusive=True, group="compare")
-    def _compare_worker(self, path: str) -> None:
-        s, o = self.session, self.outcome
-        try:
-            if o is not None and o.ok:
-                c = Comparison.of(f"{s.name} (output of this run)", o.output, path, read_input(path))
-            else:
-                c = Comparison.of(s.name, s.wasm, path, read_input(path))
-        except WizerscopeError as e:
-            self.post_message(M.CompareReady(None, str(e)))
-            return
-        self.post_message(M.CompareReady(c, None))
-
-    def on_compare_ready(self, event: M.CompareReady) -> None:
-        if event.comparison is None:
-            self.notify(event.error, title="cannot compare", severity="error", timeout=10)
-            return
-        self.push_screen(CompareScreen(event.comparison))
-
-    # -- hex diff navigation --------------------------------------------------------------------------
-    def _hex(self) -> HexDiffView | None:
-        view = self.query_one(HexDiffView)
-        if view.diff is None:
-            self.notify("no diff yet: run init first (r)", severity="warning")
-            return None
-        self.action_tab("diff")
-        view.focus()
-        return view
-
-    def action_next_change(self) -> None:
-        view = self._hex()
-        if view is not None and not view.next_change():
-            self.notify("no further change", severity="information")
-
-    def action_prev_change(self) -> None:
-        view = self._hex()
-        if view is not None and not view.prev_change():
-            self.notify("no earlier change", severity="information")
-
-    def action_goto(self) -> None:
-        if self._hex() is not None:
-            self.push_screen(InputDialog("Go to memory offset (0x... or decimal):", "0x", id="goto-dialog"),
-                             self._goto)
-
-    def _goto(self, text: str | None) -> None:
-        if not text:
-            return
-        try:
-            offset = int(text.strip().replace("_", ""), 0)
-        except ValueError:
-            self.notify(f"{text!r} is not an offset", severity="error")
-            return
-        self.query_one(HexDiffView).go_to(offset)
 
     # -- the rest ---------------------------------------------------------------------------------
     def action_tab(self, name: str) -> None:
@@ -415,13 +244,50 @@ class WizerscopeApp(App):
         if action is not None:
             action()
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """The footer shows the actions that apply now: cancel while a run is going, run and
+        check when one can start, write once a run produced an output."""
+        if action == "cancel_init":
+            return self.running
+        if action in ("run_init", "determinism"):
+            return self.session is not None and self.session.loaded and not self.running
+        if action == "write":
+            return self.outcome is not None and self.outcome.ok and not self.running
+        return True
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """The init field edits the session's choice at once: the note under it and the
+        Rejections tab say what `init` would make of it before anything runs."""
+        if event.input.id != "opt-init-func" or self.session is None or self.running:
+            return
+        name = event.value.strip()
+        if not name or name == self.session.options.init_func:
+            return
+        self.session.options.init_func = name
+        self.query_one(InitPanel).show_note(self.session)
+        self.view("rejections").show(self.session)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield from key_commands(self)
 
 
+def _diagnostic(path: str, e: WizerscopeError) -> list[str]:
+    """The whole error as lines: a WAT error keeps the assembler's lines (naming the file)."""
+    lines = getattr(e, "lines", None)
+    if lines:
+        return [f"{path} is not valid WAT text:", *lines]
+    return [str(e)]
+
+
 def run_app(path: str, options: Options | None = None, compare_with: str | None = None) -> int:
     """Open the inspector on ``path`` (with the command line's run options, and the compare view
-    against ``compare_with`` when given); the exit status."""
-    WizerscopeApp(path, options, compare_with).run()
-    return 0
+    against ``compare_with`` when given); the exit status: 0, or 1 after an internal error (said
+    once more on stderr, after the screen is gone)."""
+    app = WizerscopeApp(path, options, compare_with)
+    app.run()
+    if app.crashed is not None:
+        e = app.crashed
+        print(f"error: internal error in the inspector ({type(e).__name__}: {e}). Please report this input; "
+              "set WIZERSCOPE_DEBUG=1 for a traceback.", file=sys.stderr)
+    return app.return_code or 0

@@ -9,6 +9,16 @@ from dataclasses import dataclass
 from textual.binding import Binding
 
 TABS = ("structure", "globals", "memories", "init", "diff", "segments", "instrumentation", "rejections", "anatomy")
+# the tab bar's words when the terminal is narrow (80 columns hold every tab this way); a tab
+# missing here is shortened to its first four letters
+SHORT = {"structure": "Tree", "memories": "Mem", "segments": "Segs", "instrumentation": "Instr",
+         "rejections": "Rej", "globals": "Glob", "anatomy": "Anat"}
+
+
+def tab_label(index: int, name: str, narrow: bool) -> str:
+    """The tab bar's label of tab ``name`` (0-based ``index``)."""
+    word = SHORT.get(name, name[:4].capitalize()) if narrow else name.capitalize()
+    return f"{index + 1} {word}"
 
 
 @dataclass(frozen=True)
@@ -42,9 +52,12 @@ KEYS: tuple[Key, ...] = (
     Key("c", "compare", "Compare", "Compare with a file",
         "compare the initial state of this output (or input) with another binary's: globals, memories, sections",
         show=False),
-    Key("n", "next_change", "Next change", "Next change", "move the hex diff to the next changed byte run"),
-    Key("p", "prev_change", "Prev change", "Previous change", "move the hex diff to the previous changed byte run"),
-    Key("g", "goto", "Go to offset", "Go to offset", "move the hex diff to a memory offset (hex 0x... or decimal)"),
+    Key("n", "next_change", "Next change", "Next change", "move the hex diff to the next changed byte run",
+        show=False),
+    Key("p", "prev_change", "Prev change", "Previous change", "move the hex diff to the previous changed byte run",
+        show=False),
+    Key("g", "goto", "Go to offset", "Go to offset", "move the hex diff to a memory offset (ff00, 0xff00 or decimal)",
+        show=False),
     Key("question_mark", "help", "Help", "Help", "keys and what each tab shows"),
     Key("q", "quit", "Quit", "Quit", "leave the inspector"),
 ) + tuple(Key(str(i + 1), f"tab('{name}')", name.capitalize(), f"Show {name}", f"switch to the {name} tab",

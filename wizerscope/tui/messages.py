@@ -18,10 +18,13 @@ class SessionLoaded(Message):
 
 
 class LoadFailed(Message):
-    def __init__(self, path: str, error: str) -> None:
+    """``path`` could not be opened: ``error`` in one paragraph, ``lines`` the whole diagnostic."""
+
+    def __init__(self, path: str, error: str, lines: list[str] | None = None) -> None:
         super().__init__()
         self.path = path
         self.error = error
+        self.lines = lines or [error]
 
 
 class ChecksDone(Message):
@@ -33,9 +36,11 @@ class ChecksDone(Message):
 
 
 class RunProgress(Message):
-    def __init__(self, step: str, index: int, total: int) -> None:
+    """A step began; ``prefix`` names the run for the determinism check (``run 2 · ``)."""
+
+    def __init__(self, step: str, index: int, total: int, prefix: str = "") -> None:
         super().__init__()
-        self.step, self.index, self.total = step, index, total
+        self.step, self.index, self.total, self.prefix = step, index, total, prefix
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, RunProgress)

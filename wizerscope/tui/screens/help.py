@@ -42,9 +42,33 @@ def help_markdown(key_display) -> str:
     tab_keys = [key_display(k.binding()) for k in KEYS if k.action.startswith("tab(")]
     app_rows.insert(0, (f"{tab_keys[0]}..{tab_keys[-1]}", "switch tab: " + ", ".join(TABS)))
     app_rows.append(("ctrl+p", "command palette: every action by name"))
-    hex_rows = [(key_display(b), b.description.lower()) for b in HexDiffView.BINDINGS if isinstance(b, Binding)]
-    return (INTRO + "\n## Everywhere\n\n" + _table(app_rows) + "\n## In the hex diff\n\n" + _table(hex_rows)
-            + "\n" + ABOUT)
+    from textual.screen import Screen
+    from textual.widgets import DataTable, Tree
+    from ..widgets.diff_panel import DiffPanel
+    from .dialogs import InputDialog
+    app_rows += _rows(key_display, Screen.BINDINGS) + [("escape", "close a dialog, the help or a result view")]
+    hex_rows = _rows(key_display, DiffPanel.BINDINGS) + _rows(key_display, HexDiffView.BINDINGS)
+    sections = [("Everywhere", app_rows), ("In the hex diff (Diff tab)", hex_rows),
+                ("In a table", _rows(key_display, DataTable.BINDINGS)),
+                ("In the structure tree", _rows(key_display, Tree.BINDINGS)),
+                ("In a dialog", _rows(key_display, InputDialog.BINDINGS) + [("enter", "accept"), TAB_COMPLETE]),
+                ("The mouse", MOUSE)]
+    return INTRO + "".join(f"\n## {title}\n\n" + _table(rows) for title, rows in sections) + "\n" + ABOUT
+
+
+TAB_COMPLETE = ("tab", "in the Open dialog: complete the path (the longest common start of the matches)")
+MOUSE = [("click", "a tab, a button, a table row, a tree node, a byte in the hex view (moves the cursor)"),
+         ("double-click", "a candidate or a segment: the same as Enter"),
+         ("wheel", "scroll the pane under the pointer")]
+
+
+def _rows(key_display, bindings) -> list[tuple[str, str]]:
+    """(key, what it does) for each binding with a description (Textual's own keys included)."""
+    out = []
+    for b in bindings:
+        if isinstance(b, Binding) and b.description:
+            out.append((key_display(b), b.description.lower()))
+    return out
 
 
 class HelpScreen(ModalScreen[None]):

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label, Select
 
 from ...inspector import anatomy as A
 from ...inspector.session import Session
-from .hexdiff import HexDiffView
+from .hexdiff import HexDiffView, header_text
 from .base import SessionView, cells
 
 
@@ -16,6 +17,9 @@ class DiffPanel(Vertical, SessionView):
     """Changed globals on top; below, the memory chooser, a status line and the hex diff."""
 
     tab = "diff"
+    # the app's hex keys work in every tab; here, where they apply, the footer shows them
+    BINDINGS = [Binding("n", "app.next_change", "Next"), Binding("p", "app.prev_change", "Prev"),
+                Binding("g", "app.goto", "Go to")]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -26,8 +30,7 @@ class DiffPanel(Vertical, SessionView):
         yield DataTable(id="globals-diff", cursor_type="row")
         yield Select([], id="memory-select", prompt="memory", allow_blank=True)
         yield Label("", id="hex-status")
-        yield Label("offset    after init (changed bytes green, others by region) ascii               "
-                    "before init (changed bytes red)", id="hex-header")
+        yield Label(header_text(16, True), id="hex-header")
         yield HexDiffView(id="hexdiff")
 
     def show(self, s: Session) -> None:
@@ -43,7 +46,7 @@ class DiffPanel(Vertical, SessionView):
             style = "bold black on yellow" if g.changed else ""
             label = f"{g.index}" + (f" ${g.name}" if g.name else "")
             table.add_row(*cells(g.where or s.name, label, g.type, g.before or "", "->" if g.changed else "=",
-                                 Text(g.after, style=style)))
+                                 Text(g.after, style=style)), key=f"{g.where}/{g.index}")
         diffs = s.memory_diffs()
         select = self.query_one("#memory-select", Select)
         select.set_options([(f"{d.where + ' / ' if d.where else ''}memory {d.memory}: {d.changed_bytes:,} bytes "
@@ -60,6 +63,29 @@ class DiffPanel(Vertical, SessionView):
             select.value = 0
             self.select_memory(0)
 
+    def select_global(self, where: str, index: int) -> bool:
+        """Put the globals table's cursor on one global (a determinism row); False if not shown."""
+        table = self.query_one("#globals-diff", DataTable)
+        try:
+            table.move_cursor(row=table.get_row_index(f"{where}/{index}"))
+        except Exception:           # no run yet, or that global is not in the table
+            return False
+        table.focus()
+        return True
+
+    def show_range(self, where: str, memory: int, start: int) -> bool:
+        """Show byte ``start`` of one memory in the hex view; False when no run's diff has it."""
+        diffs = self.session.memory_diffs() if self.session is not None else []
+        for i, d in enumerate(diffs):
+            if d.memory == memory and (d.where == where or d.where.startswith(where + " (")):
+                self.query_one("#memory-select", Select).value = i
+                self.select_memory(i)
+                view = self.query_one(HexDiffView)
+                view.go_to(start)
+                view.focus()
+                return True
+        return False
+
     def select_memory(self, i: int) -> None:
         view = self.query_one(HexDiffView)
         diffs = self.session.memory_diffs() if self.session is not None else []
@@ -72,6 +98,9 @@ class DiffPanel(Vertical, SessionView):
         if isinstance(event.value, int):
             self.select_memory(event.value)
 
+    def on_hex_diff_view_layout_changed(self, event: HexDiffView.LayoutChanged) -> None:
+        self.query_one("#hex-header", Label).update(event.view.header)
+
     def on_hex_diff_view_cursor_moved(self, event: HexDiffView.CursorMoved) -> None:
         self.update_status()
 
@@ -83,11 +112,14 @@ class DiffPanel(Vertical, SessionView):
             status.update("")
             return
         off = view.cursor
-        b, a = d.before.read(off, 1)[0], d.after.read(off, 1)[0]
-        mark = "changed" if d.is_changed(off) else "unchanged"
+        a = d.after.read(off, 1)[0]
+        if off >= d.before.length:      # the memory grew during init: this byte did not exist before
+            b, mark = "++", "grown during init"
+        else:
+            b, mark = f"{d.before.read(off, 1)[0]:02x}", "changed" if d.is_changed(off) else "unchanged"
         region = view.regions.kind_at(off) if view.regions is not None else None
         mark += f", {region}" if region else ""
-        status.update(f"offset {off:#x} ({off:,}) of {d.length:,} bytes: {b:02x} -> {a:02x} ({mark})   "
+        status.update(f"offset {off:#x} ({off:,}) of {d.length:,} bytes: {b} -> {a:02x} ({mark})   "
                       f"memory size {d.before.length:,} -> {d.after.length:,} bytes{self._causes(d)}")
 
     def _causes(self, d) -> str:

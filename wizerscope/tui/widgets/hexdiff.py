@@ -1,5 +1,9 @@
 """A hex diff of one memory, before and after init, drawn with the Line API.
 
+The bytes per line follow the width (8 at 80 columns with the "before" column, 24 at 200) and
+``b`` hides or shows the "before" column; bytes the memory did not have before init (it grew)
+read ``++`` there, not ``00``.
+
 Only the lines on screen are rendered: each reads its 16 bytes from the sparse before/after
 states (a bisect and a slice), so a 100 MiB memory scrolls as smoothly as a small one and
 nothing ever copies a whole memory. Rendered lines are kept in a small LRU cache keyed by line
@@ -20,9 +24,33 @@ from textual.strip import Strip
 from ...inspector.anatomy import RegionIndex
 from ...preinit.statediff import MemoryDiff
 
-BYTES_PER_LINE = 16
-NARROW = 8 + 2 + BYTES_PER_LINE * 3 + 1 + BYTES_PER_LINE + 1
-WIDE = NARROW + 2 + BYTES_PER_LINE * 3
+BYTES_PER_LINE = 16            # before the view knows its width
+LINE_CHOICES = (64, 48, 32, 24, 16, 8, 4)
+
+
+def line_width(per_line: int, before: bool) -> int:
+    """Columns one line takes: offset, hex after, ascii, and (``before``) hex before."""
+    return 10 + per_line * 3 + 1 + per_line + 1 + (2 + per_line * 3 if before else 0)
+
+
+def fit_per_line(width: int, before: bool) -> int:
+    """The most bytes per line (a multiple of 4) that fit ``width`` columns."""
+    return next((n for n in LINE_CHOICES if line_width(n, before) <= width), LINE_CHOICES[-1])
+
+
+def _fit(width: int, *choices: str) -> str:
+    """The longest of ``choices`` that fits ``width`` columns, padded to it."""
+    return next((c for c in choices if len(c) <= width), choices[-1][:width]).ljust(width)
+
+
+def header_text(per_line: int, before: bool) -> str:
+    """The column titles above the view, aligned with what :meth:`HexDiffView._render_row` draws."""
+    head = "offset".ljust(10) + _fit(per_line * 3 + 1, "after init (changed: green)", "after init", "after")
+    head += _fit(per_line + 1, "ascii", "")
+    if before:
+        head += "  " + _fit(per_line * 3, "before init (changed: red, ++ grown)", "before (++ grown)", "before")
+    return head.rstrip()
+
 
 S_OFFSET = Style(color="bright_black")
 S_SAME = Style()
@@ -35,6 +63,8 @@ S_SEP = Style(color="bright_black")
 _REGION_STYLES = {kind: (Style(color=colour), Style(color=colour, dim=True)) for kind, colour in
                   (("static", "steel_blue1"), ("bss", "medium_purple1"), ("stack-live", "gold1"),
                    ("stack-dead", "orange3"), ("heap", "turquoise2"), ("unknown", "grey58"))}
+S_GROWN = Style(color="dark_orange", italic=True)
+GROWN = "++"            # the "before" of a byte the memory did not have before init (it grew)
 
 
 def _ascii(b: int) -> str:
@@ -47,17 +77,25 @@ class HexDiffView(ScrollView, can_focus=True):
     next/previous-change and go-to-offset actions."""
 
     BINDINGS = [
-        Binding("up", "move(-16)", "Up", show=False),
-        Binding("down", "move(16)", "Down", show=False),
+        Binding("up", "move_lines(-1)", "Up a line", show=False),
+        Binding("down", "move_lines(1)", "Down a line", show=False),
         Binding("left", "move(-1)", "Left", show=False),
         Binding("right", "move(1)", "Right", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "jump_start", "Start", show=False),
         Binding("end", "jump_end", "End", show=False),
+        Binding("b", "toggle_before", "Before"),
     ]
 
     cursor = reactive(0)
+
+    class LayoutChanged(Message):
+        """The bytes per line or the "before" column changed (the header follows)."""
+
+        def __init__(self, view: "HexDiffView") -> None:
+            super().__init__()
+            self.view = view
 
     class CursorMoved(Message):
         def __init__(self, view: "HexDiffView", offset: int) -> None:
@@ -71,6 +109,34 @@ class HexDiffView(ScrollView, can_focus=True):
         self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
         self.rendered_lines = 0          # lines rendered since the last set_diff (tests, benchmarks)
         self.regions: RegionIndex | None = None    # the anatomy's regions: unchanged bytes take their colour
+        self.per_line = BYTES_PER_LINE   # follows the width (on_resize)
+        self.show_before = True          # the "before" column; `b` toggles it
+
+    @property
+    def header(self) -> str:
+        return header_text(self.per_line, self.show_before)
+
+    def on_resize(self, event) -> None:
+        self._relayout()
+
+    def action_toggle_before(self) -> None:
+        self.show_before = not self.show_before
+        self._relayout(force=True)
+
+    def _relayout(self, force: bool = False) -> None:
+        per_line = fit_per_line(self.size.width, self.show_before)
+        if per_line == self.per_line and not force:
+            return
+        self.per_line = per_line
+        self._cache.clear()
+        self._set_virtual_size()
+        self._show_cursor()
+        self.post_message(self.LayoutChanged(self))
+        self.refresh()
+
+    def _set_virtual_size(self) -> None:
+        lines = 0 if self.diff is None else (self.diff.length + self.per_line - 1) // self.per_line
+        self.virtual_size = Size(line_width(self.per_line, self.show_before), lines)
 
     # -- data ------------------------------------------------------------------------------------
     def set_diff(self, diff: MemoryDiff | None, regions: RegionIndex | None = None) -> None:
@@ -78,8 +144,7 @@ class HexDiffView(ScrollView, can_focus=True):
         self.regions = regions
         self._cache.clear()
         self.rendered_lines = 0
-        lines = 0 if diff is None else (diff.length + BYTES_PER_LINE - 1) // BYTES_PER_LINE
-        self.virtual_size = Size(WIDE, lines)
+        self._set_virtual_size()
         self.cursor = diff.starts[0] if diff is not None and diff.starts else 0
         # a fixed context above the first change (not "centre it": the height may not be known yet),
         # applied once the new virtual size is laid out
@@ -87,7 +152,7 @@ class HexDiffView(ScrollView, can_focus=True):
         self.refresh()
 
     def _scroll_to_cursor_row(self) -> None:
-        self.scroll_to(y=max(self.cursor // BYTES_PER_LINE - 4, 0), animate=False)
+        self.scroll_to(y=max(self.cursor // self.per_line - 4, 0), animate=False)
 
     @property
     def length(self) -> int:
@@ -95,15 +160,16 @@ class HexDiffView(ScrollView, can_focus=True):
 
     @property
     def wide(self) -> bool:
-        return self.size.width >= WIDE
+        """True when the "before" column is shown."""
+        return self.show_before
 
     # -- rendering -------------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
-        if self.diff is None or row * BYTES_PER_LINE >= self.length:
+        if self.diff is None or row * self.per_line >= self.length:
             return Strip.blank(self.size.width, self.rich_style)
-        cur = self.cursor if self.cursor // BYTES_PER_LINE == row else -1
-        key = (row, cur, self.wide)
+        cur = self.cursor if self.cursor // self.per_line == row else -1
+        key = (row, cur, self.wide, self.per_line)
         strip = self._cache.get(key)
         if strip is None:
             strip = self._render_row(row, cur)
@@ -113,13 +179,14 @@ class HexDiffView(ScrollView, can_focus=True):
 
     def _render_row(self, row: int, cursor: int) -> Strip:
         d = self.diff
-        off = row * BYTES_PER_LINE
-        n = min(BYTES_PER_LINE, self.length - off)
+        per = self.per_line
+        off = row * per
+        n = min(per, self.length - off)
         after = d.after.read(off, n)
         before = d.before.read(off, n)
         mask = d.changed_mask(off, n)
         segs = [Segment(f"{off:08x}  ", S_OFFSET)]
-        for i in range(BYTES_PER_LINE):
+        for i in range(per):
             if i >= n:
                 segs.append(Segment("   "))
                 continue
@@ -131,12 +198,15 @@ class HexDiffView(ScrollView, can_focus=True):
         for i in range(n):
             style = S_CURSOR if off + i == cursor else S_CHANGED_AFTER if mask[i] else S_SAME
             segs.append(Segment(_ascii(after[i]), style))
-        segs.append(Segment("|" + " " * (BYTES_PER_LINE - n), S_SEP))
+        segs.append(Segment("|" + " " * (per - n), S_SEP))
         if self.wide:
             segs.append(Segment("  "))
+            grown_from = d.before.length - off      # bytes from here did not exist before init
             for i in range(n):
-                style = S_CHANGED_BEFORE if mask[i] else S_ZERO
-                segs.append(Segment(f"{before[i]:02x}", style))
+                if i >= grown_from:
+                    segs.append(Segment(GROWN, S_GROWN))
+                else:
+                    segs.append(Segment(f"{before[i]:02x}", S_CHANGED_BEFORE if mask[i] else S_ZERO))
                 segs.append(Segment(" "))
         return Strip(segs)
 
@@ -153,7 +223,7 @@ class HexDiffView(ScrollView, can_focus=True):
         self.refresh()
 
     def _show_cursor(self) -> None:
-        row = self.cursor // BYTES_PER_LINE
+        row = self.cursor // self.per_line
         top = self.scroll_offset.y
         height = max(self.size.height, 1)
         if row < top or row >= top + height:
@@ -168,8 +238,11 @@ class HexDiffView(ScrollView, can_focus=True):
     def action_move(self, delta: int) -> None:
         self.go_to(self.cursor + delta)
 
+    def action_move_lines(self, lines: int) -> None:
+        self.go_to(self.cursor + lines * self.per_line)
+
     def action_page(self, pages: int) -> None:
-        self.go_to(self.cursor + pages * max(self.size.height - 1, 1) * BYTES_PER_LINE)
+        self.go_to(self.cursor + pages * max(self.size.height - 1, 1) * self.per_line)
 
     def action_jump_start(self) -> None:
         self.go_to(0)
@@ -195,5 +268,5 @@ class HexDiffView(ScrollView, can_focus=True):
             return
         row = self.scroll_offset.y + pos.y
         x = pos.x + self.scroll_offset.x - 10
-        col = x // 3 if 0 <= x < BYTES_PER_LINE * 3 else 0
-        self.go_to(row * BYTES_PER_LINE + col)
+        col = x // 3 if 0 <= x < self.per_line * 3 else 0
+        self.go_to(row * self.per_line + col)

@@ -10,8 +10,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ...errors import Rejection
 from ...inspector.session import Session
+from ...inspector.verdict import Card
 from .base import SessionView
 
 
@@ -50,30 +50,47 @@ def gap_panel(s: Session, k: int, g) -> Panel:
     return _panel(s, rows, g.offset, [], f"reference gap {k + 1}", "yellow")
 
 
-def rejection_panel(s: Session, k: int, r: Rejection) -> Panel:
-    rows = [("rule", Text(r.rule, style="bold red")), ("message", Text(r.message))]
-    rows += [("where", Text(r.path))] if r.path else []
-    rows += [("item", Text(r.item))] if r.item else []
-    footer = [Text.assemble(("what to change: ", "bold yellow"), r.hint)] if r.hint else []
-    return _panel(s, rows, r.offset, footer, f"rejection {k + 1}", "red")
+_STYLE = {"rejection": ("rejection", "red"), "init-export": ("init export", "red"),
+          "run-failed": ("run failed", "red"), "warning": ("warning", "yellow")}
+
+
+def card_panel(s: Session, k: int, c: Card) -> Panel:
+    """One card: the rule, the message, every item and offset it applies to, the fix."""
+    title, style = _STYLE[c.level]
+    rows = [("rule", Text(c.rule, style=f"bold {style}")), ("message", Text(c.message))]
+    rows += [("where", Text(c.path))] if c.path else []
+    if len(c.sites) > 1:        # one card for every place the same reason applies
+        rows.append((f"sites ({len(c.sites)})", Text("\n".join(
+            (f"{o:#x}  " if o is not None else "") + item for item, o in c.sites))))
+    elif c.items:
+        rows.append(("item", Text(c.items[0])))
+    footer: list = [Text(line) for line in c.lines]
+    footer += [Text.assemble(("what to change: ", "bold yellow"), c.hint)] if c.hint else []
+    if c.backtrace:
+        footer.append(Text("wasm backtrace:", style="bold red"))
+        footer += [Text(f"    {line}") for line in c.backtrace[:30]]
+    first = c.offsets[0] if c.offsets else None
+    return _panel(s, rows, first, footer, f"{title} {k + 1}", style)
 
 
 class RejectionsPane(VerticalScroll, SessionView, can_focus=True):
-    """One panel per rejection, or a line saying there are none."""
+    """One panel per card of the session's verdict (what `init` would say), or a line saying
+    there is nothing to stop `init`."""
 
     tab = "rejections"
 
     def show(self, s: Session) -> None:
         self.remove_children()
-        if not s.rejections:
-            self.mount(Static(Text("No rejections: this input can be pre-initialized.", style="green"),
-                              classes="no-rejections"))
+        cards = s.verdict()
+        blocking = [c for c in cards if c.blocking]
+        if not blocking:
+            self.mount(Static(Text(f"No rejections: `init` would run `{s.options.init_func}` on this input.",
+                                   style="green"), classes="no-rejections"))
         else:
-            head = Text(f"{len(s.rejections)} rejection(s): `wasmtime wizer` and wizerscope refuse this "
-                        "input for these reasons.", style="bold red")
-            self.mount(Static(head))
-            self.mount_all(Static(rejection_panel(s, k, r), classes="rejection")
-                           for k, r in enumerate(s.rejections))
+            self.mount(Static(Text(f"{len(blocking)} reason(s) `init` would stop at, for `wasmtime wizer` and "
+                                   "wizerscope alike:", style="bold red")))
+        self.mount_all(Static(card_panel(s, k, c), classes="rejection" if c.blocking else "warning")
+                       for k, c in enumerate(cards))
         gaps = s.reference_gaps()
         if gaps:
             self.mount(Static(Text(f"\n{len(gaps)} place(s) where `wasmtime wizer` would refuse, crash on "

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Label
 
 from ...inspector.session import Session
 from .base import SessionView, cells
+from .lazytable import LazyTable
 
 CHANGED = "bold black on yellow"
 MAX_ROWS = 10_000
@@ -25,23 +26,23 @@ def _size(n: int | None) -> str:
     return "" if n is None else f"{n:,} B ({n // 65536} x 64 KiB)" if n % 65536 == 0 else f"{n:,} B"
 
 
-class GlobalsView(DataTable, SessionView):
-    """Globals with their snapshot value next to the initializer."""
+class GlobalsView(LazyTable, SessionView):
+    """Globals with their snapshot value next to the initializer (every row: the table draws
+    only those on screen)."""
 
     tab = "globals"
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-
     def show(self, s: Session) -> None:
-        _fresh(self, "", "module", "index", "name", "type", "mut", "initializer", "before init", "after init")
-        for g in s.global_rows()[:MAX_ROWS]:
+        rows, keys = [], []
+        for g in s.global_rows():
             style = CHANGED if g.changed else ""
             mark = Text("●", style="bold yellow") if g.changed else Text(" ")
-            self.add_row(*cells(mark, g.where or s.name, str(g.index), g.name or "", g.type,
-                                "mut" if g.mutable else "", g.init, g.before if g.before is not None else "",
-                                Text(g.after, style=style) if g.after is not None else ""),
-                         key=f"{g.where}/{g.index}")
+            rows.append((mark, g.where or s.name, str(g.index), g.name or "", g.type, "mut" if g.mutable else "",
+                         g.init, g.before if g.before is not None else "",
+                         Text(g.after, style=style) if g.after is not None else ""))
+            keys.append(f"{g.where}/{g.index}")
+        self.set_data(["", "module", "index", "name", "type", "mut", "initializer", "before init", "after init"],
+                      rows, keys)
 
 
 class MemoriesView(Vertical, SessionView):
@@ -80,37 +81,43 @@ class SegmentsView(Vertical, SessionView):
 
     def compose(self) -> ComposeResult:
         yield Label(NO_RUN, id="segments-summary")
-        with Horizontal():
-            yield DataTable(id="segments", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="segments-split"):
+            yield LazyTable(id="segments")
             with Vertical(id="runs-box"):
                 yield Label("Non-zero runs in the selected segment", classes="section-title")
-                yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+                yield LazyTable(id="runs")
 
     def show(self, s: Session) -> None:
         self.session = s
-        table = self.query_one("#segments", DataTable)
-        _fresh(table, "module", "memory", "start", "end", "length", "raw runs", "gap bytes merged", "cap merges")
-        for k, r in enumerate(s.segment_rows()[:MAX_ROWS]):
-            table.add_row(*cells(r.where or s.name, str(r.memory), f"{r.start:#x}", f"{r.end:#x}", f"{r.length:,}",
-                                 str(r.raw_runs), f"{r.gap_bytes:,}",
-                                 Text(str(r.cap_merges), style=CHANGED) if r.cap_merges else "0"), key=str(k))
+        self.query_one("#segments", LazyTable).set_data(
+            ["module", "memory", "start", "end", "length", "raw runs", "gap bytes merged", "cap merges"],
+            [(r.where or s.name, str(r.memory), f"{r.start:#x}", f"{r.end:#x}", f"{r.length:,}", str(r.raw_runs),
+              f"{r.gap_bytes:,}", Text(str(r.cap_merges), style=CHANGED) if r.cap_merges else "0")
+             for r in s.segment_rows()])
         self._show_runs(0)
         self.query_one("#segments-summary", Label).update(segment_summary(s))
 
     def _show_runs(self, row_index: int) -> None:
         """The raw non-zero runs inside one final segment, with the zero gaps the merge swallowed."""
-        table = self.query_one("#runs", DataTable)
-        _fresh(table, "run start", "run end", "length", "gap before")
+        columns = ["run start", "run end", "length", "gap before"]
         rows = self.session.segment_rows() if self.session is not None else []
-        if not 0 <= row_index < len(rows):
-            return
-        for start, end, gap in self.session.raw_runs_in(rows[row_index])[:MAX_ROWS]:
-            gap_text = "" if gap is None else Text(f"{gap:,}", style="yellow" if gap > 4 else "")
-            table.add_row(*cells(f"{start:#x}", f"{end:#x}", f"{end - start:,}", gap_text))
+        runs = self.session.raw_runs_in(rows[row_index]) if 0 <= row_index < len(rows) else []
+        self.query_one("#runs", LazyTable).set_data(columns, [
+            (f"{start:#x}", f"{end:#x}", f"{end - start:,}",
+             "" if gap is None else Text(f"{gap:,}", style="yellow" if gap > 4 else ""))
+            for start, end, gap in runs])
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "segments" and event.row_key.value is not None:
-            self._show_runs(int(event.row_key.value))
+    def on_lazy_table_row_highlighted(self, event: LazyTable.RowHighlighted) -> None:
+        if event.table.id == "segments":
+            self._show_runs(event.index)
+
+    def on_lazy_table_row_selected(self, event: LazyTable.RowSelected) -> None:
+        """Enter (or a double click) on a segment: its bytes in the Diff tab's hex view."""
+        if event.table.id != "segments" or self.session is None:
+            return
+        from ..screens.determinism import Target
+        r = self.session.segment_rows()[event.index]
+        self.app.jump_to(Target("memory", r.where, r.memory, r.start))
 
 
 def segment_summary(s: Session) -> str:
@@ -132,25 +139,19 @@ class InstrumentationView(VerticalScroll, SessionView):
     def compose(self) -> ComposeResult:
         yield Label("Exports the instrumentation adds (the snapshot reads state through them)",
                     classes="section-title")
-        yield DataTable(id="instr-exports", cursor_type="row")
+        yield LazyTable(id="instr-exports", max_height=14)
         yield Label("Component accessors (`wasmtime:wizer/access`)", classes="section-title")
-        yield DataTable(id="accessors", cursor_type="row")
+        yield LazyTable(id="accessors", max_height=14)
         yield Label("What the rewrite changed, section by section", classes="section-title")
-        yield DataTable(id="rewrite-changes", cursor_type="row")
+        yield LazyTable(id="rewrite-changes", max_height=14)
 
     def show(self, s: Session) -> None:
-        exports = self.query_one("#instr-exports", DataTable)
-        _fresh(exports, "module", "export added", "exposes", "type")
-        for row in s.instrumentation_rows()[:MAX_ROWS]:
-            exports.add_row(*cells(*row))
-        accessors = self.query_one("#accessors", DataTable)
-        _fresh(accessors, "ordinal", "component", "core module", "core instance", "core export", "kind", "type",
-               "WIT type", "wasmtime:wizer/access functions")
-        for a in s.accessor_rows()[:MAX_ROWS]:
-            funcs = ", ".join(f"{k}={v}" for k, v in a.funcs.items())
-            accessors.add_row(*cells(str(a.ordinal), a.component or "(root)", str(a.core_module),
-                                     str(a.core_instance), a.core_export, a.kind, a.type, a.wit, funcs))
-        changes = self.query_one("#rewrite-changes", DataTable)
-        _fresh(changes, "module", "section", "change")
-        for row in s.rewrite_changes()[:MAX_ROWS]:
-            changes.add_row(*cells(*row))
+        self.query_one("#instr-exports", LazyTable).set_data(
+            ["module", "export added", "exposes", "type"], [tuple(r) for r in s.instrumentation_rows()])
+        self.query_one("#accessors", LazyTable).set_data(
+            ["ordinal", "component", "core module", "core instance", "core export", "kind", "type", "WIT type",
+             "wasmtime:wizer/access functions"],
+            [(str(a.ordinal), a.component or "(root)", str(a.core_module), str(a.core_instance), a.core_export,
+              a.kind, a.type, a.wit, ", ".join(f"{k}={v}" for k, v in a.funcs.items())) for a in s.accessor_rows()])
+        self.query_one("#rewrite-changes", LazyTable).set_data(
+            ["module", "section", "change"], [tuple(r) for r in s.rewrite_changes()])

@@ -1,0 +1,117 @@
+"""The inspector on a big input (default: the corpus's 18 MB componentize-py component): time to
+the first paint of the structure, the run, and each tab switch after the run (target: every tab
+within 0.2 s), with `wasmtime wizer`'s wall time from the corpus manifest beside the run.
+
+The real app runs headless in this process (Textual's pilot); a tab switch is timed from the
+moment the tab is asked for until the app handled its activation (filling the view when it is due)
+and the next frame was drawn. (``pilot.pause`` is not used for this: it waits for the whole process
+to look idle, which on a shared machine adds half a second to anything.)
+
+    python benchmarks/bench_tui_tabs.py [FILE] [--size 160x48] [--rounds 2]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from wizerscope.preinit.options import Options  # noqa: E402
+from wizerscope.tui.app import WizerscopeApp  # noqa: E402
+from wizerscope.tui.keys import TABS  # noqa: E402
+
+CORPUS = "/tmp/wizerscope-corpus"
+TARGET = 0.2
+
+
+def reference_seconds(path: str) -> float | None:
+    """`wasmtime wizer`'s wall time for this corpus item (MANIFEST.tsv), if it is one."""
+    manifest = os.path.join(os.path.dirname(path), "MANIFEST.tsv")
+    try:
+        with open(manifest, newline="") as f:
+            for row in csv.DictReader(f, delimiter="\t"):
+                if row["name"] == os.path.basename(path) and row["wizer_wall_s"]:
+                    return float(row["wizer_wall_s"])
+    except OSError:
+        return None
+    return None
+
+
+class Timed(WizerscopeApp):
+    """The app, telling the benchmark when a tab activation has been handled and painted."""
+
+    painted: asyncio.Event | None = None
+
+    def on_tabbed_content_tab_activated(self, event) -> None:
+        super().on_tabbed_content_tab_activated(event)
+        if self.painted is not None:
+            self.call_after_refresh(self.painted.set)
+
+
+async def switch(app: Timed, name: str) -> float:
+    app.painted = asyncio.Event()
+    t = time.perf_counter()
+    app.action_tab(name)
+    await asyncio.wait_for(app.painted.wait(), 60)
+    return time.perf_counter() - t
+
+
+async def measure(path: str, size: tuple[int, int], rounds: int) -> dict:
+    opts = Options(wasi=True, keep_init_func=True)
+    opts.init_func = None                      # the session's own choice (wizer-initialize)
+    app = Timed(path, opts)
+    out: dict = {"tabs": {}}
+    async with app.run_test(size=size) as pilot:
+        while app.structure_shown_at is None:
+            await pilot.pause(0.01)
+        out["first_paint"] = app.structure_shown_at - app.started_at
+        while app.loading:
+            await pilot.pause(0.02)
+        t = time.perf_counter()
+        await pilot.press("r")
+        while app.running or app.outcome is None:
+            await pilot.pause(0.05)
+        await pilot.pause()
+        out["run"] = time.perf_counter() - t
+        out["ok"] = app.outcome.ok
+        out["timings"] = dict(app.outcome.timings)
+        for _ in range(rounds):
+            for name in TABS:
+                out["tabs"].setdefault(name, []).append(await switch(app, name))
+                await pilot.pause()
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("file", nargs="?", default=os.path.join(CORPUS, "comp_py.wasm"))
+    ap.add_argument("--size", default="160x48")
+    ap.add_argument("--rounds", type=int, default=2)
+    a = ap.parse_args()
+    if not os.path.exists(a.file):
+        print(f"{a.file}: not found (build the corpus: bash ../shared/corpus/build.sh)", file=sys.stderr)
+        return 2
+    w, h = (int(x) for x in a.size.split("x"))
+    r = asyncio.run(measure(a.file, (w, h), a.rounds))
+    ref = reference_seconds(a.file)
+    print(f"{os.path.basename(a.file)} at {w}x{h}")
+    print(f"first paint (structure on screen): {r['first_paint']:.3f} s")
+    ratio = f"; wasmtime wizer {ref:.2f} s, ratio {r['run'] / ref:.2f}" if ref else ""
+    print(f"run (key press to result shown): {r['run']:.2f} s{ratio}; ok={r['ok']}")
+    print("  steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in r["timings"].items()))
+    worst = 0.0
+    for name, times in r["tabs"].items():
+        first, rest = times[0], times[1:]
+        worst = max(worst, *times)
+        again = f", again {max(rest):.3f} s" if rest else ""
+        print(f"tab {name:16s} first {first:.3f} s{again}")
+    print(f"slowest tab switch {worst:.3f} s; target <= {TARGET} s: {'ok' if worst <= TARGET else 'MISSED'}")
+    return 0 if worst <= TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
