@@ -14,7 +14,7 @@ from wizerscope.preinit.choose import pipeline_for
 from wizerscope.preinit.deadstack import dead_stack_range
 from wizerscope.preinit.options import Options
 from wizerscope.preinit.pipeline import drive
-from wizerscope.preinit.startup import measure_startup
+from wizerscope.preinit.startup import measure_startup, memory_image
 
 from tests.helpers import anatomy_wat as W
 from tests.helpers.cli import run_cli
@@ -136,3 +136,15 @@ def test_measure_startup_refuses_zero_runs(tmp_path):
     p = run_cli("init", str(src), "-o", str(tmp_path / "out.wasm"), "--measure-startup", "0")
     assert p.returncode == 2 and b"Traceback" not in p.stderr and b"1 or more" in p.stderr
     assert not (tmp_path / "out.wasm").exists()
+
+
+SPARSE = """(module (memory 400)
+  (func (export "wizer-initialize") (i32.store8 (i32.const 16) (i32.const 1))
+    (i32.store8 (i32.const 20971520) (i32.const 2))))"""
+
+
+def test_a_sparse_image_above_16_mib_is_copied_not_mapped():
+    run = _run(SPARSE)
+    text = memory_image([(ur.unit, ur.after) for ur in run.units])
+    assert text.startswith("copied at each instantiation: memory 0's image spans 20 MiB")
+    assert memory_image([(ur.unit, ur.after) for ur in _run(W.LAYOUT).units]) == "copy-on-write"
