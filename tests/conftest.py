@@ -1,7 +1,20 @@
 """Shared fixtures: the reference `wasmtime wizer` and the other tools from the test extras, and WAT helpers."""
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
+
 import pytest
+
+# The suite's own, empty wasmtime compile cache (and no user cache configuration): a person's
+# ~/.cache/wasmtime or ~/.config/wasmtime must not change what a test sees. Set before any engine
+# exists; subprocesses (the CLI tests) inherit it.
+_CACHE_HOME = tempfile.mkdtemp(prefix="wizerscope-test-cache-")
+os.environ["XDG_CACHE_HOME"] = os.path.join(_CACHE_HOME, "cache")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_CACHE_HOME, "config")
+atexit.register(shutil.rmtree, _CACHE_HOME, True)
 
 pytest.register_assert_rewrite("tests.helpers")     # the helpers' asserts explain themselves too
 

@@ -17,6 +17,17 @@ def one_line(text: str) -> str:
     return text.translate(_CONTROL) if text and any(ord(ch) < 32 or ord(ch) == 0x7F for ch in text) else text
 
 
+SHOWN_NAME_CHARS = 120
+
+
+def shorten(name: str, limit: int = SHOWN_NAME_CHARS) -> str:
+    """``name`` as views and messages show it: a name read from a binary may be up to 100,000
+    bytes, which no line can hold, so a long one is cut and says how long it is."""
+    if len(name) <= limit:
+        return name
+    return f"{name[:limit]}… ({len(name.encode('utf-8', 'surrogatepass')):,} bytes)"
+
+
 class WizerscopeError(Exception):
     """A failure that is the input's or the environment's fault, explained in one paragraph."""
 

@@ -12,11 +12,11 @@ from tests.helpers.inspector_wat import COUNTER, NESTED, write
 
 TOP = {"schema", "kind", "init_func", "init_results", "modules", "component", "sizes", "timings", "compiler",
        "stdout", "stderr", "reference_gaps", "host_mode", "host_calls", "files_read_bytes", "fuel_used",
-       "anatomy", "startup", "dead_stack_saved"}
+       "anatomy", "startup", "dead_stack_saved", "notes"}
 MODULE = {"path", "core_instance", "copy_of", "globals", "memories", "segments", "rewrite"}
 GLOBAL = {"index", "name", "type", "before", "after", "changed"}
 MEMORY = {"index", "type", "pages_before", "pages_after", "bytes"}
-SEGMENTS = {"raw_runs", "merged", "cap_merges", "final", "bytes", "list"}
+SEGMENTS = {"raw_runs", "merged", "cap_merges", "merged_to_fit", "final", "bytes", "list"}
 REWRITE = {"removed_exports", "renamed_exports", "removed_start", "emptied_active_segments",
            "kept_passive_segments", "added_segments", "data_count"}
 SIZES = {"input", "output", "output_gzip", "snapshot", "snapshot_share"}

@@ -185,7 +185,7 @@ def test_memory64_offsets_beyond_4gib_merge_like_any_other():
 ])
 def test_segment_offset_encoding(memory64, memory, offset, encoded):
     seg = SegmentData(memory, offset, b"\x07\x08", memory64)
-    assert rewrite._data_segment(seg) == encoded + b"\x02\x07\x08"
+    assert rewrite._data_segment_head(seg) + seg.data == encoded + b"\x02\x07\x08"
 
 
 # -- the scanners agree with the spec's per-page loop -----------------------------------------

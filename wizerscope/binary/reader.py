@@ -8,6 +8,10 @@ from __future__ import annotations
 from ..errors import BinaryFormatError
 
 
+# the longest name the validator accepts (wasmparser's MAX_WASM_STRING_SIZE)
+MAX_NAME_BYTES = 100_000
+
+
 class Reader:
     """Sequential decoder for Wasm's primitive encodings (LEB128, names, vectors)."""
 
@@ -146,9 +150,13 @@ class Reader:
         return int.from_bytes(self.bytes(8), "little")
 
     def name(self) -> str:
-        """A length-prefixed UTF-8 name; malformed UTF-8 is an error at the name's start."""
+        """A length-prefixed UTF-8 name; malformed UTF-8 is an error at the name's start, and so is
+        a name longer than wasmparser's limit (checked before its bytes are decoded: an 8 MiB name
+        would otherwise travel through every view that shows names)."""
         start = self.pos
         n = self.u32()
+        if n > MAX_NAME_BYTES:
+            raise self.error(f"a name of {n:,} bytes: names are limited to {MAX_NAME_BYTES:,} bytes", start)
         raw = self.bytes(n)
         try:
             return bytes(raw).decode("utf-8")

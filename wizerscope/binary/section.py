@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
+from ..errors import shorten
 from .reader import Reader
 
 # Section kinds by id: the same framing, two id spaces (types.CUSTOM..TAG for core modules,
@@ -35,7 +36,7 @@ class Section:
     def kind(self) -> str:
         """The section's name as tables and messages print it, e.g. "code" or "custom 'name'"."""
         if self.id == 0:
-            return f"custom {self.custom_name!r}"
+            return f"custom {shorten(self.custom_name or '')!r}"
         kinds = _KINDS[self.layer]
         return kinds[self.id] if self.id < len(kinds) else f"unknown {self.id}"
 

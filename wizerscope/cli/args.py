@@ -48,10 +48,12 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                         "stack's bounds are known exactly)")
     p.add_argument("-W", dest="wasm_opts", action="append", default=[], metavar="OPT",
                    help="wasmtime -W options understood: unknown-imports-trap=y, timeout=S, fuel=N, "
-                        "max-memory-size=BYTES")
+                        "max-memory-size=BYTES, max-wasm-stack=BYTES (at most 2 MiB, the default)")
     p.add_argument("-C", dest="codegen_opts", action="append", default=[], metavar="OPT",
                    help="compiler=auto|winch|cranelift: what compiles the init code (auto: Winch, and "
-                        "Cranelift for code Winch cannot compile); others (e.g. opt-level) are accepted and ignored")
+                        "Cranelift for code Winch cannot compile); cache=y|n: wasmtime's compilation cache (on by "
+                        "default); cache-config=FILE: its configuration; others (e.g. opt-level) are accepted "
+                        "and ignored")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,15 +113,18 @@ def options_from_args(a: argparse.Namespace) -> Options:
     return opts.validate()
 
 
-def tui_arguments(argv: list[str]) -> tuple[str, Options]:
+def tui_arguments(argv: list[str]) -> tuple[str, Options, str | None]:
     """``wizerscope FILE [run options]``: the file and the options the inspector starts with (the
     init command's, e.g. ``-S cli --dir data -f my-init``); the init function is None unless
-    given, so the inspector can still preselect the only candidate."""
+    given, so the inspector can still preselect the only candidate. ``--compare B`` opens the
+    compare view of FILE against B once FILE is loaded."""
     p = argparse.ArgumentParser(prog="wizerscope", description="open the inspector on FILE")
     p.add_argument("file")
+    p.add_argument("--compare", metavar="OTHER", default=None,
+                   help="open the compare view: FILE's initial state against OTHER's (e.g. two outputs)")
     add_run_options(p)
     p.set_defaults(init_func=None)
     a = p.parse_args(argv)
     opts = options_from_args(a)
     opts.init_func = a.init_func
-    return a.file, opts
+    return a.file, opts, a.compare

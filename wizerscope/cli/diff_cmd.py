@@ -9,11 +9,6 @@ from __future__ import annotations
 import argparse
 
 from ..errors import WizerscopeError
-from ..preinit.files import read_input
-from ..preinit.outputdiff import diff_states
-from ..report.json import dumps
-from ..report.model import DiffReport
-from ..report.text import describe_state_diff
 
 
 def add_parser(sub) -> None:
@@ -24,6 +19,13 @@ def add_parser(sub) -> None:
 
 
 def cmd_diff(a: argparse.Namespace) -> int:
+    # imported here, not at the top: every command builds the parser, which imports this module,
+    # and `init` should not pay for the diff's modules (~30 ms of a warm run)
+    from ..preinit.files import read_input
+    from ..preinit.outputdiff import diff_states
+    from ..report.json import dumps
+    from ..report.model import DiffReport
+    from ..report.text import describe_state_diff
     from . import _fail
     try:
         diff = diff_states(read_input(a.a), read_input(a.b))

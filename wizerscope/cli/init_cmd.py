@@ -45,6 +45,8 @@ def cmd_init(a: argparse.Namespace) -> int:
     with _spinner(f"pre-initializing {pipeline.kind}"):
         run = drive(pipeline, opts)
     _echo_init_output(run.init, output == "-" or a.json)
+    for note in run.init.notes:
+        print(note if note.startswith("warning:") else f"note: {note}", file=sys.stderr)
     write_output(output, run.output)
     if run.init.results:
         shown = ", ".join(str(v) for v in run.init.results)

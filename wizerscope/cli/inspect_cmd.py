@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..errors import shorten
 from ..inspector.session import Session
 from ..inspector.tree import TreeNode
 
@@ -67,7 +68,8 @@ def _candidates(s: Session):
     t = _table(f"Init candidates (selected: {e(s.options.init_func)})", "export", "kind", "type", "usable", "why")
     for c in s.candidates():
         mark = "[green]yes[/]" if c.usable else "[red]no[/]"
-        name = f"[bold]{e(c.name)}[/]" if c.name == s.options.init_func else e(c.name)
+        shown = e(shorten(c.name))
+        name = f"[bold]{shown}[/]" if c.name == s.options.init_func else shown
         t.add_row(name, c.kind, e(c.signature), mark, e(c.reason))
     return t
 
@@ -76,7 +78,7 @@ def _globals(s: Session):
     from rich.markup import escape as e
     t = _table("Globals", "module", "index", "name", "type", "mutable", "initializer")
     for g in s.global_rows():
-        t.add_row(e(g.where or s.name), str(g.index), e(g.name or ""), g.type, "yes" if g.mutable else "no", e(g.init))
+        t.add_row(e(g.where or s.name), str(g.index), e(shorten(g.name or "")), g.type, "yes" if g.mutable else "no", e(g.init))
     return t
 
 

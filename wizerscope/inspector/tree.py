@@ -14,6 +14,7 @@ from ..binary.instructions import const_bits
 from ..binary.module import Module
 from ..binary.types import CODE, CUSTOM, DATA, EXPORT, GLOBAL, IMPORT, MEMORY, START, TYPE
 from ..binary.values import format_value
+from ..errors import shorten
 
 MAX_ENTRIES = 500
 
@@ -62,23 +63,24 @@ def _section_entries(m: Module, sid: int) -> list:
     out = []
     if sid == IMPORT:
         for imp in m.imports[:MAX_ENTRIES]:
-            out.append(_node(f"import {imp.module}.{imp.field} : {imp.kind}", "import",
-                             [("module", imp.module), ("field", imp.field), ("kind", imp.kind),
+            out.append(_node(f"import {shorten(imp.module)}.{shorten(imp.field)} : {imp.kind}", "import",
+                             [("module", shorten(imp.module)), ("field", shorten(imp.field)), ("kind", imp.kind),
                               ("type", str(m.types[imp.desc]) if imp.kind == "func" and isinstance(imp.desc, int)
                                and imp.desc < len(m.types) else str(imp.desc)),
                               ("offset", f"{imp.offset:#x}")], offset=imp.offset))
         return _capped(out, len(m.imports))
     if sid == EXPORT:
         for e in m.exports[:MAX_ENTRIES]:
-            det = [("name", e.name), ("kind", e.kind), ("index", str(e.index)), ("offset", f"{e.offset:#x}")]
+            det = [("name", shorten(e.name)), ("kind", e.kind), ("index", str(e.index)), ("offset", f"{e.offset:#x}")]
             if e.kind == "func":
                 det.append(("type", str(m.func_type(e.index))))
-            out.append(_node(f"export {e.name!r} : {e.kind} {e.index}", "export", det, offset=e.offset))
+            out.append(_node(f"export {shorten(e.name)!r} : {e.kind} {e.index}", "export", det, offset=e.offset))
         return _capped(out, len(m.exports))
     if sid == GLOBAL:
         for k, g in enumerate(m.globals[:MAX_ENTRIES]):
             gi = m.num_imported_globals + k
             name = m.names.globals.get(gi)
+            name = shorten(name) if name else name
             bits = const_bits(g.init_expr)
             init = format_value(g.type.value.name, bits) if bits is not None else "expr " + g.init_expr.hex()
             out.append(_node(f"global {gi}" + (f" ${name}" if name else "") + f" : {g.type} = {init}", "global",
@@ -124,7 +126,7 @@ def module_children(m: Module) -> list:
         det = [("section", s.kind), ("offset", f"{s.offset:#x}"), ("size", _bytes(s.size)),
                ("payload offset", f"{s.payload_offset:#x}")]
         if s.id == CUSTOM:
-            det.append(("custom name", s.custom_name or ""))
+            det.append(("custom name", shorten(s.custom_name or "")))
         out.append(_node(_section_label(m, s), "section", det, _section_entries(m, s.id), s.offset, s.size))
     return out
 
@@ -193,8 +195,8 @@ def component_tree(c, name: str, size: int):
 
     def extern_node(title: str, e):
         kind = (func_signature(c, e.index, space) if e.sort == "func" else None) or e.sort
-        return _node(f"{title[:-1]} {e.name!r} : {kind}", title[:-1],
-                     [("name", e.name), ("sort", e.sort), ("type", kind), ("index", str(e.index)),
+        return _node(f"{title[:-1]} {shorten(e.name)!r} : {kind}", title[:-1],
+                     [("name", shorten(e.name)), ("sort", e.sort), ("type", kind), ("index", str(e.index)),
                       ("offset", f"{e.offset:#x}")]
                      + ([("target", str(e.target))] if e.target is not None else []), offset=e.offset)
     for title, entries in (("imports", c.imports), ("exports", c.exports)):

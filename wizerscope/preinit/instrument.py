@@ -35,6 +35,7 @@ class Instrumentation:
     globals: list[GlobalProbe] = field(default_factory=list)
     memories: list[MemoryProbe] = field(default_factory=list)
     added_export_section: bool = False
+    original_segments: int = 0        # the module's data segments (the output keeps them, emptied)
 
     @property
     def export_names(self) -> list[str]:
@@ -77,7 +78,7 @@ class Unit:
 
 def probes(m: Module) -> Instrumentation:
     """Which state the instrumentation exposes, without building anything."""
-    ins = Instrumentation()
+    ins = Instrumentation(original_segments=len(m.segments))
     gbase = m.num_imported_globals
     for i, g in enumerate(m.globals):
         if g.type.mutable:

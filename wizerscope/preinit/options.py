@@ -16,6 +16,8 @@ DEFAULT_INIT_FUNC = "wizer-initialize"
 COMPILERS = ("auto", "winch", "cranelift")
 _TRUE = {"true", "y", "yes", "1", "on"}
 _FALSE = {"false", "n", "no", "0", "off"}
+# wasmtime-py runs wasm on a 2 MiB stack and aborts the process for a larger wasm stack limit
+MAX_WASM_STACK = 2 * 1024 * 1024
 # the longest timeout a timer thread accepts (threading.TIMEOUT_MAX is about 292 years)
 MAX_TIMEOUT = min(threading.TIMEOUT_MAX, 1e9)
 
@@ -42,6 +44,9 @@ class Options:
     fuel: int | None = None
     max_memory: int | None = None                                   # bytes per linear memory
     compiler: str = "auto"          # -C compiler=: "auto" (Winch, else Cranelift), "winch", "cranelift"
+    max_wasm_stack: int | None = None   # -W max-wasm-stack=BYTES; None: the most wasmtime-py allows
+    cache: bool = True              # -C cache=y|n: wasmtime's compilation cache
+    cache_config: str | None = None  # -C cache-config=FILE: wasmtime's cache configuration file
     # --deterministic: fixed advancing clocks, seeded randomness (runtime/host.py); --seed N implies it
     deterministic: bool = False
     seed: int | None = None                                         # None: the documented default
@@ -60,6 +65,9 @@ class Options:
         for name, value in (("--fuel", self.fuel), ("--max-memory", self.max_memory)):
             if value is not None and value < 0:
                 raise OptionError(f"{name} {value}: expected a whole number of 0 or more")
+        if self.max_wasm_stack is not None and not 0 < self.max_wasm_stack <= MAX_WASM_STACK:
+            raise OptionError(f"-W max-wasm-stack={self.max_wasm_stack}: expected a number of bytes above 0 and at "
+                              f"most {MAX_WASM_STACK} (2 MiB, the stack wasmtime-py runs wasm on)")
         if self.compiler not in COMPILERS:
             raise OptionError(f"-C compiler={self.compiler}: expected auto, winch or cranelift")
         if (self.dirs or self.env or self.inherit_env) and not self.wasi:
@@ -205,19 +213,29 @@ def apply_wasm_flags(opts: Options, text: str) -> None:
             opts.fuel = parse_count("-W fuel", val or "")
         elif key == "max-memory-size":
             opts.max_memory = parse_count("-W max-memory-size", val or "")
+        elif key == "max-wasm-stack":
+            opts.max_wasm_stack = parse_count("-W max-wasm-stack", val or "")
         elif key in _ACCEPTED_WASM:
             if val is not None:
                 parse_bool(shown.split("=")[0], val)
         else:
             raise OptionError(f"unsupported wasm option {shown}",
-                              hint="understood: timeout=S, fuel=N, max-memory-size=BYTES, unknown-imports-trap=y, "
+                              hint="understood: timeout=S, fuel=N, max-memory-size=BYTES, max-wasm-stack=BYTES, "
+                                   "unknown-imports-trap=y, "
                                    "and the proposal toggles (every proposal is on)")
 
 
 def apply_codegen_flags(opts: Options, text: str) -> None:
-    """``-C compiler=auto|winch|cranelift``; wasmtime's other -C options change nothing here."""
+    """``-C compiler=auto|winch|cranelift``, ``-C cache=y|n``, ``-C cache-config=FILE``; wasmtime's
+    other -C options change nothing here."""
     for key, val, shown in _pairs("-C", text):
         if key == "compiler":
             if val not in COMPILERS:
                 raise OptionError(f"-C compiler={val}: expected auto, winch or cranelift")
             opts.compiler = val
+        elif key == "cache":
+            opts.cache = parse_bool("-C cache", val) if val is not None else True
+        elif key == "cache-config":
+            if not val:
+                raise OptionError("-C cache-config: expected the path of a wasmtime cache configuration file")
+            opts.cache_config = val

@@ -28,7 +28,7 @@ from .reference_gaps import ReferenceGap, module_gaps
 from .rewrite import RewriteLog, rewrite_module
 from .run import CoreRunner, check_init_export
 from .runtime import engines
-from .runtime.sandbox import CodeCache, InitReport
+from .runtime.sandbox import STACK_EXHAUSTED, CodeCache, InitReport
 from .snapshot import Snapshot, snapshot
 
 STEPS = ("check", "instrument", "compile", "instantiate", "snapshot before", "init", "snapshot after",
@@ -175,10 +175,62 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
     if pipeline.rejections():
         raise RejectedError(pipeline.rejections())
     pipeline.check_options(options)
+    runner, instrumentation, before, state = _execute(pipeline, options, hooks, cache, trace, step)
+    units = _unit_runs(pipeline, instrumentation, before, state)
+    run = Run(pipeline.kind, options, units, instrumentation, state, runner.report, trace.timings)
+    for ur in units:
+        if ur.after.plan.merged_to_fit:
+            where = ur.unit.label or "the module"
+            run.init.notes.append(f"{where}: {ur.after.plan.merged_to_fit} more snapshot segments were merged so the "
+                                  "output stays within 100,000 data segments (the input's own are kept, emptied)")
+    if not rewrite:
+        return run
+    step("rewrite")
+    if options.drop_dead_stack:
+        run.dead_stack_saved = drop_dead_stack(pipeline.unit_states(state, instrumentation))
+    run.output, run.rewrite, validating = pipeline.rewrite(state, options)
+    trace.add("rewrite", -validating)
+    logs = pipeline.unit_rewrites(run.rewrite)
+    for ur in units:
+        ur.rewrite = logs.get(ur.unit.key)
+    step("validate")
+    trace.add("validate", validating)
+    pipeline.validate(run.output, run.rewrite)
+    trace.end()
+    return run
+
+
+def _execute(pipeline: Pipeline, options: Options, hooks: Hooks, cache: CodeCache | None, trace: Trace, step):
+    """Instrument, compile, instantiate, init and snapshot; once more with optimised code when the
+    first attempt ran out of wasm stack (unoptimised frames are larger: docs/stack.md)."""
+    try:
+        return _attempt(pipeline, options, hooks, cache, trace, step, optimised=False)
+    except InitError as e:
+        if STACK_EXHAUSTED not in e.message:
+            raise
+        first = e
+    del trace.steps_done[trace.steps_done.index("instrument"):]
+    try:
+        return _attempt(pipeline, options, hooks, cache, trace, step, optimised=True, note=RETRY_NOTE)
+    except InitError as e:
+        if STACK_EXHAUSTED in e.message:
+            raise first from None
+        raise
+
+
+RETRY_NOTE = ("init ran out of wasm stack with quickly compiled code; it was compiled again with optimised "
+              "Cranelift (smaller frames) and run again from the start")
+
+
+def _attempt(pipeline: Pipeline, options: Options, hooks: Hooks, cache: CodeCache | None, trace: Trace, step, *,
+             optimised: bool, note: str | None = None):
     step("instrument")
     binary, instrumentation = pipeline.instrument()
     runner = pipeline.runner(binary, options, interruptible=hooks.interruptible)
     del binary
+    if optimised:
+        runner.sandbox.optimise()
+        runner.report.notes.append(note)
     trace.init = runner.report
     hooks.started(runner)
     before: object | None = None
@@ -205,23 +257,7 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
         runner.close()
         runner.release()
         hooks.stopped(runner)
-    units = _unit_runs(pipeline, instrumentation, before, state)
-    run = Run(pipeline.kind, options, units, instrumentation, state, runner.report, trace.timings)
-    if not rewrite:
-        return run
-    step("rewrite")
-    if options.drop_dead_stack:
-        run.dead_stack_saved = drop_dead_stack(pipeline.unit_states(state, instrumentation))
-    run.output, run.rewrite, validating = pipeline.rewrite(state, options)
-    trace.add("rewrite", -validating)
-    logs = pipeline.unit_rewrites(run.rewrite)
-    for ur in units:
-        ur.rewrite = logs.get(ur.unit.key)
-    step("validate")
-    trace.add("validate", validating)
-    pipeline.validate(run.output, run.rewrite)
-    trace.end()
-    return run
+    return runner, instrumentation, before, state
 
 
 def _unit_runs(pipeline: Pipeline, instrumentation, before, after) -> list[UnitRun]:

@@ -49,27 +49,36 @@ def const_expr(value_type: ValType, bits: int) -> bytes:
     raise ValueError(f"cannot snapshot a global of type {name}")
 
 
-def _data_segment(seg: SegmentData) -> bytes:
+def _data_segment_head(seg: SegmentData) -> bytes:
+    """A snapshot segment's encoding up to its bytes (which follow it, never copied into it)."""
     if seg.memory64:
         offset = b"\x42" + encode.sleb(encode.signed64(seg.offset)) + b"\x0b"
     else:
         offset = b"\x41" + encode.sleb(encode.signed32(seg.offset)) + b"\x0b"
     head = b"\x00" if seg.memory == 0 else b"\x02" + encode.uleb(seg.memory)
-    return head + offset + encode.uleb(len(seg.data)) + seg.data
+    return head + offset + encode.uleb(len(seg.data))
 
 
-def _data_section(m: Module, snap: Snapshot, log: RewriteLog) -> bytes:
-    entries: list[bytes] = []
+def _data_section(m: Module, snap: Snapshot, log: RewriteLog) -> list[bytes | memoryview]:
+    """The data section as pieces for the output's one join: the snapshot's bytes are referenced,
+    not copied (joining them into entries, then a payload, then a section held four copies of the
+    whole snapshot at the peak)."""
+    pieces: list[bytes | memoryview] = []
     for s in m.segments:
         if s.mode == "active":
-            entries.append(b"\x01\x00")
+            pieces.append(b"\x01\x00")
             log.emptied_active_segments += 1
         else:
-            entries.append(b"\x01" + encode.uleb(s.length) + bytes(m.data[s.data_offset:s.data_offset + s.length]))
+            pieces.append(b"\x01" + encode.uleb(s.length))
+            pieces.append(m.data[s.data_offset:s.data_offset + s.length])
             log.kept_passive_segments += 1
-    entries.extend(_data_segment(seg) for seg in snap.segments)
+    for seg in snap.segments:
+        pieces.append(_data_segment_head(seg))
+        pieces.append(seg.data)
     log.added_segments = len(snap.segments)
-    return encode.section(DATA, encode.vec(entries))
+    pieces.insert(0, encode.uleb(len(m.segments) + len(snap.segments)))
+    size = sum(len(p) for p in pieces)
+    return [bytes((DATA,)) + encode.uleb(size), *pieces]
 
 
 def rewrite_module(m: Module, snap: Snapshot, *, init_func: str, keep_init_func: bool = False,
@@ -83,7 +92,7 @@ def rewrite_module(m: Module, snap: Snapshot, *, init_func: str, keep_init_func:
     last_ordered = max((i for i, s in enumerate(m.sections) if s.id != CUSTOM), default=-1)
     has_data = any(s.id == DATA for s in m.sections)
 
-    def data_section() -> bytes:
+    def data_section() -> list[bytes | memoryview]:
         nonlocal data_done
         data_done = True
         return _data_section(m, snap, log)
@@ -104,18 +113,18 @@ def rewrite_module(m: Module, snap: Snapshot, *, init_func: str, keep_init_func:
             log.data_count = (old, new)
             parts.append(encode.section(DATACOUNT, encode.uleb(new)))
         elif s.id == DATA:
-            parts.append(data_section())
+            parts.extend(data_section())
         elif s.id == CUSTOM and s.custom_name == "name" and not data_done and not has_data and i > last_ordered:
-            parts.append(data_section())
+            parts.extend(data_section())
             parts.append(s.raw(m.data))
         else:
             parts.append(s.raw(m.data))
         if i == last_ordered and not has_data and not data_done and _needs_data_after_code(m, i):
             # a `name` section (or nothing) follows; keep the reference's placement: before `name`,
             # else at the end. Only forced here when a `name` section came before the code section.
-            parts.append(data_section())
+            parts.extend(data_section())
     if not data_done:
-        parts.append(data_section())
+        parts.extend(data_section())
     return b"".join(parts)
 
 

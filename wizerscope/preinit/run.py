@@ -111,10 +111,11 @@ class CoreRunner(SandboxedRunner):
             inst = self.guarded(f"{where} (its start function)", lambda: linker.instantiate(self.store, mod))
             linker.define_instance(self.store, name, inst)
 
-    def exports(self):
-        """The instance's exports, looked up once (wasmtime-py walks them all on every call)."""
+    def exports(self) -> internals.Exports:
+        """The instance's exports, each looked up by name when first asked for (wasmtime-py's
+        ``Instance.exports`` walk is quadratic in the number of exports)."""
         if self._exports is None:
-            self._exports = self.instance.exports(self.store)
+            self._exports = internals.Exports(self.store, self.instance)
         return self._exports
 
     def initialize(self) -> list:
@@ -204,7 +205,8 @@ class CoreRunner(SandboxedRunner):
         """(starts, ends) of the memory's non-zero runs, found in wasm next to the live memory."""
         from .runtime.kernels.nonzero_runs import nonzero_runs
         try:
-            return nonzero_runs(self.store, self.sandbox.engine, self.exports()[probe.export], probe.type)
+            return nonzero_runs(self.store, self.sandbox.engine, self.exports()[probe.export], probe.type,
+                                self.sandbox.scan_bound())
         except wasmtime.WasmtimeError:
             return None     # e.g. a --max-memory below one page: scan the view in Python instead
 

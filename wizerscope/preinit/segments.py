@@ -19,6 +19,16 @@ from dataclasses import dataclass
 
 MIN_ACTIVE_SEGMENT_OVERHEAD = 4
 MAX_DATA_SEGMENTS = 10_000
+# the validator's limit on a module's data segments; the output keeps every original one (emptied)
+WASM_MAX_DATA_SEGMENTS = 100_000
+
+
+class TooManySegments(Exception):
+    """The snapshot's segments cannot fit next to the original ones (see :func:`fit_arrays`)."""
+
+    def __init__(self, original: int, needed: int) -> None:
+        super().__init__(original, needed)
+        self.original, self.needed = original, needed
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,7 @@ class SegmentPlan:
         self.merged_arrays = merged if merged is not None else RunArrays.empty()
         self.final_arrays = final if final is not None else RunArrays.empty()
         self.cap_arrays = cap if cap is not None else RunArrays.empty()   # (memory, gap_start, gap_end)
+        self.merged_to_fit = 0      # further merges so the output stays within WASM_MAX_DATA_SEGMENTS
         self._lists: dict[str, list] = {}
 
     def _list(self, key: str, make) -> list:
@@ -229,8 +240,40 @@ def cap_segments(merged: list[Run]) -> tuple[list[Run], list[CapMerge]]:
     return final.to_runs(), [CapMerge(r.memory, r.start, r.end) for r in cap.to_runs()]
 
 
-def plan_segments(memories: list[tuple]) -> SegmentPlan:
-    """``memories``: (memory index, buffer, page size[, (starts, ends)]) per snapshotted memory.
+def fit_arrays(final: RunArrays, budget: int, original: int) -> tuple[RunArrays, int]:
+    """Merge the closest same-memory neighbours of ``final`` until at most ``budget`` are left.
+
+    The reference writes an output the validator rejects when the emptied originals plus the
+    snapshot's segments pass 100,000; here the smallest gaps (ties: the lowest position) are
+    merged, so the same state always gives the same segments. Gaps between final segments hold
+    only zeros, so a merge adds that many zero bytes. Returns the runs and the merges made;
+    raises :class:`TooManySegments` when even one segment per memory does not fit."""
+    n = len(final)
+    if n == 0 or n <= budget:
+        return final, 0
+    mem, start, end = final.memory, final.start, final.end
+    candidates = [i for i in range(n - 1) if mem[i] == mem[i + 1]]
+    excess = n - max(budget, 0)
+    if budget <= 0 or len(candidates) < excess:
+        raise TooManySegments(original, n - len(candidates))
+    chosen = sorted(candidates, key=lambda i: (start[i + 1] - end[i], i))[:excess]
+    join = bytearray(n)
+    for i in chosen:
+        join[i + 1] = 1
+    out = RunArrays.empty()
+    for i in range(n):
+        if join[i]:
+            out.end[-1] = end[i]
+        else:
+            out.memory.append(mem[i])
+            out.start.append(start[i])
+            out.end.append(end[i])
+    return out, excess
+
+
+def plan_segments(memories: list[tuple], original_segments: int = 0) -> SegmentPlan:
+    """``memories``: (memory index, buffer, page size[, (starts, ends)]) per snapshotted memory;
+    ``original_segments``: the module's own data segments, which the output keeps (emptied).
 
     When the caller already found the runs (the core runner scans live memories in wasm), they
     are given as lists and the buffer is not scanned again.
@@ -249,4 +292,7 @@ def plan_segments(memories: list[tuple]) -> SegmentPlan:
         raw.end.extend(ends)
     merged = merge_close_arrays(raw)
     final, cap = cap_segments_arrays(merged)
-    return SegmentPlan(raw, merged, final, cap)
+    final, fit = fit_arrays(final, WASM_MAX_DATA_SEGMENTS - original_segments, original_segments)
+    plan = SegmentPlan(raw, merged, final, cap)
+    plan.merged_to_fit = fit
+    return plan

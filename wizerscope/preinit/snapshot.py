@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..errors import WizerscopeError
 from ..binary.types import MemoryType, ValType
 from .instrument import GlobalProbe, Instrumentation, MemoryProbe
-from .segments import SegmentPlan, plan_segments
+from .segments import WASM_MAX_DATA_SEGMENTS, SegmentPlan, TooManySegments, plan_segments
 
 
 class InstanceState(Protocol):
@@ -53,12 +54,13 @@ class Snapshot:
     memories: list[MemoryState] = field(default_factory=list)
     plan: SegmentPlan = field(default_factory=SegmentPlan)
     segments: list[SegmentData] = field(default_factory=list)
+    _by_index: dict[int, GlobalValue] = field(default_factory=dict, repr=False, compare=False)
 
     def global_value(self, index: int) -> GlobalValue | None:
-        for g in self.globals:
-            if g.index == index:
-                return g
-        return None
+        """By global index, through an index built once (a rewrite asks for every global)."""
+        if len(self._by_index) != len(self.globals):
+            self._by_index = {g.index: g for g in self.globals}
+        return self._by_index.get(index)
 
     def memory_state(self, index: int) -> MemoryState | None:
         for m in self.memories:
@@ -80,10 +82,25 @@ def snapshot(ins: Instrumentation, state: InstanceState) -> Snapshot:
         snap.memories.append(MemoryState(mp.index, mp.defined, mp.type, length // page, length))
         runs = state.nonzero_runs(mp) if hasattr(state, "nonzero_runs") else None
         views.append((mp.index, buf, page, runs))
-    snap.plan = plan_segments(views)
+    try:
+        snap.plan = plan_segments(views, ins.original_segments)
+    except TooManySegments as e:
+        raise too_many_segments(e) from None
     by_index = {v[0]: (v[1], mp) for v, mp in zip(views, ins.memories)}
     final = snap.plan.final_arrays
     for mem, start, end in zip(final.memory, final.start, final.end):
         buf, mp = by_index[mem]
         snap.segments.append(SegmentData(mem, start, bytes(buf[start:end]), mp.type.memory64))
     return snap
+
+
+def too_many_segments(e: TooManySegments) -> WizerscopeError:
+    """The rejection when the snapshot cannot fit next to the original segments, with the sums."""
+    return WizerscopeError(
+        f"the pre-initialized module would have too many data segments: the output keeps the input's "
+        f"{e.original} data segments (emptied, so `memory.init` and `data.drop` indices stay valid) and needs at "
+        f"least {e.needed} for the snapshot (one per memory with data, after merging everything that can be), "
+        f"{e.original} + {e.needed} = {e.original + e.needed} > {WASM_MAX_DATA_SEGMENTS}, the most a module may "
+        "have; nothing was written",
+        hint=f"`wasmtime wizer` writes such an output, which no engine accepts; give the input fewer than "
+             f"{WASM_MAX_DATA_SEGMENTS} data segments (merge them when linking)")

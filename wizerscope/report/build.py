@@ -36,7 +36,8 @@ def globals_report(ur: UnitRun) -> list[GlobalReport]:
 
 def segments_report(snap: Snapshot) -> SegmentsReport:
     plan = snap.plan
-    return SegmentsReport(len(plan.raw), len(plan.merged_arrays), len(plan.cap_arrays), len(plan.final_arrays),
+    return SegmentsReport(len(plan.raw), len(plan.merged_arrays), len(plan.cap_arrays), plan.merged_to_fit,
+                          len(plan.final_arrays),
                           sum(len(s.data) for s in snap.segments),
                           [SegmentRecord(s.memory, s.offset, len(s.data)) for s in snap.segments[:LISTED_SEGMENTS]])
 
@@ -104,7 +105,8 @@ def run_report(run: Run, input_size: int, gaps: list[ReferenceGap], startup: Sta
         {k: round(v, 6) for k, v in run.timings.items()}, init.compiler,
         init.stdout.decode("utf-8", "replace"), init.stderr.decode("utf-8", "replace"), list(gaps),
         host_mode_report(run.options), [{"import": name, "calls": n} for name, n in init.host.call_list()],
-        init.host.file_bytes_read, init.fuel_used, run_anatomy(run), startup, run.dead_stack_saved)
+        init.host.file_bytes_read, init.fuel_used, run_anatomy(run), startup, run.dead_stack_saved,
+        list(init.notes))
 
 
 def determinism_report(d: DeterminismResult) -> DeterminismReport:

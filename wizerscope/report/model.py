@@ -46,6 +46,7 @@ class SegmentsReport:
     raw_runs: int
     merged: int
     cap_merges: int
+    merged_to_fit: int       # further merges so the output stays within 100,000 data segments
     final: int
     bytes: int
     list: list[SegmentRecord] = field(default_factory=list)     # the first LISTED_SEGMENTS
@@ -134,6 +135,7 @@ class RunReport:
     anatomy: list[Anatomy] = field(default_factory=list)
     startup: Startup | None = None   # with --measure-startup
     dead_stack_saved: int | None = None   # with --drop-dead-stack: snapshot bytes left out of the output
+    notes: list[str] = field(default_factory=list)   # what the run did beyond the plain path (a retry, the cache left off)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from ..instrument import GlobalProbe, MemoryProbe
 from ..segments import MIN_ACTIVE_SEGMENT_OVERHEAD as JOIN_GAP
 from ..snapshot import Snapshot, snapshot
 from ..runtime.kernels.accessor import SCAN_CAP
+from ..runtime.kernels.nonzero_runs import CHUNK as SCAN_CHUNK
 from .instrument import Accessor, ComponentInstrumentation
 
 CHUNK = 8 << 20          # bytes per `read` call: far below the host-call limits
@@ -129,8 +130,11 @@ class AccessorState:
         flat: array = array("q")
         pos = 0
         page = probe.type.page_size
+        check = self.runner.sandbox.scan_bound()
         while pos < total:
-            n = self.runner.access(acc.funcs["scan"], pos, total, page, SCAN_CAP)
+            check()
+            to = min(total, (pos // SCAN_CHUNK + 1) * SCAN_CHUNK)
+            n = self.runner.access(acc.funcs["scan"], pos, to, page, SCAN_CAP)
             if n:
                 n = self.runner.access(acc.funcs["join"], n)
                 batch = array("q", self.runner.access(acc.funcs["records"], n).encode("latin-1"))

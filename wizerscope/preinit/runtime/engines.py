@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import platform
 import re
+from dataclasses import dataclass
 
 import wasmtime
 
 from ...errors import WizerscopeError
+from ..options import MAX_WASM_STACK
 from . import internals
 
 _FEATURES = ("wasm_bulk_memory", "wasm_multi_memory", "wasm_multi_value", "wasm_reference_types",
@@ -17,8 +19,52 @@ _FEATURES = ("wasm_bulk_memory", "wasm_multi_memory", "wasm_multi_value", "wasm_
              "wasm_wide_arithmetic", "wasm_component_model", "gc_support")
 
 
-def _config(*, epoch: bool = False, fuel: bool = False, opt_level: str = "none") -> wasmtime.Config:
+# wasmtime's own default limit on the wasm stack; ours is higher (see EngineSettings)
+WASMTIME_DEFAULT_STACK = 512 * 1024
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """What of the user's options goes into an engine: the wasm stack limit and the compile cache.
+
+    The stack defaults to the most wasmtime-py allows: Winch and unoptimised Cranelift (what init
+    is compiled with, for speed) build frames several times larger than the reference's optimised
+    code, so under wasmtime's 512 KiB default a deep init that passes `wasmtime wizer` (a CPython
+    interpreter importing its standard library) runs out of stack here (docs/stack.md).
+    ``cache`` is wasmtime's compilation cache: True (its default configuration and location),
+    False (``-C cache=n``) or the path of a cache configuration file (``-C cache-config=FILE``)."""
+
+    max_wasm_stack: int = MAX_WASM_STACK
+    cache: bool | str = True
+
+
+DEFAULT_SETTINGS = EngineSettings()
+
+
+@functools.lru_cache(maxsize=None)
+def cache_problem(cache: bool | str) -> str | None:
+    """Why wasmtime's cache cannot be used with ``cache`` (an unreadable configuration, a cache
+    directory that cannot be created), as one line; None when it can (or it is off)."""
+    if cache is False:
+        return None
+    try:
+        wasmtime.Config().cache = cache
+    except wasmtime.WasmtimeError as e:
+        lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+        return lines[0] + (f" ({lines[-1]})" if len(lines) > 1 else "")   # what failed, and its cause
+    return None
+
+
+def _apply(c: wasmtime.Config, s: EngineSettings) -> None:
+    c.max_wasm_stack = min(s.max_wasm_stack, MAX_WASM_STACK)
+    if s.cache is not False and cache_problem(s.cache) is None:
+        c.cache = s.cache
+
+
+def _config(*, epoch: bool = False, fuel: bool = False, opt_level: str = "none",
+            settings: EngineSettings = DEFAULT_SETTINGS) -> wasmtime.Config:
     c = wasmtime.Config()
+    _apply(c, settings)
     for f in _FEATURES:
         setattr(c, f, True)
     # Deterministic relaxed SIMD, as `wasmtime wizer` forces: the snapshot must not depend on the CPU.
@@ -56,11 +102,12 @@ def winch_supported() -> bool:
 
 
 @functools.lru_cache(maxsize=None)
-def winch_engine(*, epoch: bool, fuel: bool) -> wasmtime.Engine:
+def winch_engine(*, epoch: bool, fuel: bool, settings: EngineSettings = DEFAULT_SETTINGS) -> wasmtime.Engine:
     """An engine that compiles with Winch: init runs once, and Winch compiles 2-3x faster than
     even unoptimised Cranelift (measured: QuickJS 1.5 MB 0.26 -> 0.12 s; componentize-py's 18 MB
     component 2.0 -> 1.2 s), which outweighs its slower code for every corpus init."""
     c = wasmtime.Config()
+    _apply(c, settings)
     for f in _FEATURES:
         setattr(c, f, f in _WINCH_FEATURES)
     internals.use_winch(c)
@@ -73,15 +120,16 @@ def winch_engine(*, epoch: bool, fuel: bool) -> wasmtime.Engine:
     return wasmtime.Engine(c)
 
 
-def init_engines(compiler: str, *, epoch: bool, fuel: bool) -> list[wasmtime.Engine]:
+def init_engines(compiler: str, *, epoch: bool, fuel: bool,
+                 settings: EngineSettings = DEFAULT_SETTINGS) -> list[wasmtime.Engine]:
     """The engines to compile the init code with, in the order to try them (``-C compiler=``)."""
-    cranelift = run_engine(epoch=epoch, fuel=fuel)
+    cranelift = run_engine(epoch=epoch, fuel=fuel, settings=settings)
     if compiler == "cranelift" or not winch_supported():
         if compiler == "winch":
             raise WizerscopeError(f"-C compiler=winch: Winch does not compile for {platform.machine()}",
                                   hint="use -C compiler=cranelift (or auto)")
         return [cranelift]
-    winch = winch_engine(epoch=epoch, fuel=fuel)
+    winch = winch_engine(epoch=epoch, fuel=fuel, settings=settings)
     return [winch] if compiler == "winch" else [winch, cranelift]
 
 
@@ -92,9 +140,18 @@ def validation_engine() -> wasmtime.Engine:
 
 
 @functools.lru_cache(maxsize=None)
-def run_engine(*, epoch: bool, fuel: bool) -> wasmtime.Engine:
+def run_engine(*, epoch: bool, fuel: bool, settings: EngineSettings = DEFAULT_SETTINGS) -> wasmtime.Engine:
     """The engine init runs on; epoch interruption and fuel only when asked for (they cost speed)."""
-    return wasmtime.Engine(_config(epoch=epoch, fuel=fuel))
+    return wasmtime.Engine(_config(epoch=epoch, fuel=fuel, settings=settings))
+
+
+@functools.lru_cache(maxsize=None)
+def optimised_engine(*, epoch: bool, fuel: bool, settings: EngineSettings = DEFAULT_SETTINGS) -> wasmtime.Engine:
+    """Cranelift at "speed": the retry after init ran out of stack. Optimised code has the small
+    frames the reference's has, so an init as deep as one `wasmtime wizer` runs fits again."""
+    c = _config(epoch=epoch, fuel=fuel, opt_level="speed", settings=settings)
+    c.cranelift_flag_set("regalloc_algorithm", "backtracking")
+    return wasmtime.Engine(c)
 
 
 def validate(wasm: bytes | memoryview, what: str = "input") -> None:

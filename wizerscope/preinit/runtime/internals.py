@@ -1,12 +1,13 @@
 """The one module that reaches into wasmtime-py's private API (``_ffi``, ``_bindings``, ``_func``).
 
-wasmtime-py's public API lacks four things the pre-initializer needs:
+wasmtime-py's public API lacks five things the pre-initializer needs:
 
 * selecting Winch as the compiler (``Config.strategy`` stops at Cranelift);
 * reading a global's raw bits (``Global.value`` goes through Python floats, which can quiet a
   signalling NaN's payload, and cannot hold a v128);
 * calling a function with v128 results (wasmtime-py cannot convert them, and aborts printing their
   type);
+* looking an instance's export up by name without walking them all (:class:`Exports`);
 * compiling a component from ``bytes`` without a private ctypes copy of them (18 MB more at the
   peak for componentize-py's output).
 
@@ -27,12 +28,13 @@ _WIDTHS = {"i32": 32, "f32": 32, "i64": 64, "f64": 64, "v128": 128}
 def check() -> list[str]:
     """The private names this module uses that the installed wasmtime-py lacks (empty: all there).
     Instance attributes (``Func._func``, ``Global._global``) are exercised by the test instead."""
-    from wasmtime import _bindings, _ffi, _func
+    from wasmtime import _bindings, _extern, _ffi, _func
     from wasmtime import component as wc
     need = [(_ffi, "wasmtime_config_strategy_set"), (_ffi, "wasmtime_func_call"),
             (_ffi, "wasmtime_global_get"), (_ffi, "wasmtime_component_new"), (_ffi, "wasmtime_component_t"),
             (_bindings, "wasmtime_val_t"), (_func, "enter_wasm"), (wasmtime.Val, "_from_raw"),
-            (wasmtime.WasmtimeError, "_from_ptr"), (wc.Component, "_from_ptr"), (wasmtime.Store, "_context")]
+            (wasmtime.WasmtimeError, "_from_ptr"), (wc.Component, "_from_ptr"), (wasmtime.Store, "_context"),
+            (_ffi, "wasmtime_instance_export_get"), (_ffi, "wasmtime_extern_t"), (_extern, "wrap_extern")]
     return [f"{getattr(owner, '__name__', owner)}.{name}" for owner, name in need if not hasattr(owner, name)]
 
 
@@ -99,3 +101,33 @@ def variant_is_tagged(ty) -> bool:
     """Whether wasmtime-py wants a ``Variant`` object (not the bare payload) for a value of the
     component variant or result type ``ty``: it does when the cases' Python types overlap."""
     return ty._tagged()
+
+
+class Exports:
+    """An instance's exports looked up by name, each once. wasmtime-py's ``Instance.exports``
+    walks every export through ``wasmtime_instance_export_nth``, which is itself linear, so the
+    walk is quadratic (20,000 exported globals: 6 s); ``wasmtime_instance_export_get`` finds one
+    by name in a hash map."""
+
+    def __init__(self, store: wasmtime.Store, instance: wasmtime.Instance) -> None:
+        self._store = store
+        self._instance = instance
+        self._found: dict[str, object] = {}
+
+    def get(self, name: str, default=None):
+        if name not in self._found:
+            from wasmtime import _ffi
+            from wasmtime._extern import wrap_extern
+            item = _ffi.wasmtime_extern_t()
+            raw = name.encode("utf-8")
+            found = _ffi.wasmtime_instance_export_get(self._store._context(), ctypes.byref(self._instance._instance),
+                                                      ctypes.c_char_p(raw), len(raw), ctypes.byref(item))
+            self._found[name] = wrap_extern(item) if found else None
+        value = self._found[name]
+        return default if value is None else value
+
+    def __getitem__(self, name: str):
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value

@@ -15,13 +15,14 @@ import contextlib
 import os
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, TypeVar
 
 import wasmtime
 
 from ...errors import InitError, WizerscopeError
-from ..options import Options
+from ..options import MAX_WASM_STACK, Options
 from . import engines
 from .host import DEFAULT_SEED, Host, HostMode, source_date_epoch
 from .traps import trap_reason
@@ -43,6 +44,7 @@ class InitReport:
     reused_code: bool = False           # the compiled code came from an earlier run's CodeCache
     host: Host = field(default_factory=Host)   # the host sources and the host calls init made
     fuel_used: int | None = None        # with --fuel: what the start function and init consumed
+    notes: list[str] = field(default_factory=list)   # one line each: a retry, a cache left off, ...
 
 
 class CodeCache:
@@ -64,6 +66,13 @@ class CodeCache:
 
 
 Explain = Callable[[str, BaseException], InitError]
+STACK_EXHAUSTED = "call stack exhausted"
+
+
+def engine_settings(options: Options) -> engines.EngineSettings:
+    """The engine settings ``options`` ask for: the wasm stack limit and wasmtime's compile cache."""
+    cache: bool | str = False if not options.cache else (options.cache_config or True)
+    return engines.EngineSettings(options.max_wasm_stack or MAX_WASM_STACK, cache)
 
 
 def host_mode(options: Options) -> HostMode:
@@ -90,10 +99,15 @@ class Sandbox:
         self.options = options
         self.epoch = interruptible or options.timeout is not None
         self.fuel = options.fuel is not None
-        self.engines = engines.init_engines(options.compiler, epoch=self.epoch, fuel=self.fuel)
+        self.settings = engine_settings(options)
+        self.engines = engines.init_engines(options.compiler, epoch=self.epoch, fuel=self.fuel, settings=self.settings)
         self.engine: wasmtime.Engine = self.engines[0]
+        self.optimised = False
         self.store: wasmtime.Store | None = None
         self.report = InitReport(host=Host(host_mode(options), environment(options)))
+        problem = engines.cache_problem(self.settings.cache)
+        if problem is not None:
+            self.report.notes.append(f"warning: wasmtime's compilation cache is off for this run: {problem}")
         self.interrupted = False
         self._tmp = tempfile.TemporaryDirectory(prefix="wizerscope-")
         self._out = os.path.join(self._tmp.name, "stdout")
@@ -115,7 +129,13 @@ class Sandbox:
         return self.store
 
     def _cache_key(self) -> tuple:
-        return (self.options.compiler, self.epoch, self.fuel)
+        return (self.options.compiler, self.epoch, self.fuel, self.settings, self.optimised)
+
+    def optimise(self) -> None:
+        """Compile with optimised Cranelift from now on (the retry after a stack exhaustion)."""
+        self.optimised = True
+        self.engines = [engines.optimised_engine(epoch=self.epoch, fuel=self.fuel, settings=self.settings)]
+        self.new_store(self.engines[0])
 
     def compile(self, make: Callable[[wasmtime.Engine], T], unit: str, cache: CodeCache | None = None) -> T:
         """``make(engine)`` on the first engine that can compile the code: Winch, or Cranelift
@@ -136,8 +156,8 @@ class Sandbox:
                     raise WizerscopeError(f"failed to compile the Wasm {unit}: {engines.first_line(e)}") from None
         if engine is not self.engine:
             self.new_store(engine)
-        self.report.compiler = "cranelift" if engine is engines.run_engine(epoch=self.epoch, fuel=self.fuel) \
-            else "winch"
+        self.report.compiler = "cranelift" if self.optimised or engine is engines.run_engine(
+            epoch=self.epoch, fuel=self.fuel, settings=self.settings) else "winch"
         if cache is not None:
             cache.put(self._cache_key(), engine, compiled, self.report.compiler)
         return compiled
@@ -205,6 +225,21 @@ class Sandbox:
         """Any trap: the limits if they caused it, else the trap's reason and backtrace."""
         return self.explain_limits(context, e, backtrace) or \
             InitError(f"{context}: {trap_reason(e)}", backtrace=backtrace, hint=hint)
+
+    def scan_bound(self) -> Callable[[], None]:
+        """A check our own long reads of the state (the scan of a 16 GiB memory takes seconds) call
+        between chunks: they run without the init's epoch deadline, yet a cancel and ``--timeout``
+        (counted from the start of the read) must still stop them."""
+        timeout = self.options.timeout
+        deadline = time.monotonic() + timeout if timeout is not None else None
+
+        def check() -> None:
+            if self.interrupted:
+                raise InitError("reading the initialized state: cancelled")
+            if deadline is not None and time.monotonic() > deadline:
+                raise InitError(f"reading the initialized memory did not finish within {timeout:g} s",
+                                hint="raise --timeout: a huge memory takes seconds to scan")
+        return check
 
     def interrupt(self) -> None:
         """Stop running wasm from another thread (epoch interruption)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+from typing import Callable
 
 import wasmtime
 
@@ -16,6 +17,9 @@ from ....binary.types import MemoryType
 from . import compile_text, source
 
 _RECORDS_PER_CALL = 65536 // 16
+# bytes scanned per call: a multiple of every page size (runs never cross one, so none is split),
+# small enough that a cancel or a timeout is seen within a fraction of a second
+CHUNK = 256 << 20
 
 
 def wat_text(memory64: bool, page_size_log2: int | None) -> str:
@@ -34,8 +38,9 @@ def _module(engine: wasmtime.Engine, memory64: bool, page_size_log2: int | None)
 
 
 def nonzero_runs(store: wasmtime.Store, engine: wasmtime.Engine, memory: wasmtime.Memory,
-                 mtype: MemoryType) -> tuple[list[int], list[int]]:
-    """(starts, ends) of every maximal non-zero run inside each page, ascending."""
+                 mtype: MemoryType, check: Callable[[], None] = lambda: None) -> tuple[list[int], list[int]]:
+    """(starts, ends) of every maximal non-zero run inside each page, ascending; ``check`` runs
+    between chunks and may raise to stop the scan."""
     total = memory.data_len(store)
     if total == 0:
         return [], []
@@ -46,7 +51,8 @@ def nonzero_runs(store: wasmtime.Store, engine: wasmtime.Engine, memory: wasmtim
     pos = 0
     page = mtype.page_size
     while pos < total:
-        n = scan(store, pos, total, page, _RECORDS_PER_CALL)
+        check()
+        n = scan(store, pos, min(total, (pos // CHUNK + 1) * CHUNK), page, _RECORDS_PER_CALL)
         if n:
             raw = (ctypes.c_ubyte * (n * 16)).from_address(ctypes.addressof(out.data_ptr(store).contents))
             flat.extend(memoryview(raw).cast("B").cast("q").tolist())

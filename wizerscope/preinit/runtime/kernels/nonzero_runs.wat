@@ -29,6 +29,20 @@
             (block $found
               (loop $zeros
                 (br_if $page_done (i64.ge_u (local.get $pos) (local.get $pend)))
+                ;; 64 zero bytes at a time, the loads inline (Winch compiles this and inlines nothing)
+                (if (i32.and (i64.eqz (i64.and (local.get $pos) (i64.const 63)))
+                             (i64.le_u (i64.add (local.get $pos) (i64.const 64)) (local.get $pend)))
+                  (then
+                    (if (i64.eqz (i64.or
+                          (i64.or (i64.or (i64.load $m ({A} (local.get $pos)))
+                                          (i64.load $m offset=8 ({A} (local.get $pos))))
+                                  (i64.or (i64.load $m offset=16 ({A} (local.get $pos)))
+                                          (i64.load $m offset=24 ({A} (local.get $pos)))))
+                          (i64.or (i64.or (i64.load $m offset=32 ({A} (local.get $pos)))
+                                          (i64.load $m offset=40 ({A} (local.get $pos))))
+                                  (i64.or (i64.load $m offset=48 ({A} (local.get $pos)))
+                                          (i64.load $m offset=56 ({A} (local.get $pos)))))))
+                      (then (local.set $pos (i64.add (local.get $pos) (i64.const 64))) (br $zeros)))))
                 (if (i32.and (i64.eqz (i64.and (local.get $pos) (i64.const 7)))
                              (i64.le_u (i64.add (local.get $pos) (i64.const 8)) (local.get $pend)))
                   (then
