@@ -53,3 +53,15 @@ def test_regions_add_up_on_every_accepted_item(it, tmp_path):
         regions = a["regions"]
         assert sum(r["bytes"] for r in regions) == a["snapshot_bytes"]
         assert all(x["end"] <= y["start"] for x, y in zip(regions, regions[1:]))
+
+
+@pytest.mark.parametrize("name", ["c_hashmap", "comp_wasiapp"])
+def test_dropping_the_dead_stack_keeps_the_behaviour(name, tmp_path, wasmtime_cli):
+    it = _item(name)
+    out = tmp_path / f"{name}.out.wasm"
+    p = run_cli("init", *it.wizer_args, "-f", it.init, str(CORPUS / f"{name}.wasm"), "-o", str(out), "--json",
+                "--drop-dead-stack")
+    assert p.returncode == 0, p.stderr.decode()
+    assert json.loads(p.stdout)["dead_stack_saved"] > 0
+    _, expected, ok = CORPUS_PY.do_checks(wasmtime_cli, str(tmp_path), out.name, it.after)
+    assert ok, f"{name}: verify commands failed (expected {expected})"

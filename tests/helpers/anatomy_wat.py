@@ -100,3 +100,22 @@ GROWS_REGIONS = [
     ("unknown", "heap or .bss (no __heap_base)", 19, 65536, 4),
     ("heap", "heap (pages grown during init)", 65536, 131072, 4),
 ]
+
+# pre-initialized before (componentize-py's modules look like this): the stack's bounds are exported
+# and a data segment lies inside the stack, holding stack bytes the earlier snapshot kept
+PREINITIALIZED = r"""(module
+  (memory (export "memory") 1)
+  (global $__stack_pointer (mut i32) (i32.const 4096))
+  (global $__stack_low i32 (i32.const 0))
+  (export "__stack_low" (global $__stack_low))
+  (data (i32.const 3000) "\de\ad\be\ef")
+  (data $.rodata (i32.const 4096) "abcdefgh")
+  (func (export "wizer-initialize") (i32.store (i32.const 5000) (i32.const -1)))
+  (func (export "peek") (param i32) (result i32) (i32.load8_u (local.get 0))))
+"""
+
+PREINITIALIZED_REGIONS = [
+    ("stack-dead", "below the stack pointer", 0, 4096, 4),
+    ("static", ".rodata", 4096, 4104, 8),
+    ("unknown", "heap or .bss (no __heap_base)", 4104, 65536, 4),
+]

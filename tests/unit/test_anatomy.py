@@ -14,7 +14,7 @@ from wizerscope.preinit.choose import pipeline_for
 from wizerscope.preinit.deadstack import dead_stack_range
 from wizerscope.preinit.options import Options
 from wizerscope.preinit.pipeline import drive
-from wizerscope.preinit.startup import measure_startup
+from wizerscope.preinit.startup import measure_startup, memory_image
 
 from tests.helpers import anatomy_wat as W
 from tests.helpers.cli import run_cli
@@ -35,8 +35,9 @@ def _rows(a):
 
 
 @pytest.mark.parametrize("wat, expected", [(W.LAYOUT, W.LAYOUT_REGIONS), (W.STACK_FIRST, W.STACK_FIRST_REGIONS),
-                                           (W.OPAQUE, W.OPAQUE_REGIONS), (W.GROWS, W.GROWS_REGIONS)],
-                         ids=["after-data", "stack-first", "opaque", "grown"])
+                                           (W.OPAQUE, W.OPAQUE_REGIONS), (W.GROWS, W.GROWS_REGIONS),
+                                           (W.PREINITIALIZED, W.PREINITIALIZED_REGIONS)],
+                         ids=["after-data", "stack-first", "opaque", "grown", "preinitialized"])
 def test_every_region_is_pinned_and_the_bytes_add_up(wat, expected):
     a = _anatomy(_run(wat))
     assert _rows(a) == expected
@@ -73,6 +74,15 @@ def test_dropping_the_dead_stack_saves_its_bytes_and_changes_no_behaviour():
         assert a("peek", addr) == b("peek", addr) != 0
     assert a("peek", 8128) == 0xFF and b("peek", 8128) == 0       # the dead stack byte, gone
     assert _anatomy(dropped).bytes_by_kind()["stack-dead"] == 0
+
+
+def test_stack_bytes_an_earlier_snapshot_kept_are_dead_stack():
+    a = _anatomy(_run(W.PREINITIALIZED))
+    assert any("inside the stack" in n for n in a.notes)
+    run = _run(W.PREINITIALIZED, drop_dead_stack=True)
+    assert run.dead_stack_saved == 4
+    out = _instance(run.output)
+    assert out("peek", 3000) == 0 and out("peek", 4096) == ord("a") and out("peek", 5000) == 0xFF
 
 
 def test_the_dead_stack_is_kept_where_its_bounds_are_not_exact():
@@ -126,3 +136,15 @@ def test_measure_startup_refuses_zero_runs(tmp_path):
     p = run_cli("init", str(src), "-o", str(tmp_path / "out.wasm"), "--measure-startup", "0")
     assert p.returncode == 2 and b"Traceback" not in p.stderr and b"1 or more" in p.stderr
     assert not (tmp_path / "out.wasm").exists()
+
+
+SPARSE = """(module (memory 400)
+  (func (export "wizer-initialize") (i32.store8 (i32.const 16) (i32.const 1))
+    (i32.store8 (i32.const 20971520) (i32.const 2))))"""
+
+
+def test_a_sparse_image_above_16_mib_is_copied_not_mapped():
+    run = _run(SPARSE)
+    text = memory_image([(ur.unit, ur.after) for ur in run.units])
+    assert text.startswith("copied at each instantiation: memory 0's image spans 20 MiB")
+    assert memory_image([(ur.unit, ur.after) for ur in _run(W.LAYOUT).units]) == "copy-on-write"

@@ -91,29 +91,45 @@ class Ranges:
 
 
 def planned_regions(lay: Layout, final_sp: int | None, size: int) -> list[Region]:
-    """The known regions in priority order (an earlier one wins where two overlap)."""
-    out = [Region(STATIC, s.name, s.start, s.end) for s in lay.segments]
+    """The known regions in priority order (an earlier one wins where two overlap). An exactly
+    bounded stack comes first: data segments inside it are stack bytes an earlier
+    pre-initialization kept (componentize-py's modules have them)."""
+    stack = _stack_regions(lay, final_sp)
+    out = stack if lay.stack_exact else []
+    out += [Region(STATIC, s.name, s.start, s.end) for s in lay.segments]
     if lay.data_end is not None and lay.data_end > lay.static_end:
         out.append(Region(BSS, ".bss", lay.static_end, lay.data_end))
     elif lay.debug_end is not None:
         out.append(Region(BSS, ".bss (as far as the debug info knows it)", lay.static_end, lay.debug_end))
-    top = lay.stack_top
-    if top is not None:
-        sp = top if final_sp is None or not 0 <= final_sp <= top else final_sp
-        out.append(Region(STACK_LIVE, "stack", sp, top))
-        if lay.stack_low is not None:
-            out.append(Region(STACK_DEAD, "below the stack pointer", lay.stack_low, sp))
-    if lay.heap_base is not None:
-        out.append(Region(HEAP, "heap", lay.heap_base, max(size, lay.heap_base)))
-    else:
-        # static data and stacks lie inside the declared minimum: the pages init grew are allocations
-        if lay.initial_size is not None and size > lay.initial_size:
-            out.append(Region(HEAP, "heap (pages grown during init)", lay.initial_size, size))
-        if lay.segments and (top is None or top <= lay.static_end):
-            # only zero-initialised data and the heap lie above the data; their border is unknown
-            above = max(lay.static_end, lay.debug_end or 0)
-            out.append(Region(UNKNOWN, "heap or .bss (no __heap_base)", above, max(size, above)))
+    if not lay.stack_exact:
+        out += stack
+    out += _heap_regions(lay, size)
     return [r for r in out if r.end > r.start]
+
+
+def _stack_regions(lay: Layout, final_sp: int | None) -> list[Region]:
+    top = lay.stack_top
+    if top is None:
+        return []
+    sp = top if final_sp is None or not 0 <= final_sp <= top else final_sp
+    out = [Region(STACK_LIVE, "stack", sp, top)]
+    if lay.stack_low is not None:
+        out.append(Region(STACK_DEAD, "below the stack pointer", lay.stack_low, sp))
+    return out
+
+
+def _heap_regions(lay: Layout, size: int) -> list[Region]:
+    if lay.heap_base is not None:
+        return [Region(HEAP, "heap", lay.heap_base, max(size, lay.heap_base))]
+    out = []
+    # static data and stacks lie inside the declared minimum: the pages init grew are allocations
+    if lay.initial_size is not None and size > lay.initial_size:
+        out.append(Region(HEAP, "heap (pages grown during init)", lay.initial_size, size))
+    if lay.segments and (lay.stack_top is None or lay.stack_top <= lay.static_end):
+        # only zero-initialised data and the heap lie above the data; their border is unknown
+        above = max(lay.static_end, lay.debug_end or 0)
+        out.append(Region(UNKNOWN, "heap or .bss (no __heap_base)", above, max(size, above)))
+    return out
 
 
 def tile(planned: list[Region], size: int) -> list[Region]:

@@ -141,6 +141,11 @@ def _stack(m: Module, lay: Layout) -> None:
         lay.notes.append("__stack_pointer has no constant initial value: the stack's place is unknown")
         return
     lay.stack_low = _stack_low(m, lay)
+    low = lay.stack_low
+    inside = sum(1 for s in lay.segments if low is not None and s.start < lay.stack_top and s.end > low)
+    if inside:
+        lay.notes.append(f"{inside} data segment(s) lie inside the stack: stack bytes an earlier pre-initialization "
+                         "kept, counted as stack")
     if lay.heap_base is None and _stack_after_data(lay):
         lay.heap_base = lay.stack_top          # wasm-ld: the heap starts where the stack's top is
     if lay.heap_base is None:

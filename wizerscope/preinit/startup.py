@@ -5,9 +5,11 @@ only instantiates the output. Both are timed N times in wasmtime-py, each in a f
 compiled once (compiling is paid once per process either way, so it is left out), and summarised
 by the median and the spread (fastest to slowest). Whether wasmtime can map a memory's initial
 image copy-on-write instead of copying its data segments at each instantiation follows its rules
-for static memory initialisation: a defined, unshared memory whose segments all have constant,
-in-bounds offsets, and whose page-aligned image is at most 16 MiB (wasmtime's
-``memory_guaranteed_dense_image_size``) or at least half non-zero. See docs/anatomy.md.
+for static memory initialisation (``try_static_init`` in wasmtime-environ): defined, unshared
+memories whose segments all have constant, in-bounds offsets, each with an image (lowest to
+highest initialised byte) under 16 MiB (``memory_guaranteed_dense_image_size``) or under twice
+its data bytes. One memory that fails makes the whole module copy its segments. See
+docs/anatomy.md.
 """
 from __future__ import annotations
 
@@ -21,7 +23,6 @@ from .snapshot import Snapshot
 
 DEFAULT_RUNS = 10
 DENSE_ALWAYS = 16 << 20           # wasmtime's default memory_guaranteed_dense_image_size
-HOST_PAGE = 4096
 
 
 @dataclass
@@ -90,18 +91,17 @@ def memory_image(states: list[tuple[Unit, Snapshot]]) -> str:
 
 def _memory_reasons(unit: Unit, snap: Snapshot) -> list[str]:
     out = []
-    where = f"{unit.path} " if unit.path else ""
+    where = f"{unit.label}: " if unit.label else ""
     for ms in snap.memories:
         if ms.type.shared:
             out.append(f"{where}memory {ms.index} is shared")
             continue
-        segs = [s for s in snap.segments if s.memory == ms.index]
+        segs = [s for s in snap.segments if s.memory == ms.index and s.data]
         if not segs:
             continue
-        lo = min(s.offset for s in segs) // HOST_PAGE * HOST_PAGE
-        hi = -(-max(s.offset + len(s.data) for s in segs) // HOST_PAGE) * HOST_PAGE
+        image = max(s.offset + len(s.data) for s in segs) - min(s.offset for s in segs)
         data = sum(len(s.data) for s in segs)
-        if hi - lo > DENSE_ALWAYS and 2 * data < hi - lo:
-            out.append(f"{where}memory {ms.index}'s image is {(hi - lo) >> 20} MiB and {100 * data / (hi - lo):.0f}% "
-                       "non-zero (above 16 MiB wasmtime needs it at least half dense)")
+        if not (image < 2 * data or image < DENSE_ALWAYS):
+            out.append(f"{where}memory {ms.index}'s image spans {image / (1 << 20):.0f} MiB and is "
+                       f"{100 * data / image:.0f}% data (above 16 MiB wasmtime needs it at least half dense)")
     return out
