@@ -37,7 +37,8 @@ def test_file_to_file_with_json_report(tmp_path, reference):
                                "changed": True}]
     assert mod["segments"]["final"] == 1 and mod["segments"]["list"] == [{"memory": 0, "offset": 64, "length": 1}]
     assert mod["memories"][0]["pages_after"] == 1
-    assert rep["sizes"] == {"input": len(wasmtime.wat2wasm(GOOD)), "output": out.stat().st_size}
+    sizes = {k: rep["sizes"][k] for k in ("input", "output", "snapshot")}
+    assert sizes == {"input": len(wasmtime.wat2wasm(GOOD)), "output": out.stat().st_size, "snapshot": 1}
     assert mod["rewrite"]["removed_exports"] == ["wizer-initialize"]
     assert set(rep["timings"]) >= {"check", "instrument", "compile", "instantiate", "init", "snapshot after",
                                    "rewrite", "validate"}

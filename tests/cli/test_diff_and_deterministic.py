@@ -82,3 +82,9 @@ def test_seed_must_be_a_number(tmp_path):
     src = write(tmp_path, "sources.wat", CORE_SOURCES)
     proc = run_cli("init", "-S", "cli", "--seed", "x", str(src), "-o", str(tmp_path / "o.wasm"))
     assert proc.returncode == 2 and b"--seed" in proc.stderr
+
+
+def test_inspector_compare_option_names_a_missing_file(tmp_path):
+    src = write(tmp_path, "sources.wat", CORE_SOURCES)
+    proc = run_cli(str(src), "--compare", str(tmp_path / "missing.wasm"))
+    assert proc.returncode == 1 and b"missing.wasm: no such file" in proc.stderr and b"Traceback" not in proc.stderr

@@ -301,7 +301,7 @@ async def test_command_line_options_preset_the_form(tmp_path):
     """`wizerscope FILE -S cli --timeout 5 -C compiler=cranelift`: the inspector starts with them."""
     from wizerscope.cli import tui_arguments
     path = write(tmp_path, "counter.wat", COUNTER)
-    file, opts = tui_arguments([path, "-S", "cli", "--timeout", "5", "-C", "compiler=cranelift",
+    file, opts, _ = tui_arguments([path, "-S", "cli", "--timeout", "5", "-C", "compiler=cranelift",
                                 "--env", "MODE=fast"])
     assert file == path and opts.init_func is None          # not given: the inspector chooses
     async with opened(file, opts) as (app, pilot):
@@ -312,5 +312,5 @@ async def test_command_line_options_preset_the_form(tmp_path):
         await settle(app, pilot)
         assert app.outcome.ok and app.outcome.init.compiler == "cranelift"
         assert app.query_one("#opt-env", Input).value == "MODE=fast"
-    _, opts = tui_arguments([path, "-f", "checksum"])
+    _, opts, _ = tui_arguments([path, "-f", "checksum"])
     assert opts.init_func == "checksum"

@@ -11,13 +11,17 @@ from tests.helpers.cli import run_cli
 from tests.helpers.inspector_wat import COUNTER, NESTED, write
 
 TOP = {"schema", "kind", "init_func", "init_results", "modules", "component", "sizes", "timings", "compiler",
-       "stdout", "stderr", "reference_gaps", "host_mode", "host_calls", "files_read_bytes", "fuel_used", "notes"}
+       "stdout", "stderr", "reference_gaps", "host_mode", "host_calls", "files_read_bytes", "fuel_used",
+       "anatomy", "startup", "dead_stack_saved", "notes"}
 MODULE = {"path", "core_instance", "copy_of", "globals", "memories", "segments", "rewrite"}
 GLOBAL = {"index", "name", "type", "before", "after", "changed"}
 MEMORY = {"index", "type", "pages_before", "pages_after", "bytes"}
 SEGMENTS = {"raw_runs", "merged", "cap_merges", "merged_to_fit", "final", "bytes", "list"}
 REWRITE = {"removed_exports", "renamed_exports", "removed_start", "emptied_active_segments",
            "kept_passive_segments", "added_segments", "data_count"}
+SIZES = {"input", "output", "output_gzip", "snapshot", "snapshot_share"}
+ANATOMY = {"module", "memory", "regions", "symbols", "snapshot_bytes", "notes"}
+REGION = {"kind", "name", "start", "end", "bytes"}
 COMPONENT = {"accessors", "removed_exports", "kept_core_exports", "renumbered_funcs_from", "state_read"}
 
 
@@ -50,3 +54,10 @@ def test_module_and_component_reports_share_one_shape(tmp_path):
     assert set(cm) == MODULE and set(cm["globals"][0]) == GLOBAL and set(cm["memories"][0]) == MEMORY
     assert set(cm["segments"]) == SEGMENTS and set(cm["rewrite"]) == REWRITE
     assert cm["path"] == "" and km["path"] == "component 0 / core module 0"
+    assert set(core["sizes"]) == set(comp["sizes"]) == SIZES
+    for report, module in ((core, cm), (comp, km)):
+        assert report["startup"] is None and report["dead_stack_saved"] is None
+        (anatomy,) = report["anatomy"]
+        assert set(anatomy) == ANATOMY and anatomy["module"] == module["path"]
+        assert set(anatomy["regions"][0]) == REGION
+        assert sum(r["bytes"] for r in anatomy["regions"]) == anatomy["snapshot_bytes"] == module["segments"]["bytes"]

@@ -159,8 +159,9 @@ def _custom_section(cx: _Context, r: Reader, sec: Section) -> None:
 
 def _read_names(section: Section, names: Names) -> None:
     """Best effort, like engines: a malformed name section is ignored rather than fatal, from the
-    first subsection that does not decode. Memory (6) and data (9) names are not kept, but they
-    are decoded all the same, since a malformed one ends the section there."""
+    first subsection that does not decode. Memory names (6) are not kept, but they are decoded all
+    the same, since a malformed one ends the section there; data segment names (9) name the
+    anatomy's static regions."""
     r = Reader(section.payload, section.payload_offset)
     try:
         r.name()  # the custom section's own name, "name"
@@ -170,7 +171,7 @@ def _read_names(section: Section, names: Names) -> None:
             if sub_id == 0:
                 names.module = sub.name()
             elif sub_id in (1, 7, 9, 6):
-                target = names.functions if sub_id == 1 else names.globals if sub_id == 7 else {}
+                target = {1: names.functions, 7: names.globals, 9: names.data_segments}.get(sub_id, {})
                 for _ in range(sub.count(2)):
                     idx = sub.u32()
                     target[idx] = sub.name()

@@ -162,6 +162,7 @@ class Names:
     module: str | None = None
     functions: dict[int, str] = field(default_factory=dict)
     globals: dict[int, str] = field(default_factory=dict)
+    data_segments: dict[int, str] = field(default_factory=dict)   # e.g. ".rodata", ".data" (the anatomy's names)
 
 
 # -- decoders -------------------------------------------------------------------------------

@@ -19,11 +19,12 @@ from .args import build_parser, options_from_args, tui_arguments
 __all__ = ["build_parser", "main", "options_from_args", "tui_arguments"]
 
 
-def cmd_tui(path: str, options=None) -> int:
-    if not os.path.exists(path):
-        raise WizerscopeError(f"{path}: no such file")
+def cmd_tui(path: str, options=None, compare_with: str | None = None) -> int:
+    for p in (path, compare_with):
+        if p is not None and not os.path.exists(p):
+            raise WizerscopeError(f"{p}: no such file")
     from ..tui.app import run_app
-    return run_app(path, options)
+    return run_app(path, options, compare_with)
 
 
 def _fail(e: WizerscopeError) -> int:

@@ -43,6 +43,9 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                         "seeded randomness, so two runs give byte-identical outputs")
     p.add_argument("--seed", metavar="N", help="the seed of --deterministic randomness (default 0; implies "
                                                "--deterministic)")
+    p.add_argument("--drop-dead-stack", action="store_true",
+                   help="leave out of the output the stack bytes below the final stack pointer (where the "
+                        "stack's bounds are known exactly)")
     p.add_argument("-W", dest="wasm_opts", action="append", default=[], metavar="OPT",
                    help="wasmtime -W options understood: unknown-imports-trap=y, timeout=S, fuel=N, "
                         "max-memory-size=BYTES, max-wasm-stack=BYTES (at most 2 MiB, the default)")
@@ -65,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     pi.add_argument("-o", "--output", help="output file, or - for stdout (default: stdout)")
     add_run_options(pi)
     pi.add_argument("--json", action="store_true", help="print a JSON report on stdout (with a run: needs -o FILE)")
+    pi.add_argument("--measure-startup", nargs="?", const="10", default=None, metavar="N",
+                    help="time N instantiations of the input with its init against N of the output (default 10)")
+    pi.add_argument("--anatomy", action="store_true",
+                    help="print what each snapshotted memory holds (static data, stack, heap, variables) and the sizes")
     pi.add_argument("--check", action="store_true", help="only check the input and list every rejection")
     pi.add_argument("--check-determinism", action="store_true",
                     help="run init twice in fresh instances and report state that differs")
@@ -98,6 +105,7 @@ def options_from_args(a: argparse.Namespace) -> Options:
     if a.seed is not None:
         opts.seed = parse_count("--seed", a.seed)
     opts.deterministic = a.deterministic or opts.seed is not None
+    opts.drop_dead_stack = a.drop_dead_stack
     for w in a.wasm_opts:
         apply_wasm_flags(opts, w)
     for c in a.codegen_opts:
@@ -105,15 +113,18 @@ def options_from_args(a: argparse.Namespace) -> Options:
     return opts.validate()
 
 
-def tui_arguments(argv: list[str]) -> tuple[str, Options]:
+def tui_arguments(argv: list[str]) -> tuple[str, Options, str | None]:
     """``wizerscope FILE [run options]``: the file and the options the inspector starts with (the
     init command's, e.g. ``-S cli --dir data -f my-init``); the init function is None unless
-    given, so the inspector can still preselect the only candidate."""
+    given, so the inspector can still preselect the only candidate. ``--compare B`` opens the
+    compare view of FILE against B once FILE is loaded."""
     p = argparse.ArgumentParser(prog="wizerscope", description="open the inspector on FILE")
     p.add_argument("file")
+    p.add_argument("--compare", metavar="OTHER", default=None,
+                   help="open the compare view: FILE's initial state against OTHER's (e.g. two outputs)")
     add_run_options(p)
     p.set_defaults(init_func=None)
     a = p.parse_args(argv)
     opts = options_from_args(a)
     opts.init_func = a.init_func
-    return a.file, opts
+    return a.file, opts, a.compare

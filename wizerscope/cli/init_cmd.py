@@ -20,6 +20,9 @@ from .args import options_from_args
 
 def cmd_init(a: argparse.Namespace) -> int:
     opts = options_from_args(a)
+    if a.measure_startup is not None:
+        from ..preinit.options import parse_runs
+        a.measure_startup = parse_runs("--measure-startup", a.measure_startup)
     output = a.output if a.output is not None else "-"
     runs = not a.check and not a.check_determinism
     if runs and a.json and output == "-":
@@ -48,10 +51,36 @@ def cmd_init(a: argparse.Namespace) -> int:
     if run.init.results:
         shown = ", ".join(str(v) for v in run.init.results)
         print(f"init returned: {shown}", file=sys.stderr if (output == "-" or a.json) else sys.stdout)
+    startup = _measure_startup(a, pipeline, run, opts)
     if a.json:
         from ..report.build import run_report
-        print(dumps(run_report(run, len(wasm), pipeline.reference_gaps(opts))))
+        print(dumps(run_report(run, len(wasm), pipeline.reference_gaps(opts), startup)))
+    else:
+        _describe_run(a, run, len(wasm), startup, sys.stderr if output == "-" else sys.stdout)
     return 0
+
+
+def _measure_startup(a: argparse.Namespace, pipeline, run, opts):
+    """``--measure-startup [N]``: the input with its init against the output, N starts each."""
+    if a.measure_startup is None:
+        return None
+    from ..preinit.startup import measure_startup
+    with _spinner("measuring start-up"):
+        return measure_startup(pipeline, pipeline_for(run.output), opts, [(ur.unit, ur.after) for ur in run.units],
+                               a.measure_startup)
+
+
+def _describe_run(a: argparse.Namespace, run, input_size: int, startup, stream) -> None:
+    """The text lines --anatomy, --drop-dead-stack and --measure-startup ask for."""
+    from ..report.build import run_anatomy, sizes
+    from ..report.text import describe_anatomy, describe_sizes
+    if a.anatomy:
+        for anatomy in run_anatomy(run):
+            print("\n".join(describe_anatomy(anatomy)), file=stream)
+    if a.anatomy or run.dead_stack_saved is not None:
+        print(describe_sizes(sizes(run, input_size), run.dead_stack_saved), file=stream)
+    if startup is not None:
+        print(startup.describe(), file=stream)
 
 
 def _check(a: argparse.Namespace, pipeline, opts) -> int:

@@ -150,6 +150,8 @@ class Session:
         self._segments: tuple[Run, list[R.SegmentRow]] | None = None
         self._accessors: list | None = None
         self.last_determinism = None        # the last determinism check's result (DeterminismResult)
+        self._anatomy: tuple[Run, list] | None = None
+        self.last_startup = None            # the last start-up measurement (preinit.startup.Startup)
         try:
             self.pipeline = pipeline_for(wasm)
         except MalformedModule as e:            # wasmtime's words, then ours with the offset
@@ -322,6 +324,38 @@ class Session:
             if self._cancel.is_set():
                 raise Cancelled("determinism check cancelled") from None
             raise
+
+    def anatomy(self) -> list:
+        """The last run's anatomy, one entry per snapshotted memory (computed once per run)."""
+        run = self.run_result
+        if run is None:
+            return []
+        if self._anatomy is None or self._anatomy[0] is not run:
+            from ..report.build import run_anatomy
+            self._anatomy = (run, run_anatomy(run))
+        return self._anatomy[1]
+
+    def anatomy_log(self) -> list[str]:
+        """The run log's lines on the output: its sizes and what each snapshotted memory holds."""
+        run = self.run_result
+        if run is None:
+            return []
+        from ..report.build import sizes
+        from ..report.text import describe_anatomy, describe_sizes
+        lines = [describe_sizes(sizes(run, len(self.wasm)), run.dead_stack_saved)]
+        for a in self.anatomy():
+            lines.extend(describe_anatomy(a, symbols=3))
+        return lines
+
+    def measure_startup(self, runs: int = 10):
+        """Time the input with its init against the last run's output (``preinit.startup``)."""
+        run = self.run_result
+        if run is None or run.output is None:
+            raise WizerscopeError("run init first (r): the start-up is measured against its output")
+        from ..preinit.startup import measure_startup
+        self.last_startup = measure_startup(self.pipeline, pipeline_for(run.output), self.options,
+                                            [(ur.unit, ur.after) for ur in run.units], runs)
+        return self.last_startup
 
     def host_log(self) -> list[str]:
         """What the last run asked of the host (mode, host calls, file bytes, fuel, memory growth)."""

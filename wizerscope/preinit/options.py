@@ -51,6 +51,7 @@ class Options:
     deterministic: bool = False
     seed: int | None = None                                         # None: the documented default
     clock_epoch: int | None = None  # wall clock start in seconds; None: SOURCE_DATE_EPOCH or the default
+    drop_dead_stack: bool = False   # leave the stack bytes below the final stack pointer out (deadstack.py)
     clock_offset_ns: int = 0        # added to every deterministic clock reading (the determinism check's
                                     # clock intervention: a shift that is not whole seconds)
 
@@ -113,6 +114,14 @@ def parse_count(option: str, text: str) -> int:
         raise OptionError(f"{option} {text!r}: expected a whole number of 0 or more") from None
     if value < 0:
         raise OptionError(f"{option} {text!r}: expected a whole number of 0 or more")
+    return value
+
+
+def parse_runs(option: str, text: str) -> int:
+    """How many times to repeat a measurement: a whole number of 1 or more."""
+    value = parse_count(option, text)
+    if value < 1:
+        raise OptionError(f"{option} {text!r}: expected a whole number of 1 or more")
     return value
 
 

@@ -24,7 +24,7 @@ from ..binary.module import Module, parse_module
 from ..binary.reader import Reader
 from ..binary.section import Section
 from ..binary.values import format_value
-from .statediff import SparseMemory, changed_ranges
+from .statediff import MemoryDiff, SparseMemory, changed_ranges
 
 LISTED_RANGES = 1000         # differing ranges listed per memory (the counts cover them all)
 
@@ -154,18 +154,35 @@ def compare_globals(where: str, a: Module, b: Module, out: StateDiff) -> None:
                                             other[1] if other is not None else "(absent)"))
 
 
-def compare_memories(where: str, a: Module, b: Module, out: StateDiff) -> None:
+def memory_pairs(a: Module, b: Module):
+    """(absolute index, image in ``a`` or None, image in ``b`` or None) for every defined memory."""
     ia = range(a.num_imported_memories, a.num_imported_memories + len(a.memories))
     ib = range(b.num_imported_memories, b.num_imported_memories + len(b.memories))
     for index in sorted(set(ia) | set(ib)):
-        ma = memory_image(a, index) if index in ia else None
-        mb = memory_image(b, index) if index in ib else None
+        yield index, (memory_image(a, index) if index in ia else None), (memory_image(b, index) if index in ib else None)
+
+
+def compare_memories(where: str, a: Module, b: Module, out: StateDiff) -> None:
+    for index, ma, mb in memory_pairs(a, b):
         starts, ends = changed_ranges(ma or SparseMemory(0), mb or SparseMemory(0))
         la, lb = (ma.length if ma else None), (mb.length if mb else None)
         if starts or la != lb:
             ranges = [DifferingRange(s, e) for s, e in zip(starts[:LISTED_RANGES], ends[:LISTED_RANGES])]
             out.memories.append(MemoryChange(where, index, la, lb, sum(e - s for s, e in zip(starts, ends)),
                                              len(starts), ranges))
+
+
+def image_diffs(a: bytes | memoryview, b: bytes | memoryview) -> list[MemoryDiff]:
+    """Every memory of the modules both binaries have, ``a``'s image as "before" and ``b``'s as
+    "after", for a byte-level view (the hex diff reads them window by window)."""
+    (mods_a, _), (mods_b, _) = core_modules(a), core_modules(b)
+    out = []
+    for where, ma in mods_a.items():
+        mb = mods_b.get(where)
+        if mb is not None:
+            for index, xa, xb in memory_pairs(ma, mb):
+                out.append(MemoryDiff.between(where, index, xa or SparseMemory(0), xb or SparseMemory(0)))
+    return out
 
 
 def _keyed(sections: list[Section]) -> dict[tuple[str, int], Section]:

@@ -21,6 +21,7 @@ from typing import Protocol
 from ..binary.module import Module, parse_module
 from ..errors import InitError, RejectedError, Rejection, WizerscopeError
 from .check import check_module
+from .deadstack import drop_dead_stack
 from .instrument import Unit, instrument_module, probes
 from .options import Options, check_renames
 from .reference_gaps import ReferenceGap, module_gaps
@@ -75,6 +76,7 @@ class Run:
     timings: dict[str, float]
     output: bytes | None = None
     rewrite: object | None = None
+    dead_stack_saved: int | None = None    # with --drop-dead-stack: the snapshot bytes left out
 
 
 @dataclass
@@ -184,6 +186,8 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
     if not rewrite:
         return run
     step("rewrite")
+    if options.drop_dead_stack:
+        run.dead_stack_saved = drop_dead_stack(pipeline.unit_states(state, instrumentation))
     run.output, run.rewrite, validating = pipeline.rewrite(state, options)
     trace.add("rewrite", -validating)
     logs = pipeline.unit_rewrites(run.rewrite)

@@ -2,8 +2,11 @@
 Run`, a determinism result); the inspection report is made by the inspector from its rows."""
 from __future__ import annotations
 
+import gzip
+
 from ..binary.instructions import const_bits
 from ..binary.values import format_value
+from ..preinit.anatomy import Anatomy, anatomies
 from ..preinit.determinism import DeterminismResult
 from ..preinit.pipeline import Run, UnitRun
 from ..preinit.reference_gaps import ReferenceGap
@@ -11,6 +14,7 @@ from ..preinit.rewrite import RewriteLog
 from ..preinit.snapshot import Snapshot
 from ..preinit.options import Options
 from ..preinit.runtime.sandbox import host_mode
+from ..preinit.startup import Startup
 from .model import (AccessorReport, ComponentPart, DeterminismReport, GlobalReport, HostModeReport, MemoryReport,
                     ModuleReport, RewriteReport, RunReport, SegmentRecord, SegmentsReport)
 
@@ -79,17 +83,30 @@ def host_mode_report(options: Options) -> HostModeReport:
     return HostModeReport(True, mode.seed, mode.epoch_s, mode.describe())
 
 
-def run_report(run: Run, input_size: int, gaps: list[ReferenceGap]) -> RunReport:
+def run_anatomy(run: Run) -> list[Anatomy]:
+    """One anatomy per snapshotted memory of every module of the run."""
+    return [a for ur in run.units for a in anatomies(ur.unit.module, ur.unit.label, ur.after)]
+
+
+def sizes(run: Run, input_size: int) -> dict:
+    """Input and output bytes, the output gzipped (what a download costs) and the snapshot's share."""
+    out = run.output if run.output is not None else b""
+    snap = sum(len(s.data) for ur in run.units for s in ur.after.segments)
+    return {"input": input_size, "output": len(out), "output_gzip": len(gzip.compress(out, 6)) if out else 0,
+            "snapshot": snap, "snapshot_share": round(snap / len(out), 4) if out else 0.0}
+
+
+def run_report(run: Run, input_size: int, gaps: list[ReferenceGap], startup: Startup | None = None) -> RunReport:
     """``init --json``: the run, module by module, and what init asked of the host."""
     init = run.init
     return RunReport(
         run.kind, run.options.init_func, [str(v) for v in init.results], [module_report(ur) for ur in run.units],
-        component_part(run),
-        {"input": input_size, "output": len(run.output) if run.output is not None else 0},
+        component_part(run), sizes(run, input_size),
         {k: round(v, 6) for k, v in run.timings.items()}, init.compiler,
         init.stdout.decode("utf-8", "replace"), init.stderr.decode("utf-8", "replace"), list(gaps),
         host_mode_report(run.options), [{"import": name, "calls": n} for name, n in init.host.call_list()],
-        init.host.file_bytes_read, init.fuel_used, list(init.notes))
+        init.host.file_bytes_read, init.fuel_used, run_anatomy(run), startup, run.dead_stack_saved,
+        list(init.notes))
 
 
 def determinism_report(d: DeterminismResult) -> DeterminismReport:

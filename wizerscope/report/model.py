@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..preinit.anatomy import Anatomy
 from ..preinit.determinism import GlobalDifference, MemoryDifference
 from ..preinit.outputdiff import GlobalChange, MemoryChange, SectionChange
 from ..preinit.reference_gaps import ReferenceGap
+from ..preinit.startup import Startup
 
 SCHEMA = 1
 
@@ -119,7 +121,7 @@ class RunReport:
     init_results: list[str]
     modules: list[ModuleReport]
     component: ComponentPart | None
-    sizes: dict[str, int]
+    sizes: dict[str, int | float]     # input, output, output_gzip, snapshot bytes; snapshot_share
     timings: dict[str, float]
     compiler: str
     stdout: str
@@ -129,7 +131,11 @@ class RunReport:
     host_calls: list[dict]
     files_read_bytes: int            # bytes init read from files (not stdin)
     fuel_used: int | None            # with --fuel: what the start function and init consumed
-    notes: list[str]                 # what the run did beyond the plain path (a retry, the cache left off)
+    # one entry per snapshotted memory (preinit/anatomy.py): regions whose bytes add up to its snapshot bytes
+    anatomy: list[Anatomy] = field(default_factory=list)
+    startup: Startup | None = None   # with --measure-startup
+    dead_stack_saved: int | None = None   # with --drop-dead-stack: snapshot bytes left out of the output
+    notes: list[str] = field(default_factory=list)   # what the run did beyond the plain path (a retry, the cache left off)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Reports said in words, for stderr and the inspector's log."""
 from __future__ import annotations
 
+from ..preinit.anatomy import Anatomy
 from ..preinit.determinism import DeterminismResult
 from ..preinit.outputdiff import StateDiff
 
@@ -89,3 +90,24 @@ def describe_state_diff(name_a: str, name_b: str, d: StateDiff) -> str:
         lines.append(f"  {_where(s.module)}section {s.section}: {sizes}"
                      + (" (same size, different content)" if s.size_a == s.size_b else ""))
     return "\n".join(lines)
+
+
+def describe_anatomy(a: Anatomy, symbols: int = 5) -> list[str]:
+    """One memory's snapshot by region kind, its largest variables and what its layout hides."""
+    where = f"{a.module}: " if a.module else ""
+    kinds = ", ".join(f"{k} {n:,}" for k, n in a.bytes_by_kind().items() if n) or "nothing"
+    lines = [f"{where}memory {a.memory}: {a.snapshot_bytes:,} snapshot bytes: {kinds}"
+             f" ({100 * a.unknown_share():.1f}% unknown)"]
+    for s in a.symbols[:symbols]:
+        lines.append(f"    {s.name}: {s.bytes:,} bytes in [{s.start:#x}, {s.end:#x})")
+    lines.extend(f"    layout: {n}" for n in a.notes)
+    return lines
+
+
+def describe_sizes(sizes: dict, dead_stack_saved: int | None) -> str:
+    """The output's size, gzipped, and how much of it the snapshot is."""
+    line = (f"output {sizes['output']:,} bytes ({sizes['output_gzip']:,} gzipped), snapshot data "
+            f"{sizes['snapshot']:,} bytes ({100 * sizes['snapshot_share']:.1f}% of the output)")
+    if dead_stack_saved is not None:
+        line += f"; --drop-dead-stack left out {dead_stack_saved:,} bytes"
+    return line

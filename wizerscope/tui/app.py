@@ -22,13 +22,15 @@ from textual.screen import Screen
 from textual.widgets import Button, Label, RichLog, TabbedContent
 
 from ..errors import WizerscopeError
+from ..inspector.compare import Comparison
 from ..inspector.session import RunOutcome, Session, WriteReport
-from ..preinit.files import OutputExists
+from ..preinit.files import OutputExists, read_input
 from ..preinit.options import Options
 from ..report.text import describe_determinism
 from . import messages as M
 from .commands import key_commands
 from .keys import BINDINGS
+from .screens.compare import CompareScreen
 from .screens.dialogs import ConfirmDialog, InputDialog
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
@@ -38,8 +40,8 @@ from .widgets.init_panel import InitPanel
 
 TAB_FOCUS = {"structure": "#structure-tree", "globals": "#globals", "memories": "#memories", "init": "#candidates",
              "diff": "#hexdiff", "segments": "#segments", "instrumentation": "#instr-exports",
-             "rejections": "#rejections"}
-STATE_TABS = ("globals", "memories", "diff", "segments", "instrumentation")
+             "rejections": "#rejections", "anatomy": "#anatomy-regions"}
+STATE_TABS = ("globals", "memories", "diff", "segments", "instrumentation", "anatomy")
 
 
 class WizerscopeApp(App):
@@ -49,9 +51,10 @@ class WizerscopeApp(App):
     TITLE = "wizerscope"
     BINDINGS = BINDINGS
 
-    def __init__(self, path: str, options: Options | None = None) -> None:
+    def __init__(self, path: str, options: Options | None = None, compare_with: str | None = None) -> None:
         super().__init__()
         self.path = path
+        self.compare_with = compare_with      # `--compare B`: open the compare view once loaded
         # run options from the command line (`wizerscope FILE -S cli ...`), for every file opened;
         # an init_func of None leaves the session's own choice
         self.preset = options
@@ -129,6 +132,9 @@ class WizerscopeApp(App):
             return
         self.loading = False
         self.view("rejections").show(s)
+        if self.compare_with is not None:
+            other, self.compare_with = self.compare_with, None
+            self._compare_chosen(other)
         if s.rejections:
             self.sub_title = f"{s.name}  ({s.kind}, {len(s.wasm):,} bytes, {len(s.rejections)} rejection(s))"
             self.action_tab("rejections")
@@ -233,7 +239,7 @@ class WizerscopeApp(App):
                       "dim")
         if o.init.results:
             self._log("init returned: " + ", ".join(str(v) for v in o.init.results), "cyan")
-        for line in self.session.host_log():
+        for line in self.session.host_log() + self.session.anatomy_log():
             self._log(line, "dim")
         for name, data in (("stdout", o.init.stdout), ("stderr", o.init.stderr)):
             if data:
@@ -319,6 +325,38 @@ class WizerscopeApp(App):
         self.push_screen(InputDialog("Open a module, component or WAT file:", start, id="open-dialog"),
                          lambda p: self.load(p) if p else None)
 
+    def action_compare(self) -> None:
+        if self.session is None:
+            self.notify("no file is open", severity="warning")
+            return
+        what = "this session's output" if self.outcome is not None and self.outcome.ok else "this input"
+        folder = os.path.dirname(self.path) if self.path else ""
+        self.push_screen(InputDialog(f"Compare {what} with (a .wasm or .wat file):",
+                                     folder + os.sep if folder else "", id="compare-dialog"), self._compare_chosen)
+
+    def _compare_chosen(self, path: str | None) -> None:
+        if path:
+            self._compare_worker(path)
+
+    @work(thread=True, exclusive=True, group="compare")
+    def _compare_worker(self, path: str) -> None:
+        s, o = self.session, self.outcome
+        try:
+            if o is not None and o.ok:
+                c = Comparison.of(f"{s.name} (output of this run)", o.output, path, read_input(path))
+            else:
+                c = Comparison.of(s.name, s.wasm, path, read_input(path))
+        except WizerscopeError as e:
+            self.post_message(M.CompareReady(None, str(e)))
+            return
+        self.post_message(M.CompareReady(c, None))
+
+    def on_compare_ready(self, event: M.CompareReady) -> None:
+        if event.comparison is None:
+            self.notify(event.error, title="cannot compare", severity="error", timeout=10)
+            return
+        self.push_screen(CompareScreen(event.comparison))
+
     # -- hex diff navigation --------------------------------------------------------------------------
     def _hex(self) -> HexDiffView | None:
         view = self.query_one(HexDiffView)
@@ -375,7 +413,8 @@ class WizerscopeApp(App):
         yield from key_commands(self)
 
 
-def run_app(path: str, options: Options | None = None) -> int:
-    """Open the inspector on ``path`` (with the command line's run options); the exit status."""
-    WizerscopeApp(path, options).run()
+def run_app(path: str, options: Options | None = None, compare_with: str | None = None) -> int:
+    """Open the inspector on ``path`` (with the command line's run options, and the compare view
+    against ``compare_with`` when given); the exit status."""
+    WizerscopeApp(path, options, compare_with).run()
     return 0

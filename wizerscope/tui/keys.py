@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
-TABS = ("structure", "globals", "memories", "init", "diff", "segments", "instrumentation", "rejections")
+TABS = ("structure", "globals", "memories", "init", "diff", "segments", "instrumentation", "rejections", "anatomy")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,9 @@ KEYS: tuple[Key, ...] = (
         "run init twice in fresh instances and compare the states"),
     Key("w", "write", "Write", "Write output", "write the pre-initialized output (asks before overwriting)"),
     Key("o", "open", "Open", "Open file", "open another module, component or WAT file"),
+    Key("c", "compare", "Compare", "Compare with a file",
+        "compare the initial state of this output (or input) with another binary's: globals, memories, sections",
+        show=False),
     Key("n", "next_change", "Next change", "Next change", "move the hex diff to the next changed byte run"),
     Key("p", "prev_change", "Prev change", "Previous change", "move the hex diff to the previous changed byte run"),
     Key("g", "goto", "Go to offset", "Go to offset", "move the hex diff to a memory offset (hex 0x... or decimal)"),

@@ -47,6 +47,15 @@ class RunFinished(Message):
         self.outcome = outcome
 
 
+class CompareReady(Message):
+    """A comparison of two binaries was made, or ``error`` says why it could not be."""
+
+    def __init__(self, comparison, error: str | None) -> None:
+        super().__init__()
+        self.comparison = comparison
+        self.error = error
+
+
 class DeterminismFinished(Message):
     """The determinism check's result, or the error that stopped it."""
 

@@ -23,7 +23,9 @@ choose one with Enter or a click, edit the options, then run. The **Diff** tab c
 instance just before init (after instantiation and the start function) with the state after it.
 The **Rejections** tab says why an input cannot be pre-initialized, and where `wasmtime wizer`
 would refuse or break an input that wizerscope handles (nested components with modules, a module
-instantiated twice, ...). Options given on the command line (`wizerscope FILE -S cli --dir data`)
+instantiated twice, ...). The **Anatomy** tab shows what each snapshotted memory is made of (static
+data, .bss, live and dead stack, heap, unknown) with its largest variables, and measures the
+start-up win of the output. Options given on the command line (`wizerscope FILE -S cli --dir data`)
 start in the form. The mouse works everywhere: tabs, rows, buttons, and clicking a byte in the hex
 view.
 """

@@ -7,6 +7,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from ..keys import TABS
+from ..widgets.anatomy import AnatomyPane
 from ..widgets.diff_panel import DiffPanel
 from ..widgets.init_panel import InitPanel
 from ..widgets.rejections import RejectionsPane
@@ -17,7 +18,7 @@ from ..widgets.tables import GlobalsView, InstrumentationView, MemoriesView, Seg
 VIEWS = {"structure": (StructurePane, "structure"), "globals": (GlobalsView, "globals"),
          "memories": (MemoriesView, "memories-view"), "init": (InitPanel, "init"), "diff": (DiffPanel, "diff"),
          "segments": (SegmentsView, "segments-view"), "instrumentation": (InstrumentationView, "instrumentation"),
-         "rejections": (RejectionsPane, "rejections")}
+         "rejections": (RejectionsPane, "rejections"), "anatomy": (AnatomyPane, "anatomy")}
 
 
 class MainScreen(Screen):

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label, Select
 
+from ...inspector import anatomy as A
 from ...inspector.session import Session
 from .hexdiff import HexDiffView
 from .base import SessionView, cells
@@ -25,7 +26,7 @@ class DiffPanel(Vertical, SessionView):
         yield DataTable(id="globals-diff", cursor_type="row")
         yield Select([], id="memory-select", prompt="memory", allow_blank=True)
         yield Label("", id="hex-status")
-        yield Label("offset    after init (changed bytes green)                   ascii               "
+        yield Label("offset    after init (changed bytes green, others by region) ascii               "
                     "before init (changed bytes red)", id="hex-header")
         yield HexDiffView(id="hexdiff")
 
@@ -62,7 +63,9 @@ class DiffPanel(Vertical, SessionView):
     def select_memory(self, i: int) -> None:
         view = self.query_one(HexDiffView)
         diffs = self.session.memory_diffs() if self.session is not None else []
-        view.set_diff(diffs[i] if 0 <= i < len(diffs) else None)
+        d = diffs[i] if 0 <= i < len(diffs) else None
+        found = A.find(self.session.anatomy(), d.where, d.memory) if d is not None else None
+        view.set_diff(d, A.RegionIndex(found.regions) if found is not None else None)
         self.update_status()
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -82,6 +85,8 @@ class DiffPanel(Vertical, SessionView):
         off = view.cursor
         b, a = d.before.read(off, 1)[0], d.after.read(off, 1)[0]
         mark = "changed" if d.is_changed(off) else "unchanged"
+        region = view.regions.kind_at(off) if view.regions is not None else None
+        mark += f", {region}" if region else ""
         status.update(f"offset {off:#x} ({off:,}) of {d.length:,} bytes: {b:02x} -> {a:02x} ({mark})   "
                       f"memory size {d.before.length:,} -> {d.after.length:,} bytes{self._causes(d)}")
 

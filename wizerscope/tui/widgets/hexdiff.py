@@ -17,6 +17,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...inspector.anatomy import RegionIndex
 from ...preinit.statediff import MemoryDiff
 
 BYTES_PER_LINE = 16
@@ -30,6 +31,10 @@ S_CHANGED_AFTER = Style(color="black", bgcolor="green3", bold=True)
 S_CHANGED_BEFORE = Style(color="black", bgcolor="indian_red")
 S_CURSOR = Style(reverse=True, bold=True)
 S_SEP = Style(color="bright_black")
+# per region kind: (a non-zero byte, a zero byte), in the Anatomy tab's colours
+_REGION_STYLES = {kind: (Style(color=colour), Style(color=colour, dim=True)) for kind, colour in
+                  (("static", "steel_blue1"), ("bss", "medium_purple1"), ("stack-live", "gold1"),
+                   ("stack-dead", "orange3"), ("heap", "turquoise2"), ("unknown", "grey58"))}
 
 
 def _ascii(b: int) -> str:
@@ -65,10 +70,12 @@ class HexDiffView(ScrollView, can_focus=True):
         self.diff: MemoryDiff | None = None
         self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
         self.rendered_lines = 0          # lines rendered since the last set_diff (tests, benchmarks)
+        self.regions: RegionIndex | None = None    # the anatomy's regions: unchanged bytes take their colour
 
     # -- data ------------------------------------------------------------------------------------
-    def set_diff(self, diff: MemoryDiff | None) -> None:
+    def set_diff(self, diff: MemoryDiff | None, regions: RegionIndex | None = None) -> None:
         self.diff = diff
+        self.regions = regions
         self._cache.clear()
         self.rendered_lines = 0
         lines = 0 if diff is None else (diff.length + BYTES_PER_LINE - 1) // BYTES_PER_LINE
@@ -117,7 +124,7 @@ class HexDiffView(ScrollView, can_focus=True):
                 segs.append(Segment("   "))
                 continue
             b = after[i]
-            style = S_CURSOR if off + i == cursor else S_CHANGED_AFTER if mask[i] else S_ZERO if b == 0 else S_SAME
+            style = S_CURSOR if off + i == cursor else S_CHANGED_AFTER if mask[i] else self._plain(off + i, b)
             segs.append(Segment(f"{b:02x}", style))
             segs.append(Segment(" "))
         segs.append(Segment("|", S_SEP))
@@ -132,6 +139,13 @@ class HexDiffView(ScrollView, can_focus=True):
                 segs.append(Segment(f"{before[i]:02x}", style))
                 segs.append(Segment(" "))
         return Strip(segs)
+
+    def _plain(self, offset: int, b: int) -> Style:
+        """An unchanged byte: in its region's colour when the anatomy is known, zeros dimmed."""
+        kind = self.regions.kind_at(offset) if self.regions is not None else None
+        if kind is None:
+            return S_ZERO if b == 0 else S_SAME
+        return _REGION_STYLES[kind][b == 0]
 
     # -- cursor ------------------------------------------------------------------------------------
     def watch_cursor(self, old: int, new: int) -> None:

@@ -37,6 +37,7 @@ class InitPanel(Vertical, SessionView):
                 yield Input(id="opt-init-func")
                 yield Checkbox("WASI during init (-S cli)", id="opt-wasi")
                 yield Checkbox("keep the init function exported", id="opt-keep")
+                yield Checkbox("drop the dead stack (--drop-dead-stack)", id="opt-drop-stack")
                 yield Label("directories HOST[::GUEST], comma separated (needs WASI)")
                 yield Input(id="opt-dirs", placeholder="e.g. ./data::/data")
                 yield Label("environment NAME[=VAL], comma separated (needs WASI)")
@@ -73,6 +74,7 @@ class InitPanel(Vertical, SessionView):
         self.query_one("#opt-init-func", Input).value = o.init_func
         self.query_one("#opt-wasi", Checkbox).value = o.wasi
         self.query_one("#opt-keep", Checkbox).value = o.keep_init_func
+        self.query_one("#opt-drop-stack", Checkbox).value = o.drop_dead_stack
         self.query_one("#opt-dirs", Input).value = ", ".join(f"{h}::{g}" for h, g in o.dirs)
         self.query_one("#opt-env", Input).value = ", ".join(k if v is None else f"{k}={v}" for k, v in o.env)
         self.query_one("#opt-renames", Input).value = ", ".join(f"{d}={s}" for d, s in o.renames)
@@ -96,6 +98,7 @@ class InitPanel(Vertical, SessionView):
             raise WizerscopeError("directories and environment variables need WASI: tick the WASI box")
         o.init_func, o.timeout, o.renames, o.wasi, o.dirs, o.env = init, timeout, renames, wasi, dirs, env
         o.keep_init_func = self.query_one("#opt-keep", Checkbox).value
+        o.drop_dead_stack = self.query_one("#opt-drop-stack", Checkbox).value
         o.compiler = str(self.query_one("#opt-compiler", Select).value)
         seed_text = self.query_one("#opt-seed", Input).value.strip()
         o.seed = parse_count("seed", seed_text) if seed_text else None
