@@ -357,3 +357,14 @@ async def test_quit_during_a_running_init_cancels_it(tmp_path):
         await app.workers.wait_for_complete()
         assert session._cancel.is_set()
         assert app.return_code is not None or not app.is_running
+
+
+async def test_a_stack_retry_is_said_in_the_run_log(tmp_path):
+    from tests.cli.test_deep_init import DEEP, deep_wat
+    async with opened(write(tmp_path, "deep.wat", deep_wat(DEEP))) as (app, pilot):
+        await pilot.press("r")
+        await settle(app, pilot)
+        await until(lambda: app.outcome is not None and not app.running, 30)
+        assert app.outcome.ok, app.outcome.error
+        log = "\n".join(str(line.text) for line in app.query_one("#run-log").lines)
+        assert "note: init ran out of wasm stack" in log

@@ -249,3 +249,12 @@ def test_rust_sort_sorts_and_the_cap_takes_its_prefix(keys, frac):
     assert [keys[i] for i in perm] == sorted(keys)
     k = int(len(keys) * frac)
     assert first_k(keys, k) == sorted(perm[:k])
+
+
+def test_runs_given_already_joined_plan_as_if_merged_here():
+    from wizerscope.preinit.segments import plan_segments
+    starts, ends = [0, 10, 13, 65530], [3, 11, 20, 65540]       # 10..11 and 13..20 are 2 apart
+    merged = plan_segments([(0, b"", 65536, (starts, ends))])
+    joined = merge_close([Run(0, s, e) for s, e in zip(starts, ends)])
+    pre = plan_segments([(0, b"", 65536, ([r.start for r in joined], [r.end for r in joined]))], joined=True)
+    assert pre.final == merged.final == joined

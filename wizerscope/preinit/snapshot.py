@@ -83,7 +83,7 @@ def snapshot(ins: Instrumentation, state: InstanceState) -> Snapshot:
         runs = state.nonzero_runs(mp) if hasattr(state, "nonzero_runs") else None
         views.append((mp.index, buf, page, runs))
     try:
-        snap.plan = plan_segments(views, ins.original_segments)
+        snap.plan = plan_segments(views, ins.original_segments, getattr(state, "runs_joined", False))
     except TooManySegments as e:
         raise too_many_segments(e) from None
     by_index = {v[0]: (v[1], mp) for v, mp in zip(views, ins.memories)}

@@ -106,6 +106,8 @@ class RunsMixin:
             compiler = f" (init code compiled by {o.init.compiler})" if o.init is not None and o.init.compiler else ""
             self._log("timings: " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in o.timings.items()) + compiler,
                       "dim")
+        for note in o.init.notes:           # a stack retry, the cache left off
+            self._log(note if note.startswith("warning:") else f"note: {note}", "yellow")
         if o.init.results:
             self._log("init returned: " + ", ".join(str(v) for v in o.init.results), "cyan")
         for line in self.session.host_log() + self.session.anatomy_log():

@@ -102,6 +102,8 @@ class LazyMemory:
 class AccessorState:
     """The core snapshot's "instance state" for one module site, backed by accessor calls."""
 
+    runs_joined = True        # nonzero_runs joins gaps of at most MIN_ACTIVE_SEGMENT_OVERHEAD itself
+
     def __init__(self, runner, accessors: list[Accessor]) -> None:
         self.runner = runner
         self.by_export = {a.core_export: a for a in accessors}
