@@ -8,6 +8,7 @@ Nothing here imports wasmtime.
 """
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Callable, Iterator
 
@@ -37,6 +38,18 @@ MAX_DEPTH = 1000
 RECURSION_ROOM = 20 * MAX_DEPTH
 if sys.getrecursionlimit() < RECURSION_ROOM:
     sys.setrecursionlimit(RECURSION_ROOM)
+
+
+@contextlib.contextmanager
+def recursion_room() -> Iterator[None]:
+    """The same room for a block whose caller set a lower limit of its own (hypothesis does, for
+    each test), restored after."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, RECURSION_ROOM))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
 
 
 # -- one decoder per section payload --------------------------------------------------------
