@@ -35,6 +35,7 @@ if str(ROOT) not in sys.path:
 
 import wasmtime  # noqa: E402
 
+from wizerscope.binary.component import recursion_room  # noqa: E402
 from wizerscope.errors import WizerscopeError  # noqa: E402
 from wizerscope.preinit.runtime.engines import validate  # noqa: E402
 from wizerscope.preinit.options import Options  # noqa: E402
@@ -319,8 +320,7 @@ def check_input(data: bytes, options: Options) -> str:
     Outcomes: ``error:<Class>`` (a clean WizerscopeError at some stage) or ``ok`` (a valid output).
     Any other exception propagates: that is the finding.
     """
-    from wizerscope.binary.component import recursion_room
-    with recursion_room():                         # the room the CLI has (a test runner may lower it)
+    with recursion_room():                          # hypothesis runs tests under a limit of its own
         return _check_input(data, options)
 
 

@@ -98,12 +98,13 @@ def test_second_signal_always_raises():
 
 
 def test_cancelled_trap_after_a_signal_becomes_interrupted():
+    before = signal.getsignal(signal.SIGINT)
     with pytest.raises(signals.Interrupted):
         with signals.guarded() as guard:
             guard.attach(_Runner())
             guard.handle(signal.SIGINT, None)
             raise Cancelled("init: cancelled")
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is before
 
 
 def test_signal_stops_the_determinism_check(tmp_path):
@@ -117,3 +118,15 @@ def test_signal_stops_the_determinism_check(tmp_path):
     p.send_signal(signal.SIGTERM)
     _, err = p.communicate(timeout=120)
     assert p.returncode == 143, err
+
+
+def test_ignored_signals_stay_ignored():
+    """Under ``nohup`` SIGHUP is ignored, in a background job SIGINT: the guard keeps that."""
+    old = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with signals.guarded():
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, old)

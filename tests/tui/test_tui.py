@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 
-import pytest
 from textual.widgets import Button, DataTable, Input, Label, Select, Tree
 
 from wizerscope.tui.app import WizerscopeApp

@@ -42,16 +42,14 @@ if sys.getrecursionlimit() < RECURSION_ROOM:
 
 @contextlib.contextmanager
 def recursion_room() -> Iterator[None]:
-    """Make sure the passes have their room even where someone lowered the limit after import
-    (Hypothesis sets it to the caller's depth + 2000 while a test runs); the old limit comes back."""
+    """The same room for a block whose caller set a lower limit of its own (hypothesis does, for
+    each test), restored after."""
     old = sys.getrecursionlimit()
-    if old < RECURSION_ROOM:
-        sys.setrecursionlimit(RECURSION_ROOM)
+    sys.setrecursionlimit(max(old, RECURSION_ROOM))
     try:
         yield
     finally:
-        if sys.getrecursionlimit() == RECURSION_ROOM and old < RECURSION_ROOM:
-            sys.setrecursionlimit(old)
+        sys.setrecursionlimit(old)
 
 
 # -- one decoder per section payload --------------------------------------------------------

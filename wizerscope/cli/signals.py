@@ -17,7 +17,7 @@ import signal
 import threading
 from typing import Callable, Iterator
 
-from ..preinit.pipeline import Cancelled, Hooks, Trace
+from ..preinit.pipeline import Hooks, Trace
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -58,15 +58,11 @@ class SignalGuard:
             runner.interrupt()
 
     def attach(self, runner) -> None:
+        """``runner`` is the run a signal interrupts from now on (None: no wasm runs)."""
         with self._lock:
             self.runner = runner
-        if self.received is not None:
+        if runner is not None and self.received is not None:
             runner.interrupt()
-
-    def detach(self) -> None:
-        with self._lock:
-            self.runner = None
-        self.check()
 
     def check(self) -> None:
         """Raise :class:`Interrupted` if a signal came while it could not be raised."""
@@ -92,7 +88,7 @@ class _GuardHooks(Hooks):
         self.guard.attach(runner)
 
     def stopped(self, runner) -> None:
-        self.guard.runner = None     # check() comes at the next step (no raise inside drive's finally)
+        self.guard.attach(None)      # check() comes at the next step (no raise inside drive's finally)
 
 
 @contextlib.contextmanager
@@ -105,7 +101,8 @@ def guarded() -> Iterator[SignalGuard]:
         return
     r, w = os.pipe()
     os.set_blocking(w, False)
-    old = {s: signal.signal(s, guard.handle) for s in SIGNALS}
+    # a signal ignored when we started stays ignored (``nohup``, a background job's SIGINT)
+    old = {s: signal.signal(s, guard.handle) for s in SIGNALS if signal.getsignal(s) is not signal.SIG_IGN}
     old_fd = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
     thread = threading.Thread(target=_read_wakeups, args=(r, guard), daemon=True, name="wizerscope-signals")
     thread.start()
@@ -114,7 +111,7 @@ def guarded() -> Iterator[SignalGuard]:
         guard.check()
     except Interrupted:
         raise
-    except (Cancelled, Exception) as e:
+    except Exception as e:          # typically Cancelled: the trap our interruption caused
         if guard.received is not None:
             raise Interrupted(guard.received) from e
         raise
