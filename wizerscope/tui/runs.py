@@ -15,7 +15,8 @@ from ..inspector.session import RUN_STEPS, RunOutcome
 from ..inspector.verdict import for_form
 from ..report.text import describe_determinism
 from . import messages as M
-from .screens.determinism import DeterminismScreen, Target
+from .screens.determinism import DeterminismScreen
+from .widgets.base import Target
 from .widgets.init_panel import InitPanel
 
 
