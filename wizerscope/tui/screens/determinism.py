@@ -2,8 +2,6 @@
 on a row jumps to it in the Diff tab (the dialog returns the row, the app moves the view)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,17 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label
 
-from ..widgets.base import cells
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a row points: a global (``index``) or a memory range starting at ``start``."""
-
-    kind: str
-    where: str
-    index: int
-    start: int = 0
+from ..widgets.base import Target, cells
 
 
 def result_rows(report) -> list[tuple[Target, list]]:

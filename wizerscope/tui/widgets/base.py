@@ -5,6 +5,7 @@ finished) and shown, the app calls its view's ``show`` and nothing else.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -22,3 +23,13 @@ class SessionView:
 def cells(*values) -> list:
     """Plain strings as Text: names like `[i32] -> [i32]` or `$x[0]` must not be read as markup."""
     return [Text(v) if isinstance(v, str) else v for v in values]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a row points: a global (``index``) or a memory range starting at ``start``."""
+
+    kind: str
+    where: str
+    index: int
+    start: int = 0

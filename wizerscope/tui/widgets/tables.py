@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Label
 
 from ...inspector.session import Session
-from .base import SessionView, cells
+from .base import SessionView, Target, cells
 from .lazytable import LazyTable
 
 CHANGED = "bold black on yellow"
@@ -115,7 +115,6 @@ class SegmentsView(Vertical, SessionView):
         """Enter (or a double click) on a segment: its bytes in the Diff tab's hex view."""
         if event.table.id != "segments" or self.session is None:
             return
-        from ..screens.determinism import Target
         r = self.session.segment_rows()[event.index]
         self.app.jump_to(Target("memory", r.where, r.memory, r.start))
 
