@@ -15,6 +15,13 @@ from wizerscope.preinit.choose import pipeline_for
 from wizerscope.preinit.pipeline import Hooks, drive
 from wizerscope.preinit.runtime.sandbox import OUTPUT_KEPT, OutputTail
 
+def _default_signals() -> None:
+    """In the child: default dispositions, whatever the suite inherited (a background or nohup run
+    ignores SIGINT and SIGHUP, and wizerscope keeps ignored signals ignored)."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 
 def _printer(fd: int, times: int, then_loop: bool = False, size: int = 4096) -> str:
     """An init that writes ``size`` bytes ("x...\\n") to ``fd`` ``times`` times (then loops forever)."""
@@ -62,7 +69,8 @@ def test_cli_streams_stderr_while_init_still_runs(tmp_path):
     (tmp_path / "p.wat").write_text(_printer(2, 1, then_loop=True, size=6))
     env = dict(os.environ, TMPDIR=str(tmp_path))
     p = subprocess.Popen([sys.executable, "-m", "wizerscope", "init", "p.wat", "-S", "cli", "-o", "out.wasm"],
-                         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_default_signals)
     assert p.stderr.readline() == b"xxxxx\n"          # before init ended: it never ends by itself
     p.send_signal(signal.SIGINT)
     rest = p.stderr.read()

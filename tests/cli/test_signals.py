@@ -14,6 +14,13 @@ import pytest
 from wizerscope.cli import signals
 from wizerscope.preinit.pipeline import Cancelled
 
+def _default_signals() -> None:
+    """In the child: default dispositions, whatever the suite inherited (a background or nohup run
+    ignores SIGINT and SIGHUP, and wizerscope keeps ignored signals ignored)."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 FOREVER = '(module (memory 1) (func (export "wizer-initialize") (loop $l (br $l))))'
 
 
@@ -38,7 +45,8 @@ def _start(tmp_path, *flags: str) -> subprocess.Popen:
     (work / "forever.wat").write_text(FOREVER)
     env = dict(os.environ, TMPDIR=str(tmp))
     return subprocess.Popen([sys.executable, "-m", "wizerscope", "init", "forever.wat", "-o", "out.wasm", *flags],
-                            cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_default_signals)
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
@@ -113,7 +121,8 @@ def test_signal_stops_the_determinism_check(tmp_path):
     work.mkdir()
     (work / "forever.wat").write_text(FOREVER)
     p = subprocess.Popen([sys.executable, "-m", "wizerscope", "init", "forever.wat", "--check-determinism"],
-                         cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                         cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_default_signals)
     _wait_for_guard(p)
     p.send_signal(signal.SIGTERM)
     _, err = p.communicate(timeout=120)
