@@ -20,10 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from wizerscope.cli.args import tui_arguments  # noqa: E402
 from wizerscope.tui.app import WizerscopeApp  # noqa: E402
 from tests.helpers.pilot import expand_nested_component, run_init as _ran, settle as _loaded  # noqa: E402
 
 SIZE = (132, 40)
+CORPUS = Path("/tmp/wizerscope-corpus")      # ../shared/corpus/build.sh's default output
 
 NESTED = """(component
   (component $inner
@@ -54,10 +56,11 @@ REJECTED = """(module
 """
 
 
-async def shot(path: str, svg: Path, steps) -> None:
-    app = WizerscopeApp(path)
+async def shot(path: str, svg: Path, steps, size=SIZE, compare_with: str | None = None, flags=()) -> None:
+    options = tui_arguments([path, *flags])[1] if flags else None
+    app = WizerscopeApp(path, options, compare_with)
     app.theme = "textual-dark"
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await steps(pilot)
         await pilot.pause(0.2)
         app.save_screenshot(filename=svg.name, path=str(svg.parent))
@@ -92,7 +95,17 @@ def scenes(tmp: Path):
         pilot.app.query_one("#segments").focus()
         await pilot.press("down")
 
-    return [
+    async def compare(pilot):
+        await _loaded(pilot)
+        for _ in range(200):                 # the comparison is made in a worker after the load
+            if pilot.app.screen.id == "compare":
+                break
+            await pilot.pause(0.05)
+
+    output = tmp / "counter.init.wasm"
+    subprocess.run([sys.executable, "-m", "wizerscope", "init", counter, "-o", str(output)], check=True,
+                   capture_output=True)
+    shots = [
         ("structure", counter, structure),
         ("component-tree", str(nested), expand_nested_component),
         ("init", counter, then_press(_ran, "4")),
@@ -101,7 +114,16 @@ def scenes(tmp: Path):
         ("instrumentation", str(nested), then_press(_ran, "7")),
         ("rejections", str(rejected), _loaded),
         ("reference-gaps", str(nested), then_press(_loaded, "8")),
+        ("anatomy", counter, then_press(_ran, "9")),
+        ("small-80x24-diff", counter, then_press(_ran, "n"), (80, 24)),
+        ("small-80x24-init", counter, then_press(_ran, "4"), (80, 24)),
+        ("compare", counter, compare, SIZE, str(output)),
     ]
+    comp_py = CORPUS / "comp_py.wasm"
+    if comp_py.exists():                     # the 18 MB componentize-py component, when the corpus is built
+        shots.append(("comp-py-segments", str(comp_py), then_press(_ran, "6"), (160, 48), None,
+                      ("-S", "cli", "--keep-init-func=true")))
+    return shots
 
 
 def main() -> int:
@@ -116,9 +138,9 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        for name, path, steps in scenes(tmp):
+        for name, path, steps, *extra in scenes(tmp):
             svg = tmp / f"{name}.svg"
-            asyncio.run(shot(path, svg, steps))
+            asyncio.run(shot(path, svg, steps, *extra))
             png = out / f"{name}.png"
             subprocess.run([converter, "--zoom", "0.8", str(svg), "-o", str(png)], check=True)
             if shutil.which("pngquant"):

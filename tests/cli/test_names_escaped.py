@@ -63,3 +63,9 @@ async def test_tui_tables_escape_names(tmp_path):
         texts = [str(c) for row in range(table.row_count) for c in table.get_row_at(row)]
         assert any("pwned" in t for t in texts)
         assert not any(c in t for t in texts for c in RAW)
+        await pilot.press("2")                         # the Globals tab: a line-API table
+        await pilot.pause()
+        glob = app.query_one("#globals")
+        glob.set_data(["name"], [("glob\x1b]0;pwned\x07",)])    # a name as the binary may hold it
+        lines = [glob.render_line(y).text for y in range(min(glob.size.height, 3))]
+        assert any("pwned" in t for t in lines) and not any(c in t for t in lines for c in RAW)

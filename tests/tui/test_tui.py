@@ -367,3 +367,19 @@ async def test_a_stack_retry_is_said_in_the_run_log(tmp_path):
         assert app.outcome.ok, app.outcome.error
         log = "\n".join(str(line.text) for line in app.query_one("#run-log").lines)
         assert "note: init ran out of wasm stack" in log
+
+
+async def test_init_output_reaches_the_log_as_it_is_written(tmp_path):
+    """Init's stdout is streamed into the run log as it is written (before the run's result), not
+    dumped after it."""
+    from wizerscope.cli import tui_arguments
+    from tests.helpers.host_wat import CORE_SOURCES
+    path = write(tmp_path, "sources.wat", CORE_SOURCES)
+    async with opened(path, tui_arguments([path, "-S", "cli"])[1]) as (app, pilot):
+        await pilot.press("r")
+        await settle(app, pilot)
+        await until(lambda: app.outcome is not None and not app.running, 20)
+        assert app.outcome.ok, app.outcome.error
+        lines = [str(line.text) for line in app.query_one("#run-log").lines]
+        ok = next(i for i, t in enumerate(lines) if t.startswith("ok:"))
+        assert "hi" in lines[:ok] and any("shown above, as it was written" in t for t in lines[ok:])

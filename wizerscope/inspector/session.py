@@ -92,9 +92,15 @@ class _Watch(Hooks):
     interruptible = True
     snapshot_before = True
 
-    def __init__(self, session: "Session", progress: Progress | None) -> None:
+    def __init__(self, session: "Session", progress: Progress | None,
+                 output: Callable[[str, bytes], None] | None = None) -> None:
         self.session = session
         self.progress = progress or (lambda step, i, n: None)
+        self.watch_output = output
+
+    def output(self, stream: str, data: bytes) -> None:
+        if self.watch_output is not None:
+            self.watch_output(stream, data)
 
     def step(self, name: str, trace: Trace) -> None:
         if self.session._cancel.is_set():
@@ -297,8 +303,9 @@ class Session:
         if runner is not None:
             runner.interrupt()
 
-    def run(self, progress: Progress | None = None) -> RunOutcome:
-        """Run the init function step by step; never raises WizerscopeError (it lands in the outcome)."""
+    def run(self, progress: Progress | None = None, output: Callable[[str, bytes], None] | None = None) -> RunOutcome:
+        """Run the init function step by step; never raises WizerscopeError (it lands in the outcome).
+        ``output(stream, data)`` sees init's stdout and stderr as they are written."""
         self._cancel.clear()
         out = RunOutcome(self.options.init_func, options=copy.deepcopy(self.options))
         try:
@@ -306,7 +313,7 @@ class Session:
                 raise WizerscopeError("the input could not be parsed; nothing to run")
             if self.check():
                 raise RejectedError(self.rejections)
-            out.run = drive(self.pipeline, self.options, _Watch(self, progress), cache=self._code, trace=out.trace)
+            out.run = drive(self.pipeline, self.options, _Watch(self, progress, output), cache=self._code, trace=out.trace)
             if progress is not None:
                 progress("done", len(RUN_STEPS) - 1, len(RUN_STEPS))
         except WizerscopeError as e:

@@ -46,6 +46,14 @@ class RunProgress(Message):
         return isinstance(message, RunProgress)
 
 
+class InitOutput(Message):
+    """A piece of init's stdout or stderr, as init wrote it (consecutive pieces are not merged)."""
+
+    def __init__(self, stream: str, data: bytes) -> None:
+        super().__init__()
+        self.stream, self.data = stream, data
+
+
 class RunFinished(Message):
     def __init__(self, outcome) -> None:
         super().__init__()

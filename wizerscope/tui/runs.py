@@ -59,10 +59,17 @@ class RunsMixin:
     @work(thread=True, exclusive=True, group="run")
     def _run_worker(self) -> None:
         s = self.session
-        outcome = s.run(progress=lambda step, i, n: self.post_message(M.RunProgress(step, i, n)))
+        outcome = s.run(progress=lambda step, i, n: self.post_message(M.RunProgress(step, i, n)),
+                        output=lambda stream, data: self.post_message(M.InitOutput(stream, data)))
         if outcome.ok:
             s.memory_diffs()      # the byte diff is computed here, off the UI thread
         self.post_message(M.RunFinished(outcome))
+
+    def on_init_output(self, event: M.InitOutput) -> None:
+        """Init's stdout and stderr in the log as they are written (stderr in yellow)."""
+        text = event.data.decode("utf-8", "replace").rstrip("\n")
+        if text:
+            self._log(text, "yellow" if event.stream == "stderr" else "")
 
     def on_run_progress(self, event: M.RunProgress) -> None:
         self.query_one(InitPanel).progress(event.step, event.index, event.total, event.prefix)
@@ -114,9 +121,8 @@ class RunsMixin:
         for line in self.session.host_log() + self.session.anatomy_log():
             self._log(line, "dim")
         for name, data in (("stdout", o.init.stdout), ("stderr", o.init.stderr)):
-            if data:
-                self._log(f"init {name}:", "bold")
-                self._log(data.decode("utf-8", "replace").rstrip("\n"))
+            if data:                        # already in the log as written (on_init_output)
+                self._log(f"(init's {name} is shown above, as it was written)", "dim")
         if o.backtrace:
             self._log("wasm backtrace:", "bold red")
             for line in o.backtrace[:30]:

@@ -10,6 +10,8 @@ from typing import ClassVar
 
 from rich.text import Text
 
+from ...errors import printable
+
 
 class SessionView:
     """Mixin for the widget of one tab; ``tab`` is the tab's name (see ``keys.TABS``)."""
@@ -21,8 +23,9 @@ class SessionView:
 
 
 def cells(*values) -> list:
-    """Plain strings as Text: names like `[i32] -> [i32]` or `$x[0]` must not be read as markup."""
-    return [Text(v) if isinstance(v, str) else v for v in values]
+    """Plain strings as Text: names like `[i32] -> [i32]` or `$x[0]` must not be read as markup,
+    and control characters from the binary are shown escaped (:func:`~wizerscope.errors.printable`)."""
+    return [Text(printable(v)) if isinstance(v, str) else v for v in values]
 
 
 @dataclass(frozen=True)

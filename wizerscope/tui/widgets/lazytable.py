@@ -18,6 +18,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+
+from ...errors import printable
+
 S_HEADER = Style(bold=True, color="bright_white", bgcolor="grey23")
 S_CURSOR = Style(reverse=True)
 S_ZEBRA = Style(bgcolor="grey11")
@@ -25,10 +28,11 @@ GAP = 2
 
 
 def _cell(value) -> tuple[str, Style | None]:
+    """A cell's text (control characters from the binary escaped: names reach the terminal) and style."""
     if isinstance(value, Text):
         style = value.style if isinstance(value.style, Style) else Style.parse(value.style) if value.style else None
-        return value.plain, style
-    return str(value), None
+        return printable(value.plain), style
+    return printable(str(value)), None
 
 
 class LazyTable(ScrollView, can_focus=True):
@@ -72,7 +76,7 @@ class LazyTable(ScrollView, can_focus=True):
         self.widths = [len(c) for c in self.columns]
         for row in self.rows:
             for i, value in enumerate(row):
-                n = len(value.plain) if isinstance(value, Text) else len(str(value))
+                n = len(_cell(value)[0])
                 if n > self.widths[i]:
                     self.widths[i] = n
         self.virtual_size = Size(sum(self.widths) + GAP * len(self.widths) + 1, len(self.rows) + 1)
