@@ -7,7 +7,6 @@ is ``python scripts/difffuzz.py --count 1000``.
 """
 from __future__ import annotations
 
-import pytest
 import wasmtime
 
 from scripts import difffuzz as D

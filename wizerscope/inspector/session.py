@@ -22,7 +22,7 @@ from ..preinit.choose import pipeline_for
 from ..preinit.files import read_input, write_output
 from ..preinit.instrument import Unit
 from ..preinit.options import Options
-from ..preinit.pipeline import STEPS, Cancelled, Hooks, Pipeline, MalformedModule, Run, Trace, drive
+from ..preinit.pipeline import Cancelled, Pipeline, MalformedModule, Run, Trace, drive
 from ..preinit.reference_gaps import ReferenceGap
 from ..preinit.runtime.sandbox import CodeCache, InitReport
 from ..preinit.statediff import MemoryDiff
@@ -31,11 +31,9 @@ from .candidates import Candidate, candidates
 from .changes import rewrite_changes
 from .diff import memory_diffs
 from .tree import TreeNode, component_tree, module_tree
+from .watch import RUN_STEPS, Progress, Watch
 
-RUN_STEPS = STEPS + ("done",)
 HEX_CONTEXT = 32
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -84,59 +82,6 @@ class WriteReport:
     path: str
     size: int
     input_size: int
-
-
-class _Watch(Hooks):
-    """The session's hooks: progress, cancel, an abandonable compile, the state before init."""
-
-    interruptible = True
-    snapshot_before = True
-
-    def __init__(self, session: "Session", progress: Progress | None,
-                 output: Callable[[str, bytes], None] | None = None) -> None:
-        self.session = session
-        self.progress = progress or (lambda step, i, n: None)
-        self.watch_output = output
-
-    def output(self, stream: str, data: bytes) -> None:
-        if self.watch_output is not None:
-            self.watch_output(stream, data)
-
-    def step(self, name: str, trace: Trace) -> None:
-        if self.session._cancel.is_set():
-            raise Cancelled(f"cancelled before {name}")
-        self.progress(name, RUN_STEPS.index(name), len(RUN_STEPS))
-
-    def started(self, runner) -> None:
-        self.session._runner = runner          # first: cancel() either sees it or we see the flag
-        if self.session._cancel.is_set():
-            raise Cancelled("cancelled")
-
-    def stopped(self, runner) -> None:
-        self.session._runner = None
-
-    def compile(self, runner, cache: CodeCache | None) -> None:
-        """Compile on a helper thread and wait for it or for :meth:`Session.cancel`. wasmtime
-        cannot stop a compile (an 18 MB component takes a second or more), but the inspector need
-        not wait for one the user gave up on: the abandoned compile finishes in the background
-        and is dropped."""
-        done = threading.Event()
-        failed: list[BaseException] = []
-
-        def compile_it() -> None:
-            try:
-                runner.compile(cache)
-            except BaseException as e:          # handed to the waiting thread below
-                failed.append(e)
-            finally:
-                done.set()
-
-        threading.Thread(target=compile_it, name="wizerscope-compile", daemon=True).start()
-        while not done.wait(0.05):
-            if self.session._cancel.is_set():
-                raise Cancelled("cancelled while compiling (the compile is dropped when it ends)")
-        if failed:
-            raise failed[0]
 
 
 class Session:
@@ -313,7 +258,7 @@ class Session:
                 raise WizerscopeError("the input could not be parsed; nothing to run")
             if self.check():
                 raise RejectedError(self.rejections)
-            out.run = drive(self.pipeline, self.options, _Watch(self, progress, output), cache=self._code, trace=out.trace)
+            out.run = drive(self.pipeline, self.options, Watch(self, progress, output), cache=self._code, trace=out.trace)
             if progress is not None:
                 progress("done", len(RUN_STEPS) - 1, len(RUN_STEPS))
         except WizerscopeError as e:
@@ -341,7 +286,7 @@ class Session:
             if progress is not None:
                 progress(runs[0], name)
         try:
-            self.last_determinism = check_determinism(self.pipeline, self.options, _Watch(self, step),
+            self.last_determinism = check_determinism(self.pipeline, self.options, Watch(self, step),
                                                       cache=self._code)
             return self.last_determinism
         except InitError:

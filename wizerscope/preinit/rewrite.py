@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..binary import encode
 from ..binary.module import Module
-from ..binary.types import (CODE, CUSTOM, DATA, DATACOUNT, EXPORT, EXTERNAL_KIND_CODES, GLOBAL, MEMORY,
+from ..binary.types import (CUSTOM, DATA, DATACOUNT, EXPORT, EXTERNAL_KIND_CODES, GLOBAL, MEMORY,
                             START, MemoryType, ValType)
 from .options import check_renames
 from .snapshot import SegmentData, Snapshot

@@ -1,0 +1,66 @@
+"""The hooks a :class:`~wizerscope.inspector.session.Session` runs the driver with: progress for the
+view, cancel between steps and while compiling (an abandoned compile finishes in the background and
+is dropped), the state just before init, and init's output as it is written."""
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+from ..preinit.pipeline import STEPS, Cancelled, Hooks, Trace
+from ..preinit.runtime.sandbox import CodeCache
+
+RUN_STEPS = STEPS + ("done",)
+Progress = Callable[[str, int, int], None]
+
+
+class Watch(Hooks):
+    """The session's hooks: progress, cancel, an abandonable compile, the state before init."""
+
+    interruptible = True
+    snapshot_before = True
+
+    def __init__(self, session, progress: Progress | None,
+                 output: Callable[[str, bytes], None] | None = None) -> None:
+        self.session = session
+        self.progress = progress or (lambda step, i, n: None)
+        self.watch_output = output
+
+    def output(self, stream: str, data: bytes) -> None:
+        if self.watch_output is not None:
+            self.watch_output(stream, data)
+
+    def step(self, name: str, trace: Trace) -> None:
+        if self.session._cancel.is_set():
+            raise Cancelled(f"cancelled before {name}")
+        self.progress(name, RUN_STEPS.index(name), len(RUN_STEPS))
+
+    def started(self, runner) -> None:
+        self.session._runner = runner          # first: cancel() either sees it or we see the flag
+        if self.session._cancel.is_set():
+            raise Cancelled("cancelled")
+
+    def stopped(self, runner) -> None:
+        self.session._runner = None
+
+    def compile(self, runner, cache: CodeCache | None) -> None:
+        """Compile on a helper thread and wait for it or for :meth:`Session.cancel`. wasmtime
+        cannot stop a compile (an 18 MB component takes a second or more), but the inspector need
+        not wait for one the user gave up on: the abandoned compile finishes in the background
+        and is dropped."""
+        done = threading.Event()
+        failed: list[BaseException] = []
+
+        def compile_it() -> None:
+            try:
+                runner.compile(cache)
+            except BaseException as e:          # handed to the waiting thread below
+                failed.append(e)
+            finally:
+                done.set()
+
+        threading.Thread(target=compile_it, name="wizerscope-compile", daemon=True).start()
+        while not done.wait(0.05):
+            if self.session._cancel.is_set():
+                raise Cancelled("cancelled while compiling (the compile is dropped when it ends)")
+        if failed:
+            raise failed[0]
