@@ -8,10 +8,8 @@ against its output (what did init change?).
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
-from ..errors import WizerscopeError
 from ..preinit.files import read_input
 from ..preinit.outputdiff import StateDiff, diff_states, image_diffs
 from ..preinit.statediff import MemoryDiff
@@ -64,10 +62,3 @@ class Comparison:
         return [(g.module or "(module)", f"{g.index}" + (f" ${g.name}" if g.name else ""), g.type, g.a, g.b)
                 for g in self.diff.globals]
 
-
-def compare_paths(path_a: str, path_b: str) -> Comparison:
-    """Open both files and compare them; a missing or malformed file is a WizerscopeError."""
-    for p in (path_a, path_b):
-        if not os.path.exists(p):
-            raise WizerscopeError(f"{p}: no such file")
-    return Comparison.files(path_a, path_b)
