@@ -4,28 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-
-def leb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def sleb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if (n == 0 and not b & 0x40) or (n == -1 and b & 0x40):
-            out.append(b)
-            return bytes(out)
-        out.append(b | 0x80)
+from wizerscope.binary.encode import sleb, uleb as leb   # the project's own encoders
 
 
 def name(s: str | bytes) -> bytes:
