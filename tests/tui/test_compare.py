@@ -90,3 +90,19 @@ async def test_compare_with_a_missing_file_says_so(tmp_path):
         await pilot.pause()
         assert not isinstance(app.screen, CompareScreen)
         assert any("nope.wasm" in n.message for n in app._notifications)
+
+
+async def test_compare_header_follows_the_hex_layout_at_80_columns(tmp_path):
+    src, out = counter_and_output(tmp_path)
+    app = WizerscopeApp(src, None, compare_with=out)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await scripted.settle(pilot)
+        for _ in range(100):
+            if isinstance(app.screen, CompareScreen):
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+        hexview = app.screen.query_one(HexDiffView)
+        header = str(app.screen.query_one("#compare-hex-header", Label).render())
+        assert hexview.per_line == 8
+        assert header.index("ascii") == 10 + hexview.per_line * 3 + 1      # the column titles sit over the columns

@@ -14,7 +14,9 @@ from textual.widgets import DataTable, Footer, Header, Label, Select
 
 from ...inspector.compare import Comparison
 from ..widgets.base import cells
-from ..widgets.hexdiff import HexDiffView
+from ..widgets.hexdiff import HexDiffView, header_text
+
+TITLES = (("B (differing bytes: green)", "B (differs: green)", "B"), ("A (differing bytes: red)", "A (differs: red)", "A"))
 
 
 class CompareScreen(Screen):
@@ -38,8 +40,7 @@ class CompareScreen(Screen):
         yield DataTable(id="compare-sections", cursor_type="row")
         yield Select([], id="compare-memory", prompt="memory", allow_blank=True)
         yield Label("", id="compare-status")
-        yield Label("offset    B (differing bytes green)                          ascii               "
-                    "A (differing bytes red)", id="compare-hex-header")
+        yield Label(header_text(16, True, TITLES), id="compare-hex-header")
         yield HexDiffView(id="compare-hex")
         yield Footer()
 
@@ -74,6 +75,10 @@ class CompareScreen(Screen):
     def on_select_changed(self, event: Select.Changed) -> None:
         if isinstance(event.value, int):
             self.show_memory(event.value)
+
+    def on_hex_diff_view_layout_changed(self, event: HexDiffView.LayoutChanged) -> None:
+        self.query_one("#compare-hex-header", Label).update(header_text(event.view.per_line, event.view.show_before,
+                                                                        TITLES))
 
     def on_hex_diff_view_cursor_moved(self, event: HexDiffView.CursorMoved) -> None:
         self.update_status()

@@ -43,12 +43,17 @@ def _fit(width: int, *choices: str) -> str:
     return next((c for c in choices if len(c) <= width), choices[-1][:width]).ljust(width)
 
 
-def header_text(per_line: int, before: bool) -> str:
-    """The column titles above the view, aligned with what :meth:`HexDiffView._render_row` draws."""
-    head = "offset".ljust(10) + _fit(per_line * 3 + 1, "after init (changed: green)", "after init", "after")
+INIT_TITLES = (("after init (changed: green)", "after init", "after"),
+               ("before init (changed: red, ++ grown)", "before (++ grown)", "before"))
+
+
+def header_text(per_line: int, before: bool, titles=INIT_TITLES) -> str:
+    """The column titles above the view, aligned with what :meth:`HexDiffView._render_row` draws;
+    ``titles`` are the (after, before) columns' words, longest first (the compare view names A and B)."""
+    head = "offset".ljust(10) + _fit(per_line * 3 + 1, *titles[0])
     head += _fit(per_line + 1, "ascii", "")
     if before:
-        head += "  " + _fit(per_line * 3, "before init (changed: red, ++ grown)", "before (++ grown)", "before")
+        head += "  " + _fit(per_line * 3, *titles[1])
     return head.rstrip()
 
 
