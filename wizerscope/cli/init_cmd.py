@@ -53,13 +53,13 @@ def cmd_init(a: argparse.Namespace, guard: SignalGuard | None = None) -> int:
     write_output(output, run.output)
     if run.init.results:
         shown = ", ".join(str(v) for v in run.init.results)
-        print(f"init returned: {shown}", file=sys.stderr if (output == "-" or a.json) else sys.stdout)
+        _say(f"init returned: {shown}", to_stderr=output == "-" or a.json)
     startup = _measure_startup(a, pipeline, run, opts)
     if a.json:
         from ..report.build import run_report
         print_stdout(dumps(run_report(run, len(wasm), pipeline.reference_gaps(opts), startup)))
     else:
-        _describe_run(a, run, len(wasm), startup, sys.stderr if output == "-" else sys.stdout)
+        _describe_run(a, run, len(wasm), startup, to_stderr=output == "-")
     return 0
 
 
@@ -73,17 +73,26 @@ def _measure_startup(a: argparse.Namespace, pipeline, run, opts):
                                a.measure_startup)
 
 
-def _describe_run(a: argparse.Namespace, run, input_size: int, startup, stream) -> None:
+def _say(text: str, to_stderr: bool) -> None:
+    """A line for the user: on stderr when stdout carries the output or the JSON report, else on
+    stdout through the checked writer (a closed or full stdout is an error, not lost text)."""
+    if to_stderr:
+        print(text, file=sys.stderr)
+    else:
+        print_stdout(text)
+
+
+def _describe_run(a: argparse.Namespace, run, input_size: int, startup, to_stderr: bool) -> None:
     """The text lines --anatomy, --drop-dead-stack and --measure-startup ask for."""
     from ..report.build import run_anatomy, sizes
     from ..report.text import describe_anatomy, describe_sizes
     if a.anatomy:
         for anatomy in run_anatomy(run):
-            print("\n".join(describe_anatomy(anatomy)), file=stream)
+            _say("\n".join(describe_anatomy(anatomy)), to_stderr)
     if a.anatomy or run.dead_stack_saved is not None:
-        print(describe_sizes(sizes(run, input_size), run.dead_stack_saved), file=stream)
+        _say(describe_sizes(sizes(run, input_size), run.dead_stack_saved), to_stderr)
     if startup is not None:
-        print(startup.describe(), file=stream)
+        _say(startup.describe(), to_stderr)
 
 
 def _check(a: argparse.Namespace, pipeline, opts) -> int:
