@@ -101,11 +101,11 @@ class Session:
         self._cancel = threading.Event()
         self._runner = None
         self._code = CodeCache()
-        self._diffs: tuple[Run, list[MemoryDiff]] | None = None
-        self._segments: tuple[Run, list[R.SegmentRow]] | None = None
+        self._memo: dict[str, tuple[Run, object]] = {}     # per-run results (see :meth:`_per_run`)
+        self._memo_locks: dict[str, threading.Lock] = {}
+        self._memo_guard = threading.Lock()
         self._accessors: list | None = None
         self.last_determinism = None        # the last determinism check's result (DeterminismResult)
-        self._anatomy: tuple[Run, list] | None = None
         self.last_startup = None            # the last start-up measurement (preinit.startup.Startup)
         try:
             self.pipeline = pipeline_for(wasm)
@@ -191,18 +191,15 @@ class Session:
         return self.last_run.run if self.last_run is not None and self.last_run.ok else None
 
     def global_rows(self) -> list[R.GlobalRow]:
-        return R.global_rows(self.units(), self.run_result)
+        if self.run_result is None:
+            return R.global_rows(self.units(), None)
+        return self._per_run("global_rows", lambda run: R.global_rows(self.units(), run))
 
     def memory_rows(self) -> list[R.MemoryRow]:
         return R.memory_rows(self.units(), self.run_result)
 
     def segment_rows(self) -> list[R.SegmentRow]:
-        run = self.run_result
-        if run is None:
-            return []
-        if self._segments is None or self._segments[0] is not run:
-            self._segments = (run, R.segment_rows(run))
-        return self._segments[1]
+        return self._per_run("segment_rows", R.segment_rows)
 
     def raw_runs_in(self, row: R.SegmentRow) -> list[tuple[int, int, int | None]]:
         return R.raw_runs_in(self.run_result, row)
@@ -215,12 +212,42 @@ class Session:
 
     def memory_diffs(self) -> list[MemoryDiff]:
         """Before/after of every memory of the last successful run (computed once)."""
+        return self._per_run("memory_diffs", memory_diffs)
+
+    # -- per-run results, computed once and from any thread ---------------------------------------
+    # What a tab needs of a run can take a second on a big input (10,000 segment rows, the byte
+    # diff of an 80 MiB memory, the anatomy, the gzipped output size). The inspector computes it
+    # on a worker thread while the tab shows a spinner; the UI thread only reads what is ready.
+    SLOW = ("memory_diffs", "segment_rows", "anatomy", "sizes", "global_rows", "accessor_rows")
+
+    def _per_run(self, name: str, compute: Callable[[Run], object], empty=None):
+        """``compute(run)`` for the last successful run, once per run, whichever thread asks
+        first (a second asker waits for the first instead of computing it again)."""
         run = self.run_result
         if run is None:
-            return []
-        if self._diffs is None or self._diffs[0] is not run:
-            self._diffs = (run, memory_diffs(run))
-        return self._diffs[1]
+            return [] if empty is None else empty
+        hit = self._memo.get(name)
+        if hit is not None and hit[0] is run:
+            return hit[1]
+        with self._memo_guard:
+            lock = self._memo_locks.setdefault(name, threading.Lock())
+        with lock:
+            hit = self._memo.get(name)
+            if hit is None or hit[0] is not run:
+                hit = (run, compute(run))
+                self._memo[name] = hit
+        return hit[1]
+
+    def computed(self, *names: str) -> bool:
+        """Whether every per-run result in ``names`` is ready for the last run (no waiting)."""
+        run = self.run_result
+        return run is None or all(name in self._memo and self._memo[name][0] is run for name in names)
+
+    def prepare(self, *names: str) -> None:
+        """Compute the per-run results ``names`` (default: all of :attr:`SLOW`) now, on the
+        calling thread: the inspector's worker does this after a run."""
+        for name in names or self.SLOW:
+            getattr(self, name)()
 
     def accessor_rows(self) -> list:
         """The component accessor table (from the last run's instrumentation, else built now),
@@ -228,9 +255,8 @@ class Session:
         from ..report.build import accessor_reports
         if self.kind != "component" or self.check():
             return []
-        run = self.run_result
-        if run is not None:
-            return accessor_reports(run.instrumentation)
+        if self.run_result is not None:
+            return self._per_run("accessor_rows", lambda run: accessor_reports(run.instrumentation))
         if self._accessors is None:
             self._accessors = accessor_reports(self.pipeline.instrument()[1])
         return self._accessors
@@ -296,22 +322,22 @@ class Session:
 
     def anatomy(self) -> list:
         """The last run's anatomy, one entry per snapshotted memory (computed once per run)."""
-        run = self.run_result
-        if run is None:
-            return []
-        if self._anatomy is None or self._anatomy[0] is not run:
-            from ..report.build import run_anatomy
-            self._anatomy = (run, run_anatomy(run))
-        return self._anatomy[1]
+        from ..report.build import run_anatomy
+        return self._per_run("anatomy", run_anatomy)
+
+    def sizes(self) -> dict:
+        """The last run's input, output, gzipped output and snapshot sizes (gzip of a big output
+        takes a second: computed once per run)."""
+        from ..report.build import sizes
+        return self._per_run("sizes", lambda run: sizes(run, len(self.wasm)), empty={})
 
     def anatomy_log(self) -> list[str]:
         """The run log's lines on the output: its sizes and what each snapshotted memory holds."""
         run = self.run_result
         if run is None:
             return []
-        from ..report.build import sizes
         from ..report.text import describe_anatomy, describe_sizes
-        lines = [describe_sizes(sizes(run, len(self.wasm)), run.dead_stack_saved)]
+        lines = [describe_sizes(self.sizes(), run.dead_stack_saved)]
         for a in self.anatomy():
             lines.extend(describe_anatomy(a, symbols=3))
         return lines
