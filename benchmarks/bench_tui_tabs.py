@@ -52,12 +52,18 @@ class Timed(WizerscopeApp):
             self.call_after_refresh(self.painted.set)
 
 
-async def switch(app: Timed, name: str) -> float:
+async def switch(app: Timed, name: str) -> tuple[float, float]:
+    """(shown, ready): until the tab's frame was drawn (with a spinner where its rows are still
+    being computed), and until its rows are on screen (the spinner gone)."""
     app.painted = asyncio.Event()
     t = time.perf_counter()
     app.action_tab(name)
     await asyncio.wait_for(app.painted.wait(), 60)
-    return time.perf_counter() - t
+    shown = time.perf_counter() - t
+    view = app.view(name)
+    while view.loading:
+        await asyncio.sleep(0.005)
+    return shown, time.perf_counter() - t
 
 
 async def measure(path: str, size: tuple[int, int], rounds: int) -> dict:
@@ -83,6 +89,7 @@ async def measure(path: str, size: tuple[int, int], rounds: int) -> dict:
             for name in TABS:
                 out["tabs"].setdefault(name, []).append(await switch(app, name))
                 await pilot.pause()
+        out["run_log_done"] = app.prepared_at - t if app.prepared_at else None
     return out
 
 
@@ -103,12 +110,15 @@ def main() -> int:
     ratio = f"; wasmtime wizer {ref:.2f} s, ratio {r['run'] / ref:.2f}" if ref else ""
     print(f"run (key press to result shown): {r['run']:.2f} s{ratio}; ok={r['ok']}")
     print("  steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in r["timings"].items()))
+    if r["run_log_done"]:
+        print(f"every tab's rows and the run log prepared (worker) {r['run_log_done']:.2f} s after the key press")
     worst = 0.0
     for name, times in r["tabs"].items():
-        first, rest = times[0], times[1:]
-        worst = max(worst, *times)
-        again = f", again {max(rest):.3f} s" if rest else ""
-        print(f"tab {name:16s} first {first:.3f} s{again}")
+        shown = [a for a, _ in times]
+        worst = max(worst, *shown)
+        again = f", again {max(shown[1:]):.3f} s" if len(shown) > 1 else ""
+        ready = max(b for _, b in times)
+        print(f"tab {name:16s} shown first {shown[0]:.3f} s{again}; rows ready at most {ready:.3f} s")
     print(f"slowest tab switch {worst:.3f} s; target <= {TARGET} s: {'ok' if worst <= TARGET else 'MISSED'}")
     return 0 if worst <= TARGET else 1
 

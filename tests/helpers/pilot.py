@@ -25,6 +25,7 @@ async def run_init(pilot) -> None:
     await settle(pilot)
     await pilot.press("r")
     await settle(pilot)
+    await settle(pilot)             # the run's result starts the worker that prepares every tab
     pilot.app.clear_notifications()
     await pilot.pause()
     await pilot.pause()

@@ -111,7 +111,7 @@ async def test_run_then_navigate_the_diff(tmp_path):
         assert "offset 0x10" in str(app.query_one("#hex-status", Label).render())
         await pilot.press("down", "right")
         assert view.cursor == 0x21
-        assert app.query_one("#globals-diff", DataTable).row_count == 2
+        assert app.query_one("#globals-diff", LazyTable).row_count == 2
         await pilot.press("7")
         await pilot.pause()
         assert app.query_one("#rewrite-changes", LazyTable).row_count >= 4

@@ -2,7 +2,9 @@
 highlight, the start-up button, and the hex diff's region colours."""
 from __future__ import annotations
 
-from textual.widgets import Button, DataTable, Label, Static
+from textual.widgets import Button, Label, Static
+
+from wizerscope.tui.widgets.lazytable import LazyTable
 
 from tests.helpers import pilot as scripted
 from tests.helpers.anatomy_wat import LAYOUT_REGIONS, LAYOUT
@@ -18,7 +20,7 @@ async def test_anatomy_tab_shows_regions_symbols_and_measures_startup(tmp_path):
         assert "gzipped" in log
         await pilot.press("9")
         await pilot.pause()
-        table = app.query_one("#anatomy-regions", DataTable)
+        table = app.query_one("#anatomy-regions", LazyTable)
         assert table.row_count == len(LAYOUT_REGIONS)
         kinds = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         assert kinds == [k for k, *_ in LAYOUT_REGIONS]

@@ -253,10 +253,11 @@ class Session:
         """The component accessor table (from the last run's instrumentation, else built now),
         as :class:`~wizerscope.report.model.AccessorReport` rows; none for a core module."""
         from ..report.build import accessor_reports
+        if self.run_result is not None:
+            return self._per_run("accessor_rows", lambda run: accessor_reports(run.instrumentation)
+                                 if run.kind == "component" else [])
         if self.kind != "component" or self.check():
             return []
-        if self.run_result is not None:
-            return self._per_run("accessor_rows", lambda run: accessor_reports(run.instrumentation))
         if self._accessors is None:
             self._accessors = accessor_reports(self.pipeline.instrument()[1])
         return self._accessors

@@ -65,6 +65,7 @@ class WizerscopeApp(RunsMixin, NavigationMixin, CompareMixin, App):
         self.load_error: str | None = None
         self.started_at = time.perf_counter()
         self.structure_shown_at: float | None = None
+        self.prepared_at: float | None = None          # when a run's tabs were all prepared (benchmarks)
         self._stale: set[str] = set()
         self._views: dict[str, SessionView] | None = None
         # True from the moment a file is to be opened until its checks are shown (or it failed):
@@ -176,11 +177,40 @@ class WizerscopeApp(RunsMixin, NavigationMixin, CompareMixin, App):
     def _fill(self, tab: str) -> None:
         """Show the session in one state tab. Tabs are filled when first shown: a componentize-py
         component has hundreds of globals, and filling tables nobody looks at would delay the
-        structure tree."""
+        structure tree. What the view needs of the run and is not computed yet is computed on a
+        worker while a spinner covers the view, so a tab never freezes the screen."""
         if self.session is None or tab not in self._stale:
             return
         self._stale.discard(tab)
-        self.view(tab).show(self.session)
+        view = self.view(tab)
+        if self.session.computed(*view.needs):
+            view.show(self.session)
+            return
+        view.loading = True
+        self._prepare_worker(self.session, tab)
+
+    @work(thread=True, group="prepare")
+    def _prepare_worker(self, session: Session, tab: str | None) -> None:
+        """Compute one tab's needs (``tab``), or after a run every tab's and the log's lines."""
+        if tab is not None:
+            session.prepare(*self.view(tab).needs)
+            self.post_message(M.Prepared(session, tab))
+            return
+        session.prepare()
+        self.post_message(M.Prepared(session, None, session.anatomy_log()))
+
+    def on_prepared(self, event: M.Prepared) -> None:
+        if event.session is not self.session:
+            return
+        if event.tab is None:
+            for line in event.lines:
+                self._log(line, "dim")
+            self.prepared_at = time.perf_counter()
+            return
+        view = self.view(event.tab)
+        view.loading = False
+        if event.tab not in self._stale:        # else a newer run's fill is on its way
+            view.show(self.session)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._fill(event.pane.id.removeprefix("tab-"))

@@ -76,3 +76,12 @@ class DeterminismFinished(Message):
         super().__init__()
         self.result = result
         self.error = error
+
+
+class Prepared(Message):
+    """A worker computed what tab ``tab`` needs of ``session``'s last run (``tab`` None: every
+    tab, after a run; ``lines`` are then the run log's lines on the output)."""
+
+    def __init__(self, session, tab: str | None, lines: list[str] | None = None) -> None:
+        super().__init__()
+        self.session, self.tab, self.lines = session, tab, lines or []

@@ -62,7 +62,7 @@ class RunsMixin:
         outcome = s.run(progress=lambda step, i, n: self.post_message(M.RunProgress(step, i, n)),
                         output=lambda stream, data: self.post_message(M.InitOutput(stream, data)))
         if outcome.ok:
-            s.memory_diffs()      # the byte diff is computed here, off the UI thread
+            s.prepare("global_rows", "memory_diffs")   # what the result's first view needs, off the UI thread
         self.post_message(M.RunFinished(outcome))
 
     def on_init_output(self, event: M.InitOutput) -> None:
@@ -91,6 +91,8 @@ class RunsMixin:
         self.outcome = o
         self.refresh_bindings()
         self.query_one("#btn-write", Button).disabled = not o.ok
+        if o.ok:        # every tab's rows and the log's lines on the output, on a worker
+            self._prepare_worker(self.session, None)
         self._refresh_state_views()
         if o.ok:
             panel.progress("done", len(o.steps_done), len(o.steps_done) + 1)
@@ -118,7 +120,7 @@ class RunsMixin:
             self._log(note if note.startswith("warning:") else f"note: {note}", "yellow")
         if o.init.results:
             self._log("init returned: " + ", ".join(str(v) for v in o.init.results), "cyan")
-        for line in self.session.host_log() + self.session.anatomy_log():
+        for line in self.session.host_log():
             self._log(line, "dim")
         for name, data in (("stdout", o.init.stdout), ("stderr", o.init.stderr)):
             if data:                        # already in the log as written (on_init_output)

@@ -7,12 +7,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Label, Select, Static
+from textual.widgets import Button, Label, Select, Static
 
 from ...errors import WizerscopeError
 from ...inspector import anatomy as A
 from ...inspector.session import Session
-from .base import SessionView, cells
+from .base import SessionView
+from .lazytable import LazyTable
 from .hexdiff import _REGION_STYLES
 
 # one colour per region kind (the hex diff's too)
@@ -37,6 +38,7 @@ class AnatomyPane(Vertical, SessionView):
     """Memory chooser, bar, regions table, symbols of the highlighted region, start-up button."""
 
     tab = "anatomy"
+    needs = ("anatomy",)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -48,9 +50,9 @@ class AnatomyPane(Vertical, SessionView):
         yield Label("Run init (r) to see what the snapshot is made of.", id="anatomy-summary")
         yield Select([], id="anatomy-select", prompt="memory", allow_blank=True)
         yield Static("", id="anatomy-bar")
-        yield DataTable(id="anatomy-regions", cursor_type="row")
+        yield LazyTable(id="anatomy-regions", max_height=11)
         yield Label("", id="anatomy-symbols-title")
-        yield DataTable(id="anatomy-symbols", cursor_type="row")
+        yield LazyTable(id="anatomy-symbols")
         with Horizontal(id="startup-row"):
             yield Button("Measure start-up", id="btn-startup")
             yield Label("", id="startup-result")
@@ -73,35 +75,32 @@ class AnatomyPane(Vertical, SessionView):
     def select_anatomy(self, a) -> None:
         self.current = a
         self.query_one("#anatomy-bar", Static).update(bar_text(a) if a is not None else "")
-        table = self.query_one("#anatomy-regions", DataTable)
-        table.clear(columns=True)
-        table.add_columns("kind", "name", "start", "end", "snapshot bytes", "share")
         self.rows = A.region_rows(a) if a is not None else []
-        for r in self.rows:
-            table.add_row(Text(r.kind, style=KIND_STYLES[r.kind]), *cells(r.name, f"{r.start:#x}", f"{r.end:#x}",
-                                                                            f"{r.bytes:,}", f"{100 * r.share:.1f}%"))
+        self.query_one("#anatomy-regions", LazyTable).set_data(
+            ["kind", "name", "start", "end", "snapshot bytes", "share"],
+            [(Text(r.kind, style=KIND_STYLES[r.kind]), r.name, f"{r.start:#x}", f"{r.end:#x}", f"{r.bytes:,}",
+              f"{100 * r.share:.1f}%") for r in self.rows])
         notes = "; ".join(a.notes) if a is not None and a.notes else ""
         self.show_symbols(None, notes)
 
     def show_symbols(self, region: A.RegionRow | None, notes: str = "") -> None:
-        table = self.query_one("#anatomy-symbols", DataTable)
-        table.clear(columns=True)
-        table.add_columns("variable", "start", "end", "snapshot bytes")
         syms = A.symbol_rows(self.current, region) if self.current is not None else []
-        for sym in syms:
-            table.add_row(*cells(sym.name, f"{sym.start:#x}", f"{sym.end:#x}", f"{sym.bytes:,}"))
+        self.query_one("#anatomy-symbols", LazyTable).set_data(
+            ["variable", "start", "end", "snapshot bytes"],
+            [(sym.name, f"{sym.start:#x}", f"{sym.end:#x}", f"{sym.bytes:,}") for sym in syms])
         where = f"in {region.kind} {region.name}".rstrip() if region is not None else "in this memory"
         title = f"{len(syms)} variable(s) {where}" + (f"   layout: {notes}" if notes else "")
         self.query_one("#anatomy-symbols-title", Label).update(Text(title))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         found = self.session.anatomy() if self.session is not None else []
-        if event.select.id == "anatomy-select" and isinstance(event.value, int) and event.value < len(found):
+        if (event.select.id == "anatomy-select" and isinstance(event.value, int) and event.value < len(found)
+                and found[event.value] is not self.current):
             self.select_anatomy(found[event.value])
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "anatomy-regions" and 0 <= event.cursor_row < len(self.rows):
-            self.show_symbols(self.rows[event.cursor_row])
+    def on_lazy_table_row_highlighted(self, event: LazyTable.RowHighlighted) -> None:
+        if event.table.id == "anatomy-regions" and 0 <= event.index < len(self.rows):
+            self.show_symbols(self.rows[event.index])
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "btn-startup" and self.session is not None:

@@ -17,6 +17,9 @@ class SessionView:
     """Mixin for the widget of one tab; ``tab`` is the tab's name (see ``keys.TABS``)."""
 
     tab: ClassVar[str] = ""
+    # the session's per-run results this view reads (``Session.SLOW``): when one is not ready the
+    # app shows a spinner over the view and computes it on a worker thread first
+    needs: ClassVar[tuple[str, ...]] = ()
 
     def show(self, session) -> None:
         raise NotImplementedError

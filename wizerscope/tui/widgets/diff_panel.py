@@ -5,18 +5,20 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Label, Select
+from textual.widgets import Label, Select
 
 from ...inspector import anatomy as A
 from ...inspector.session import Session
 from .hexdiff import HexDiffView, header_text
-from .base import SessionView, cells
+from .base import SessionView
+from .lazytable import LazyTable
 
 
 class DiffPanel(Vertical, SessionView):
     """Changed globals on top; below, the memory chooser, a status line and the hex diff."""
 
     tab = "diff"
+    needs = ("global_rows", "memory_diffs", "anatomy")
     # the app's hex keys work in every tab; here, where they apply, the footer shows them
     BINDINGS = [Binding("n", "app.next_change", "Next"), Binding("p", "app.prev_change", "Prev"),
                 Binding("g", "app.goto", "Go to")]
@@ -27,7 +29,7 @@ class DiffPanel(Vertical, SessionView):
 
     def compose(self) -> ComposeResult:
         yield Label("Run init (r) to compare the state before and after it.", id="diff-summary")
-        yield DataTable(id="globals-diff", cursor_type="row")
+        yield LazyTable(id="globals-diff", max_height=7)
         yield Select([], id="memory-select", prompt="memory", allow_blank=True)
         yield Label("", id="hex-status")
         yield Label(header_text(16, True), id="hex-header")
@@ -35,18 +37,18 @@ class DiffPanel(Vertical, SessionView):
 
     def show(self, s: Session) -> None:
         self.session = s
-        table = self.query_one("#globals-diff", DataTable)
-        table.clear(columns=True)
-        table.add_columns("module", "global", "type", "before init", "", "after init")
-        changed = 0
+        rows, keys, changed = [], [], 0
         for g in s.global_rows():
             if g.after is None:
                 continue
             changed += g.changed
             style = "bold black on yellow" if g.changed else ""
             label = f"{g.index}" + (f" ${g.name}" if g.name else "")
-            table.add_row(*cells(g.where or s.name, label, g.type, g.before or "", "->" if g.changed else "=",
-                                 Text(g.after, style=style)), key=f"{g.where}/{g.index}")
+            rows.append((g.where or s.name, label, g.type, g.before or "", "->" if g.changed else "=",
+                         Text(g.after, style=style)))
+            keys.append(f"{g.where}/{g.index}")
+        self.query_one("#globals-diff", LazyTable).set_data(
+            ["module", "global", "type", "before init", "", "after init"], rows, keys)
         diffs = s.memory_diffs()
         select = self.query_one("#memory-select", Select)
         select.set_options([(f"{d.where + ' / ' if d.where else ''}memory {d.memory}: {d.changed_bytes:,} bytes "
@@ -65,10 +67,10 @@ class DiffPanel(Vertical, SessionView):
 
     def select_global(self, where: str, index: int) -> bool:
         """Put the globals table's cursor on one global (a determinism row); False if not shown."""
-        table = self.query_one("#globals-diff", DataTable)
+        table = self.query_one("#globals-diff", LazyTable)
         try:
             table.move_cursor(row=table.get_row_index(f"{where}/{index}"))
-        except Exception:           # no run yet, or that global is not in the table
+        except ValueError:          # no run yet, or that global is not in the table
             return False
         table.focus()
         return True

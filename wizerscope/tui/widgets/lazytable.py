@@ -74,11 +74,10 @@ class LazyTable(ScrollView, can_focus=True):
         self.columns, self.rows = list(columns), list(rows)
         self.keys = list(keys) if keys is not None else [str(i) for i in range(len(self.rows))]
         self.widths = [len(c) for c in self.columns]
-        for row in self.rows:
-            for i, value in enumerate(row):
-                n = len(_cell(value)[0])
-                if n > self.widths[i]:
-                    self.widths[i] = n
+        for i in range(len(self.columns)):      # column by column: 10,000 rows in a few ms
+            longest = max((len(printable(v.plain if isinstance(v, Text) else str(v))) for v in
+                           (row[i] for row in self.rows if i < len(row))), default=0)
+            self.widths[i] = max(self.widths[i], longest)
         self.virtual_size = Size(sum(self.widths) + GAP * len(self.widths) + 1, len(self.rows) + 1)
         if self.max_height is not None:
             self.styles.height = min(len(self.rows) + 1, self.max_height) + 1
@@ -110,7 +109,8 @@ class LazyTable(ScrollView, can_focus=True):
         segs = [Segment(" ")]
         for value, width in zip(cells, self.widths):
             text, cell_style = _cell(value)
-            segs.append(Segment(text.ljust(width + GAP), cell_style + style if cell_style and style else
+            # the cell's own style (a changed value's highlight) wins over the row's zebra or cursor
+            segs.append(Segment(text.ljust(width + GAP), style + cell_style if cell_style and style else
                                 style or cell_style))
         return Strip(segs)
 

@@ -13,7 +13,6 @@ from .base import SessionView, Target, cells
 from .lazytable import LazyTable
 
 CHANGED = "bold black on yellow"
-MAX_ROWS = 10_000
 NO_RUN = "Run init (r) to see the data segments the snapshot produces."
 
 
@@ -31,6 +30,7 @@ class GlobalsView(LazyTable, SessionView):
     only those on screen)."""
 
     tab = "globals"
+    needs = ("global_rows",)
 
     def show(self, s: Session) -> None:
         rows, keys = [], []
@@ -53,27 +53,30 @@ class MemoriesView(Vertical, SessionView):
     def compose(self) -> ComposeResult:
         yield DataTable(id="memories", cursor_type="row")
         yield Label("Data segments of the input", classes="section-title")
-        yield DataTable(id="data-segments", cursor_type="row", zebra_stripes=True)
+        yield LazyTable(id="data-segments")
 
     def show(self, s: Session) -> None:
-        table, segs = self.query_one("#memories", DataTable), self.query_one("#data-segments", DataTable)
+        table = self.query_one("#memories", DataTable)
         _fresh(table, "module", "index", "type", "min pages", "max pages", "page size", "64-bit", "shared",
                "size before init", "size after init")
-        _fresh(segs, "module", "memory", "segment", "mode", "offset", "length")
+        segs = []
         for m in s.memory_rows():
             grew = m.bytes_after is not None and m.bytes_before is not None and m.bytes_after != m.bytes_before
             table.add_row(*cells(m.where or s.name, str(m.index), m.type, str(m.minimum),
                                  "none" if m.maximum is None else str(m.maximum), f"{m.page_size:,}", str(m.memory64),
                                  str(m.shared), _size(m.bytes_before),
                                  Text(_size(m.bytes_after), style=CHANGED if grew else "")))
-            for d in m.segments[:MAX_ROWS]:
-                segs.add_row(*cells(m.where or s.name, str(m.index), str(d.index), d.mode, d.offset, f"{d.length:,}"))
+            segs.extend((m.where or s.name, str(m.index), str(d.index), d.mode, d.offset, f"{d.length:,}")
+                        for d in m.segments)
+        self.query_one("#data-segments", LazyTable).set_data(
+            ["module", "memory", "segment", "mode", "offset", "length"], segs)
 
 
 class SegmentsView(Vertical, SessionView):
     """The final data segments; beside them, the raw non-zero runs inside the selected one."""
 
     tab = "segments"
+    needs = ("segment_rows",)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -134,6 +137,7 @@ class InstrumentationView(VerticalScroll, SessionView):
     """The `__wizer_*` exports, the component accessor table, and the rewrite's changes."""
 
     tab = "instrumentation"
+    needs = ("accessor_rows",)
 
     def compose(self) -> ComposeResult:
         yield Label("Exports the instrumentation adds (the snapshot reads state through them)",
