@@ -6,11 +6,11 @@ import pytest
 
 from wizerscope.errors import WizerscopeError
 from wizerscope.inspector.session import Session
-from wizerscope.inspector.verdict import for_form
+from wizerscope.inspector.verdict import _removed_from_component, for_form
 from wizerscope.preinit.choose import preinit
 from wizerscope.preinit.options import Options
 
-from tests.helpers.inspector_wat import TRAPS, write
+from tests.helpers.inspector_wat import NESTED, TRAPS, TWICE, write
 from tests.helpers.truth_wat import CALLS_IMPORT, COMMAND, TABLE_SETS
 
 
@@ -40,6 +40,32 @@ def test_choosing_start_explains_what_the_output_loses_and_offers_the_rename(tmp
     assert s.verdict() == []
     s.options.init_func = "setup"
     assert s.verdict() == []
+
+
+def test_choosing_a_component_export_says_the_output_loses_it(tmp_path):
+    """A plain top-level component export run as init is dropped from the output (as the
+    reference's rewrite does): the tab warns, and keeping the init export silences it."""
+    s = Session.open(write(tmp_path, "twice.wat", TWICE))
+    assert s.verdict() == []                            # wizer-initialize: nothing lost
+    s.options.init_func = "get-a"
+    (card,) = s.verdict()
+    assert card.level == "warning" and card.rule == "init-removes-export"
+    assert "no longer exports `get-a`" in card.message and "keep the init function exported" in card.hint
+    out = s.run()
+    assert out.ok and b"get-a" not in bytes(out.output)  # what the warning said
+    s.options.keep_init_func = True
+    assert s.verdict() == []
+
+
+def test_only_plain_top_level_component_exports_are_said_to_be_removed(tmp_path):
+    """The nested component's `get` is a plain export (removed as init); interface functions and
+    WAVE calls never match the rewrite's export removal, so no warning for them."""
+    s = Session.open(write(tmp_path, "nested.wat", NESTED))
+    assert all(c.rule != "init-removes-export" for c in s.verdict())
+    s.options.init_func = "get"
+    assert [c.rule for c in s.verdict()] == ["init-removes-export"]
+    for name in ("exports.init", "wasi:cli/run@0.2.0#run", "my:pkg/iface.setup", "get(1)"):
+        assert not _removed_from_component(name), name
 
 
 def test_identical_rejections_are_one_card_listing_every_site(tmp_path):

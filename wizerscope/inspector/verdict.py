@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import Rejection, WizerscopeError
+from ..preinit.options import DEFAULT_INIT_FUNC
 
 # exports a program still needs after pre-initialization: running one as init removes it
 NEEDED_EXPORTS = {"_start": "the WASI command's entry point", "main": "the program's main function",
@@ -98,11 +99,32 @@ def init_export_cards(session) -> list[Card]:
         usable = [c.name for c in session.candidates() if c.usable]
         cards.append(Card("init-export", "init-export", f"the component does not export a function `{name}`",
                           "choose one in the Init form's `init function` field", lines=[_candidates_line(usable)]))
-    if name in NEEDED_EXPORTS and not session.options.keep_init_func:
+    if session.options.keep_init_func:
+        return cards
+    if session.kind == "component":
+        if name in names and _removed_from_component(name):
+            cards.append(_component_needed_card(name))
+    elif name in NEEDED_EXPORTS:
         renamed = any(dst == name for dst, _src in session.options.renames)
         if not renamed:
             cards.append(_needed_card(name, NEEDED_EXPORTS[name]))
     return cards
+
+
+def _removed_from_component(name: str) -> bool:
+    """Whether the rewrite drops a component export run as init: only a plain top-level export
+    name other than the default init is matched (an interface function, ``ns:pkg/iface.func`` or
+    ``exports.init``, never is, so it stays exported)."""
+    return name != DEFAULT_INIT_FUNC and not any(ch in name for ch in ".:/#(@")
+
+
+def _component_needed_card(name: str) -> Card:
+    return Card("warning", "init-removes-export",
+                f"`{name}` is part of the component's exported interface: run as init, it is removed from the "
+                f"output, which then no longer exports `{name}` (a host or component that calls it cannot use "
+                "the output)",
+                "tick `keep the init function exported` (components cannot rename exports), or export a "
+                f"separate `{DEFAULT_INIT_FUNC}` function for init")
 
 
 def _candidates_line(usable: list[str]) -> str:
