@@ -15,7 +15,7 @@ from wizerscope.tui.widgets.hexdiff import HexDiffView, fit_per_line, line_width
 
 from tests.helpers import pilot as scripted
 from tests.helpers.cli import run_cli
-from tests.helpers.inspector_wat import COUNTER, RANDOM, write
+from tests.helpers.inspector_wat import COUNTER, RANDOM, TWICE, write
 from tests.tui.test_tui import opened
 
 
@@ -79,12 +79,22 @@ async def test_live_steps_breakdown_and_history(tmp_path):
         steps = str(app.query_one("#run-steps", Label).render())
         for step in ("check", "compile", "init", "rewrite", "validate", "total"):
             assert step in steps
+        assert f"compile (module; {app.outcome.init.compiler})" in steps     # what compiled it, by what
         app.query_one("#opt-timeout", Input).value = "30"
         await pilot.press("r")
         await scripted.settle(pilot)
+        assert "code reused from an earlier run" in str(app.query_one("#run-steps", Label).render())
         history = app.query_one("#run-history", DataTable)
         assert history.row_count == 2 == len(app.session.history)
         assert "timeout=30s" in str(history.get_row_at(1)[2]) and str(history.get_row_at(0)[2]) == "defaults"
+
+
+async def test_compile_step_names_a_components_core_instances(tmp_path):
+    async with opened(write(tmp_path, "twice.wat", TWICE)) as (app, pilot):
+        await pilot.press("r")
+        await scripted.settle(pilot)
+        assert app.outcome.ok
+        assert "compile (component, 3 core instances; " in str(app.query_one("#run-steps", Label).render())
 
 
 async def test_form_offers_every_option_and_names_its_fields(tmp_path):

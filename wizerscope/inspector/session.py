@@ -275,9 +275,11 @@ class Session:
         if runner is not None:
             runner.interrupt()
 
-    def run(self, progress: Progress | None = None, output: Callable[[str, bytes], None] | None = None) -> RunOutcome:
+    def run(self, progress: Progress | None = None, output: Callable[[str, bytes], None] | None = None,
+            detail: Callable[[str, str], None] | None = None) -> RunOutcome:
         """Run the init function step by step; never raises WizerscopeError (it lands in the outcome).
-        ``output(stream, data)`` sees init's stdout and stderr as they are written."""
+        ``output(stream, data)`` sees init's stdout and stderr as they are written; ``detail(step,
+        text)`` hears more about a step once it is done (what compiled the code)."""
         self._cancel.clear()
         out = RunOutcome(self.options.init_func, options=copy.deepcopy(self.options))
         try:
@@ -285,7 +287,8 @@ class Session:
                 raise WizerscopeError("the input could not be parsed; nothing to run")
             if self.check():
                 raise RejectedError(self.rejections)
-            out.run = drive(self.pipeline, self.options, Watch(self, progress, output), cache=self._code, trace=out.trace)
+            out.run = drive(self.pipeline, self.options, Watch(self, progress, output, detail), cache=self._code,
+                            trace=out.trace)
             if progress is not None:
                 progress("done", len(RUN_STEPS) - 1, len(RUN_STEPS))
         except WizerscopeError as e:

@@ -20,10 +20,12 @@ class Watch(Hooks):
     snapshot_before = True
 
     def __init__(self, session, progress: Progress | None,
-                 output: Callable[[str, bytes], None] | None = None) -> None:
+                 output: Callable[[str, bytes], None] | None = None,
+                 detail: Callable[[str, str], None] | None = None) -> None:
         self.session = session
         self.progress = progress or (lambda step, i, n: None)
         self.watch_output = output
+        self.detail = detail or (lambda step, text: None)
 
     def output(self, stream: str, data: bytes) -> None:
         if self.watch_output is not None:
@@ -64,3 +66,14 @@ class Watch(Hooks):
                 raise Cancelled("cancelled while compiling (the compile is dropped when it ends)")
         if failed:
             raise failed[0]
+        self.detail("compile", compile_detail(self.session, runner))
+
+
+def compile_detail(session, runner) -> str:
+    """The compile step in words: what was compiled (a component's core modules) and by what."""
+    what = session.kind
+    if what == "component":
+        n = len(session.units())
+        what = f"component, {n} core instance{'s' if n != 1 else ''}"
+    how = runner.report.compile_detail()
+    return f"{what}; {how}" if how else what

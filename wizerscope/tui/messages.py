@@ -46,6 +46,14 @@ class RunProgress(Message):
         return isinstance(message, RunProgress)
 
 
+class StepDetail(Message):
+    """More about a step once it is done (``compile``: what was compiled and by which compiler)."""
+
+    def __init__(self, step: str, text: str) -> None:
+        super().__init__()
+        self.step, self.text = step, text
+
+
 class InitOutput(Message):
     """A piece of init's stdout or stderr, as init wrote it (consecutive pieces are not merged)."""
 

@@ -60,7 +60,8 @@ class RunsMixin:
     def _run_worker(self) -> None:
         s = self.session
         outcome = s.run(progress=lambda step, i, n: self.post_message(M.RunProgress(step, i, n)),
-                        output=lambda stream, data: self.post_message(M.InitOutput(stream, data)))
+                        output=lambda stream, data: self.post_message(M.InitOutput(stream, data)),
+                        detail=lambda step, text: self.post_message(M.StepDetail(step, text)))
         if outcome.ok:
             s.prepare("global_rows", "memory_diffs")   # what the result's first view needs, off the UI thread
         self.post_message(M.RunFinished(outcome))
@@ -70,6 +71,9 @@ class RunsMixin:
         text = event.data.decode("utf-8", "replace").rstrip("\n")
         if text:
             self._log(text, "yellow" if event.stream == "stderr" else "")
+
+    def on_step_detail(self, event: M.StepDetail) -> None:
+        self.query_one(InitPanel).detail(event.step, event.text)
 
     def on_run_progress(self, event: M.RunProgress) -> None:
         self.query_one(InitPanel).progress(event.step, event.index, event.total, event.prefix)

@@ -69,6 +69,17 @@ class InitReport:
     fuel_used: int | None = None        # with --fuel: what the start function and init consumed
     notes: list[str] = field(default_factory=list)   # one line each: a retry, a cache left off, ...
     output_dropped: int = 0             # bytes of stdout and stderr before the kept tails (OUTPUT_KEPT)
+    winch_refused: str = ""             # why Winch could not compile the code (then Cranelift did)
+
+    def compile_detail(self) -> str:
+        """What compiled the init code, in a few words (the inspector's compile step shows it)."""
+        if not self.compiler:
+            return ""
+        if self.reused_code:
+            return f"{self.compiler}, code reused from an earlier run"
+        if self.winch_refused:
+            return f"cranelift: Winch cannot compile it ({self.winch_refused})"
+        return self.compiler
 
 
 class CodeCache:
@@ -177,6 +188,7 @@ class Sandbox:
             except wasmtime.WasmtimeError as e:
                 if engine is self.engines[-1]:
                     raise WizerscopeError(f"failed to compile the Wasm {unit}: {engines.first_line(e)}") from None
+                self.report.winch_refused = engines.first_line(e)[:160]
         if engine is not self.engine:
             self.new_store(engine)
         self.report.compiler = "cranelift" if self.optimised or engine is engines.run_engine(

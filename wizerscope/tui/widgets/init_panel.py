@@ -162,7 +162,7 @@ class InitPanel(Vertical, SessionView):
         self.query_one("#btn-cancel", Button).disabled = not running
         if running:
             self._started = self._step_started = time.perf_counter()
-            self._step, self._steps = "", []
+            self._step, self._steps, self._details = "", [], {}
             self._ticker = self.set_interval(0.1, self._tick)
         elif getattr(self, "_ticker", None) is not None:
             self._ticker.stop()
@@ -184,16 +184,24 @@ class InitPanel(Vertical, SessionView):
         if not getattr(self, "_step", ""):
             return
         now = time.perf_counter()
-        done = [f"{name} {_secs(t)}" for name, t in self._steps]
+        done = [f"{self._named(name)} {_secs(t)}" for name, t in self._steps]
         current = [] if self._step == "done" else [f"{self._prefix}{self._step} {_secs(now - self._step_started)}..."]
         total = f"   (elapsed {_secs(now - self._started)})"
         self.query_one("#run-steps", Label).update("  ·  ".join(done + current) + total)
+
+    def detail(self, step: str, text: str) -> None:
+        """More about a step that is done (what compiled the code), shown beside its time."""
+        self._details[step] = text
+
+    def _named(self, step: str) -> str:
+        detail = getattr(self, "_details", {}).get(step)
+        return f"{step} ({detail})" if detail else step
 
     def finished(self, outcome, wasm_size: int) -> None:
         """The final breakdown (every step, validation included) and one more history row."""
         if outcome.timings:
             total = sum(outcome.timings.values())
-            parts = [f"{k} {_secs(v)}" for k, v in outcome.timings.items()]
+            parts = [f"{self._named(k)} {_secs(v)}" for k, v in outcome.timings.items()]
             self.query_one("#run-steps", Label).update("  ·  ".join(parts) + f"   (total {_secs(total)})")
         self._history_row(outcome)
 
