@@ -30,6 +30,7 @@ from .run import CoreRunner, check_init_export
 from .runtime import engines
 from .runtime.sandbox import STACK_EXHAUSTED, CodeCache, InitReport
 from .snapshot import Snapshot, snapshot
+from .verdicts import verdicts_for
 
 STEPS = ("check", "instrument", "compile", "instantiate", "snapshot before", "init", "snapshot after",
          "rewrite", "validate")
@@ -151,6 +152,7 @@ class Pipeline(Protocol):
     model: object                 # the parsed input: Module or Component
 
     def rejections(self) -> list[Rejection]: ...
+    def accept_checked(self) -> None: ...
     def full_rejections(self) -> list[Rejection]: ...
     def units(self) -> list[Unit]: ...
     def check_options(self, options: Options) -> None: ...
@@ -178,12 +180,12 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
         trace.begin(name)
 
     step("check")
-    if pipeline.rejections():
-        raise RejectedError(pipeline.rejections())
+    check_notes = _check(pipeline, options)
     pipeline.check_options(options)
     runner, instrumentation, before, state = _execute(pipeline, options, hooks, cache, trace, step)
     units = _unit_runs(pipeline, instrumentation, before, state)
     run = Run(pipeline.kind, options, units, instrumentation, state, runner.report, trace.timings)
+    run.init.notes[:0] = check_notes
     for ur in units:
         if ur.after.plan.merged_to_fit:
             where = ur.unit.label or "the module"
@@ -204,6 +206,20 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
     pipeline.validate(run.output, run.rewrite)
     trace.end()
     return run
+
+
+def _check(pipeline: Pipeline, options: Options) -> list[str]:
+    """Raise the input's rejections, unless an earlier run found it passing every check
+    (verdicts.py, off with ``-C cache=n``); a pass is remembered. Returns the cache's warnings."""
+    verdicts = verdicts_for(options.cache)
+    key = verdicts.key(pipeline.kind, pipeline.wasm) if verdicts.directory is not None else None
+    if key is not None and verdicts.accepted(key):
+        pipeline.accept_checked()
+    elif pipeline.rejections():
+        raise RejectedError(pipeline.rejections())
+    elif key is not None:
+        verdicts.remember_accepted(key)
+    return verdicts.notes
 
 
 def _execute(pipeline: Pipeline, options: Options, hooks: Hooks, cache: CodeCache | None, trace: Trace, step):
@@ -301,6 +317,10 @@ class ModulePipeline:
         if self._rejections is None:
             self._rejections = module_rejections(self.wasm, self.model)
         return self._rejections
+
+    def accept_checked(self) -> None:
+        """An earlier run's verdict on these bytes: no rejections (verdicts.py)."""
+        self._rejections = []
 
     def full_rejections(self) -> list[Rejection]:
         """The same: a core module's validation is already complete."""
