@@ -133,18 +133,17 @@ class AccessorState:
         pos = 0
         page = probe.type.page_size
         check = self.runner.sandbox.scan_bound()
+        runs_func = acc.funcs["runs"]
         while pos < total:
             check()
             to = min(total, (pos // SCAN_CHUNK + 1) * SCAN_CHUNK)
-            n = self.runner.access(acc.funcs["scan"], pos, to, page, SCAN_CAP)
-            if n:
-                n = self.runner.access(acc.funcs["join"], n)
-                batch = array("q", self.runner.access(acc.funcs["records"], n).encode("latin-1"))
-                if flat and batch[0] - flat[-1] <= JOIN_GAP:     # join across the batch boundary
-                    flat[-1] = batch[1]
-                    del batch[:2]
-                flat.extend(batch)
-            pos = self.runner.access(acc.funcs["resume"])
+            batch = array("q", self.runner.access(runs_func, pos, to, page, SCAN_CAP).encode("latin-1"))
+            pos = batch[-2]                       # the last record says where to resume
+            del batch[-2:]
+            if batch and flat and batch[0] - flat[-1] <= JOIN_GAP:     # join across the batch boundary
+                flat[-1] = batch[1]
+                del batch[:2]
+            flat.extend(batch)
         runs = (flat[0::2].tolist(), flat[1::2].tolist())
         self.runs[probe.export] = runs
         return runs
