@@ -633,6 +633,11 @@ def test_lazy_memory_windows_return_exact_bytes():
     assert view.fetched < len(mem) // 2
     for s, e in rng.sample(slices, 50):
         assert view[s:e] == bytes(mem[s:e])
+    batch = LazyMemory(lambda s, n: bytes(mem[s:s + n]), len(mem), (starts, ends))
+    assert batch.segments(starts, ends) == [bytes(mem[s:e]) for s, e in zip(starts, ends)]
+    assert batch.fetched < len(mem) // 2 and batch.calls < len(starts) // 2
+    whole = LazyMemory(lambda s, n: bytes(mem[s:s + n]), len(mem), None)
+    assert whole.segments([0], [len(mem)]) == [bytes(mem)]          # one segment larger than a read
 
 
 def test_invalid_nested_module_is_reported_at_its_file_offset():
