@@ -21,7 +21,6 @@ from typing import Protocol
 from ..binary.module import Module, parse_module
 from ..errors import InitError, RejectedError, Rejection, WizerscopeError
 from .check import check_module
-from .deadstack import drop_dead_stack
 from .instrument import Unit, instrument_module, probes
 from .options import Options, check_renames
 from .reference_gaps import ReferenceGap, module_gaps
@@ -195,6 +194,7 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
         return run
     step("rewrite")
     if options.drop_dead_stack:
+        from .deadstack import drop_dead_stack      # with its layout and DWARF readers: only when asked
         run.dead_stack_saved = drop_dead_stack(pipeline.unit_states(state, instrumentation))
     run.output, run.rewrite, validating = pipeline.rewrite(state, options)
     trace.add("rewrite", -validating)
