@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 
@@ -33,6 +34,17 @@ def cmd_init(a: argparse.Namespace, guard: SignalGuard | None = None) -> int:
                               "(or redirect stdout)")
     wasm = read_input(a.input)
     pipeline = pipeline_for(wasm)
+    # The parsed input lives as long as the command: keep the cycle collector from walking its
+    # objects again on every collection (componentize-py: ~40 ms of a warm run's 0.46 s)
+    gc.freeze()
+    try:
+        return _run_command(a, pipeline, opts, wasm, output, guard)
+    finally:
+        gc.unfreeze()
+
+
+def _run_command(a: argparse.Namespace, pipeline, opts, wasm: bytes, output: str, guard: SignalGuard | None) -> int:
+    """``--check``, ``--check-determinism`` or the run, on the parsed input."""
     if a.check:
         return _check(a, pipeline, opts)
     if a.check_determinism:
