@@ -85,6 +85,26 @@ def test_snapshot_memory_matches_reference(reference):
     assert out == reference(wasm, "--keep-init-func=true").output
 
 
+def test_many_runs_cross_the_accessor_in_batches(reference):
+    """9,000 runs, each a byte at 16i and one at 16i+3: more than one `runs` call's worth (4,094),
+    and every batch ends between a run and the neighbour it joins (the scanner joins within a
+    call, the snapshot across calls); the output is still the reference's, byte for byte."""
+    wasm = comp(lifted('''
+        (memory (export "memory") 4)
+        (func (export "wizer-initialize") (local $i i32)
+          (loop $next
+            (i32.store8 (i32.shl (local.get $i) (i32.const 4)) (i32.const 1))
+            (i32.store8 offset=3 (i32.shl (local.get $i) (i32.const 4)) (i32.const 2))
+            (br_if $next (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 9000)))))
+        (func (export "run") (param i32) (result i32) (i32.load8_u offset=3 (i32.shl (local.get 0) (i32.const 4))))''',
+        INIT_AND_RUN))
+    res = preinit(wasm, Options(keep_init_func=True))
+    assert call(res.output, "run", 8999) == 2
+    assert res.output == reference(wasm, "--keep-init-func=true").output
+    raw = res.snapshot.modules[("", 0)].plan.raw
+    assert (raw.start[:2], raw.end[:2], len(raw.start)) == ([0, 16], [4, 20], 9000)
+
+
 def test_memory_at_maximum_and_64bit_memory(reference):
     """The reference grows the memory for its accessor (traps at the maximum) and cannot lift from
     64-bit memories; wizerscope copies chunks into its own memory instead."""
@@ -613,6 +633,11 @@ def test_lazy_memory_windows_return_exact_bytes():
     assert view.fetched < len(mem) // 2
     for s, e in rng.sample(slices, 50):
         assert view[s:e] == bytes(mem[s:e])
+    batch = LazyMemory(lambda s, n: bytes(mem[s:s + n]), len(mem), (starts, ends))
+    assert batch.segments(starts, ends) == [bytes(mem[s:e]) for s, e in zip(starts, ends)]
+    assert batch.fetched < len(mem) // 2 and batch.calls < len(starts) // 2
+    whole = LazyMemory(lambda s, n: bytes(mem[s:s + n]), len(mem), None)
+    assert whole.segments([0], [len(mem)]) == [bytes(mem)]          # one segment larger than a read
 
 
 def test_invalid_nested_module_is_reported_at_its_file_offset():

@@ -47,8 +47,21 @@ class Module:
     data_count: int | None = None
     segments: list[DataSegment] = field(default_factory=list)    # the data section's segments
     code_bodies: list[tuple[int, int]] = field(default_factory=list)   # (start, end) within data
-    names: Names = field(default_factory=Names)
+    name_sections: list[Section] = field(default_factory=list, repr=False)   # decoded on first use of `names`
     has_export_section: bool = False
+    _by_export_name: dict[str, Export] = field(default_factory=dict, repr=False, compare=False)
+    _names: Names | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def names(self) -> Names:
+        """What the name sections say, decoded on first use: a run that succeeds never shows a
+        name (componentize-py: 25,000 names, ~20 ms of every warm run when decoded eagerly)."""
+        if self._names is None:
+            names = Names()
+            for sec in self.name_sections:
+                _read_names(sec, names)
+            self._names = names
+        return self._names
 
     # -- index spaces --------------------------------------------------------------------
     def imported(self, kind: str) -> list[Import]:
@@ -84,11 +97,17 @@ class Module:
         return ty if isinstance(ty, FuncType) else None
 
     def export(self, name: str) -> Export | None:
-        """The export called ``name`` (export names are unique in a valid module)."""
-        for e in self.exports:
-            if e.name == name:
-                return e
-        return None
+        """The export called ``name`` (export names are unique in a valid module; in an invalid
+        one, the first), through an index built once: the component wiring check asks for every
+        alias (componentize-py: 2,114 lookups, 28 ms as a walk)."""
+        if len(self._by_export_name) != len(self.exports):
+            index: dict[str, Export] = {}
+            for e in self.exports:
+                index.setdefault(e.name, e)
+            if len(index) != len(self.exports):        # duplicate names: no index, walk
+                return next((e for e in self.exports if e.name == name), None)
+            self._by_export_name = index
+        return self._by_export_name.get(name)
 
     def func_name(self, func_index: int) -> str | None:
         """A name for a function as people know it: from the name section, else the import's
@@ -154,7 +173,7 @@ class _Context:
 # -- one decoder per section payload --------------------------------------------------------
 def _custom_section(cx: _Context, r: Reader, sec: Section) -> None:
     if sec.custom_name == "name":
-        _read_names(sec, cx.m.names)
+        cx.m.name_sections.append(sec)
 
 
 def _read_names(section: Section, names: Names) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 
@@ -15,7 +16,6 @@ from ..errors import WizerscopeError
 from ..preinit.choose import pipeline_for
 from ..preinit.files import print_stdout, read_input, write_output
 from ..preinit.pipeline import Hooks
-from ..report.json import dumps
 from .args import options_from_args
 from .signals import SignalGuard
 
@@ -34,11 +34,23 @@ def cmd_init(a: argparse.Namespace, guard: SignalGuard | None = None) -> int:
                               "(or redirect stdout)")
     wasm = read_input(a.input)
     pipeline = pipeline_for(wasm)
+    # The parsed input lives as long as the command: keep the cycle collector from walking its
+    # objects again on every collection (componentize-py: ~40 ms of a warm run's 0.46 s)
+    gc.freeze()
+    try:
+        return _run_command(a, pipeline, opts, wasm, output, guard)
+    finally:
+        gc.unfreeze()
+
+
+def _run_command(a: argparse.Namespace, pipeline, opts, wasm: bytes, output: str, guard: SignalGuard | None) -> int:
+    """``--check``, ``--check-determinism`` or the run, on the parsed input."""
     if a.check:
         return _check(a, pipeline, opts)
     if a.check_determinism:
         from ..preinit.determinism import check_determinism
         from ..report.build import determinism_report
+        from ..report.json import dumps
         from ..report.text import describe_determinism
         result = check_determinism(pipeline, opts, guard.hooks() if guard is not None else None)
         print_stdout(dumps(determinism_report(result)) if a.json else describe_determinism(result))
@@ -57,6 +69,7 @@ def cmd_init(a: argparse.Namespace, guard: SignalGuard | None = None) -> int:
     startup = _measure_startup(a, pipeline, run, opts)
     if a.json:
         from ..report.build import run_report
+        from ..report.json import dumps      # the report model: ~20 ms of imports a plain run does not need
         print_stdout(dumps(run_report(run, len(wasm), pipeline.reference_gaps(opts), startup)))
     else:
         _describe_run(a, run, len(wasm), startup, to_stderr=output == "-")
@@ -84,6 +97,8 @@ def _say(text: str, to_stderr: bool) -> None:
 
 def _describe_run(a: argparse.Namespace, run, input_size: int, startup, to_stderr: bool) -> None:
     """The text lines --anatomy, --drop-dead-stack and --measure-startup ask for."""
+    if not a.anatomy and run.dead_stack_saved is None and startup is None:
+        return
     from ..report.build import run_anatomy, sizes
     from ..report.text import describe_anatomy, describe_sizes
     if a.anatomy:
@@ -100,6 +115,7 @@ def _check(a: argparse.Namespace, pipeline, opts) -> int:
     rejections = pipeline.full_rejections()
     gaps = pipeline.reference_gaps(opts)
     if a.json:
+        from ..report.json import dumps
         from ..report.model import CheckReport, RejectionReport
         print_stdout(dumps(CheckReport(a.input, pipeline.kind,
                                 [RejectionReport(r.rule, r.message, r.item, r.path, r.offset, r.hint, [])

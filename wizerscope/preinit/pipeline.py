@@ -21,7 +21,6 @@ from typing import Protocol
 from ..binary.module import Module, parse_module
 from ..errors import InitError, RejectedError, Rejection, WizerscopeError
 from .check import check_module
-from .deadstack import drop_dead_stack
 from .instrument import Unit, instrument_module, probes
 from .options import Options, check_renames
 from .reference_gaps import ReferenceGap, module_gaps
@@ -30,6 +29,7 @@ from .run import CoreRunner, check_init_export
 from .runtime import engines
 from .runtime.sandbox import STACK_EXHAUSTED, CodeCache, InitReport
 from .snapshot import Snapshot, snapshot
+from .verdicts import verdicts_for
 
 STEPS = ("check", "instrument", "compile", "instantiate", "snapshot before", "init", "snapshot after",
          "rewrite", "validate")
@@ -151,6 +151,7 @@ class Pipeline(Protocol):
     model: object                 # the parsed input: Module or Component
 
     def rejections(self) -> list[Rejection]: ...
+    def accept_checked(self) -> None: ...
     def full_rejections(self) -> list[Rejection]: ...
     def units(self) -> list[Unit]: ...
     def check_options(self, options: Options) -> None: ...
@@ -178,12 +179,12 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
         trace.begin(name)
 
     step("check")
-    if pipeline.rejections():
-        raise RejectedError(pipeline.rejections())
+    check_notes = _check(pipeline, options)
     pipeline.check_options(options)
     runner, instrumentation, before, state = _execute(pipeline, options, hooks, cache, trace, step)
     units = _unit_runs(pipeline, instrumentation, before, state)
     run = Run(pipeline.kind, options, units, instrumentation, state, runner.report, trace.timings)
+    run.init.notes[:0] = check_notes
     for ur in units:
         if ur.after.plan.merged_to_fit:
             where = ur.unit.label or "the module"
@@ -193,6 +194,7 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
         return run
     step("rewrite")
     if options.drop_dead_stack:
+        from .deadstack import drop_dead_stack      # with its layout and DWARF readers: only when asked
         run.dead_stack_saved = drop_dead_stack(pipeline.unit_states(state, instrumentation))
     run.output, run.rewrite, validating = pipeline.rewrite(state, options)
     trace.add("rewrite", -validating)
@@ -204,6 +206,20 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
     pipeline.validate(run.output, run.rewrite)
     trace.end()
     return run
+
+
+def _check(pipeline: Pipeline, options: Options) -> list[str]:
+    """Raise the input's rejections, unless an earlier run found it passing every check
+    (verdicts.py, off with ``-C cache=n``); a pass is remembered. Returns the cache's warnings."""
+    verdicts = verdicts_for(options.cache)
+    key = verdicts.key(pipeline.kind, pipeline.wasm) if verdicts.directory is not None else None
+    if key is not None and verdicts.accepted(key):
+        pipeline.accept_checked()
+    elif pipeline.rejections():
+        raise RejectedError(pipeline.rejections())
+    elif key is not None:
+        verdicts.remember_accepted(key)
+    return verdicts.notes
 
 
 def _execute(pipeline: Pipeline, options: Options, hooks: Hooks, cache: CodeCache | None, trace: Trace, step):
@@ -301,6 +317,10 @@ class ModulePipeline:
         if self._rejections is None:
             self._rejections = module_rejections(self.wasm, self.model)
         return self._rejections
+
+    def accept_checked(self) -> None:
+        """An earlier run's verdict on these bytes: no rejections (verdicts.py)."""
+        self._rejections = []
 
     def full_rejections(self) -> list[Rejection]:
         """The same: a core module's validation is already complete."""

@@ -71,7 +71,7 @@ class CoreRunner(SandboxedRunner):
 
     # -- steps ----------------------------------------------------------------------------------
     def load(self, engine: wasmtime.Engine):
-        return wasmtime.Module(engine, self.instrumented)
+        return internals.compile_module(engine, self.instrumented)
 
     def instantiate(self) -> wasmtime.Instance:
         """Link (WASI when asked, the preloads, trapping stubs for the rest) and instantiate."""

@@ -193,15 +193,17 @@ def merge_close(runs: list[Run]) -> list[Run]:
     return merge_close_arrays(RunArrays.from_runs(sorted(runs, key=lambda r: (r.memory, r.start)))).to_runs()
 
 
-def choose_cap_pairs(gaps: list[int], candidates: list[int], excess: int) -> list[int]:
+def choose_cap_pairs(gaps: list[int], candidates, excess: int) -> list[int]:
     """Which adjacent pairs (indices into ``gaps``, ascending) the cap merges: the ``excess``
-    smallest gaps among ``candidates``. Among equal gaps the reference keeps whichever its
-    unstable sort leaves in front (not the lowest positions: on c_hashmap it is a block in the
-    middle), so the choice runs that very sort (:mod:`~wizerscope.preinit.runtime.kernels.rust_sort`)."""
+    smallest gaps among ``candidates`` (ascending, distinct). Among equal gaps the reference keeps
+    whichever its unstable sort leaves in front (not the lowest positions: on c_hashmap it is a
+    block in the middle), so the choice runs that very sort
+    (:mod:`~wizerscope.preinit.runtime.kernels.rust_sort`)."""
     from itertools import compress
 
     from .runtime.kernels.rust_sort import first_k_mask
-    return list(compress(candidates, first_k_mask([gaps[i] for i in candidates], excess)))
+    keys = gaps if len(candidates) == len(gaps) else [gaps[i] for i in candidates]   # every pair: as they are
+    return list(compress(candidates, first_k_mask(keys, excess)))
 
 
 def cap_segments_arrays(merged: RunArrays) -> tuple[RunArrays, RunArrays]:
@@ -210,7 +212,11 @@ def cap_segments_arrays(merged: RunArrays) -> tuple[RunArrays, RunArrays]:
     Matches the reference: nothing happens below the cap; otherwise ``len - MAX`` adjacent pairs
     with the smallest gaps (pairs across memories and gaps of 4 GiB or more excluded) are merged.
     Returns the final runs and the forced merges as (memory, gap start, gap end).
+    The lists are built with C-level ``compress`` over a join mask, not per-index loops
+    (componentize-py: 206k runs, 196k merges; 0.1 s -> 0.04 s).
     """
+    from itertools import compress
+
     n = len(merged)
     if n < MAX_DATA_SEGMENTS or n - MAX_DATA_SEGMENTS == 0:
         return merged, RunArrays.empty()
@@ -218,21 +224,22 @@ def cap_segments_arrays(merged: RunArrays) -> tuple[RunArrays, RunArrays]:
     mem, start, end = merged.memory, merged.start, merged.end
     gaps = [s - e for s, e in zip(start[1:], end)]          # zip, not indexing: 200k runs in a component
     limit = 1 << 32
-    candidates = [i for i, (a, b, g) in enumerate(zip(mem, mem[1:], gaps)) if a == b and g < limit]
+    if mem[0] == mem[-1] and max(gaps) < limit:             # one memory (sorted by memory), no huge gap
+        candidates: range | list[int] = range(n - 1)
+    else:
+        candidates = [i for i, (a, b, g) in enumerate(zip(mem, mem[1:], gaps)) if a == b and g < limit]
     pairs = choose_cap_pairs(gaps, candidates, excess)
-    join = bytearray(n)                      # join[i]: segment i merges into segment i - 1
+    merges = bytearray(n - 1)                # merges[i]: segment i + 1 merges into segment i
     for i in pairs:
-        join[i + 1] = 1
-    final = RunArrays.empty()
-    for i in range(n):
-        if join[i]:
-            final.end[-1] = end[i]
-        else:
-            final.memory.append(mem[i])
-            final.start.append(start[i])
-            final.end.append(end[i])
-    cap = RunArrays([mem[i] for i in pairs], [end[i] for i in pairs], [start[i + 1] for i in pairs])
+        merges[i] = 1
+    first = b"\x01" + merges.translate(_NOT)              # segment i starts a final segment
+    last = merges.translate(_NOT) + b"\x01"               # segment i ends one
+    final = RunArrays(list(compress(mem, first)), list(compress(start, first)), list(compress(end, last)))
+    cap = RunArrays(list(compress(mem, merges)), list(compress(end, merges)), list(compress(start[1:], merges)))
     return final, cap
+
+
+_NOT = bytes([1, 0]) + bytes(254)           # bytes.translate table: 0 <-> 1
 
 
 def cap_segments(merged: list[Run]) -> tuple[list[Run], list[CapMerge]]:

@@ -5,6 +5,7 @@ runner gives zero-copy views of live memories; the component pipeline gives acce
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -88,9 +89,18 @@ def snapshot(ins: Instrumentation, state: InstanceState) -> Snapshot:
         raise too_many_segments(e) from None
     by_index = {v[0]: (v[1], mp) for v, mp in zip(views, ins.memories)}
     final = snap.plan.final_arrays
-    for mem, start, end in zip(final.memory, final.start, final.end):
+    lo = 0
+    while lo < len(final.memory):           # final segments are sorted by memory: one batch each
+        mem = final.memory[lo]
+        hi = bisect.bisect_right(final.memory, mem, lo)
         buf, mp = by_index[mem]
-        snap.segments.append(SegmentData(mem, start, bytes(buf[start:end]), mp.type.memory64))
+        starts, ends = final.start[lo:hi], final.end[lo:hi]
+        # a view that reads on demand (the component accessors) takes all of a memory's segments at once
+        datas = buf.segments(starts, ends) if hasattr(buf, "segments") else \
+            [bytes(buf[s:e]) for s, e in zip(starts, ends)]
+        memory64 = mp.type.memory64
+        snap.segments.extend(SegmentData(mem, s, d, memory64) for s, d in zip(starts, datas))
+        lo = hi
     return snap
 
 

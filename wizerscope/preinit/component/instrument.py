@@ -8,9 +8,10 @@ exports). Per such instance, a generated accessor core module imports that state
 
 * globals as ``func() -> u32|u64`` returning the raw bits (f32/f64 reinterpreted, so NaN payloads
   survive; v128 as two u64 halves);
-* memories as ``len`` (byte length), ``scan``/``records``/``resume`` (the core run scanner,
-  :mod:`wizerscope.preinit.runtime.kernels.nonzero_runs`, instantiated on the target memory, so only (start, end) pairs
-  cross into Python) and ``read`` (``memory.copy`` of a chunk into the accessor's own memory, lifted
+* memories as ``len`` (byte length), ``runs`` (the core run scanner,
+  :mod:`wizerscope.preinit.runtime.kernels.nonzero_runs`, instantiated on the target memory, so only joined
+  (start, end) pairs cross into Python, a batch and its resume position in one call) and ``read``
+  (``memory.copy`` of a chunk into the accessor's own memory, lifted
   as a latin1+utf16 ``string``: bytes at C speed, without growing the target memory, so a memory at
   its maximum works, and 64-bit memories too).
 
@@ -38,10 +39,7 @@ _ROLE_TYPES = {
     "u32": ([], "u32"), "u64": ([], "u64"),
     "len": ([], "u64"),
     "read": ([("from", "u64"), ("len", "u32")], "string"),
-    "scan": ([("from", "u64"), ("to", "u64"), ("page", "u64"), ("cap", "u32")], "u32"),
-    "join": ([("count", "u32")], "u32"),
-    "records": ([("count", "u32")], "string"),
-    "resume": ([], "u64"),
+    "runs": ([("from", "u64"), ("to", "u64"), ("page", "u64"), ("cap", "u32")], "string"),
 }
 
 
@@ -49,8 +47,8 @@ _ROLE_TYPES = {
 class Accessor:
     """One row of the accessor table: which state of which module it reads, and how.
 
-    ``funcs`` maps a role (``get``, ``lo``/``hi`` for v128, ``len``/``read``/``scan``/``records``/
-    ``resume`` for memories) to the function's name in the top-level ``wasmtime:wizer/access``.
+    ``funcs`` maps a role (``get``, ``lo``/``hi`` for v128, ``len``/``read``/``runs`` for memories)
+    to the function's name in the top-level ``wasmtime:wizer/access``.
     """
 
     ordinal: int
@@ -68,8 +66,8 @@ class Accessor:
     @property
     def wit_type(self) -> str:
         if isinstance(self.probe, MemoryProbe):
-            return "len: func() -> u64; read: func(from: u64, len: u32) -> string; scan: func(from: u64, " \
-                   "to: u64, page: u64, cap: u32) -> u32; records: func(count: u32) -> string"
+            return "len: func() -> u64; read: func(from: u64, len: u32) -> string; runs: func(from: u64, " \
+                   "to: u64, page: u64, cap: u32) -> string"
         t = self.probe.type.value.name
         return "func() -> u64 (x2: lo, hi)" if t == "v128" else f"func() -> {_GLOBAL_WIT[t]}"
 
@@ -234,14 +232,11 @@ def _lift_accessors(level: _Level, c: Component, planned: list[tuple]) -> list[A
                 if buf is None:
                     level.aliases2.append(ce.alias_core_export("core memory", acc_inst, "buf"))
                     buf = level.new("core memory")
-                scan_inst = scan_instances[probe.defined]
-                level.aliases2.append(ce.alias_core_export("core memory", scan_inst, "out"))
+                level.aliases2.append(ce.alias_core_export("core memory", scan_instances[probe.defined], "out"))
                 out_mem = level.new("core memory")
-                level.aliases2.append(ce.alias_core_export("core func", scan_inst, "scan"))
-                funcs["scan"] = level.export_func(level.lift(level.new("core func"), "scan"))
                 for role, core_name in roles.items():
                     level.aliases2.append(ce.alias_core_export("core func", acc_inst, core_name))
-                    memory = buf if role == "read" else out_mem if role == "records" else None
+                    memory = buf if role == "read" else out_mem if role == "runs" else None
                     funcs[role] = level.export_func(level.lift(level.new("core func"), role, memory))
             else:
                 wit = "u64" if probe.type.value.name == "v128" else _GLOBAL_WIT[probe.type.value.name]

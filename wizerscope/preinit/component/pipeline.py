@@ -54,6 +54,11 @@ class ComponentPipeline:
             self._rejections = validation_rejections(self.model) or check_component(self.model)
         return self._rejections
 
+    def accept_checked(self) -> None:
+        """An earlier run's verdict on these bytes: :meth:`rejections` finds nothing (verdicts.py;
+        the structure check of :meth:`full_rejections` is not part of it)."""
+        self._rejections = []
+
     def full_rejections(self) -> list[Rejection]:
         """:meth:`rejections` and wasmtime's whole verdict on the component (types, aliases,
         instantiations): what ``inspect`` and ``init --check`` report. A run does not pay for it:

@@ -159,7 +159,7 @@ def validate(wasm: bytes | memoryview, what: str = "input") -> None:
     """Raise a WizerscopeError with wasmtime's message (it carries the offset) if a core module
     is invalid."""
     try:
-        wasmtime.Module.validate(validation_engine(), wasm)
+        internals.validate_module(validation_engine(), wasm)
     except wasmtime.WasmtimeError as e:
         message = first_line(e)
         at = re.search(r"\(at offset (0x[0-9a-fA-F]+)\)", message)   # wasmtime names the byte

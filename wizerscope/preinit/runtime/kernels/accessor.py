@@ -1,17 +1,21 @@
 """The accessor core module of one instantiated module inside a component, as WAT.
 
 It imports the module's instrumented state (``__wizer_global_{i}``, ``__wizer_memory_{k}``) and the
-non-zero run scanner's output, and exports, per global, a getter of the raw bits (f32/f64
-reinterpreted so NaN payloads survive; v128 as two 64-bit halves) and, per memory, ``len``,
-``read`` (``memory.copy`` of a chunk into the accessor's own memory, lifted as a latin1+utf16
-string: bytes at C speed without growing the target memory), ``join`` (neighbouring runs whose gap
-is at most ``join_gap`` bytes, joined in place), ``records`` and ``resume``. See
+non-zero run scanner (its ``scan``, its output memory and ``resume``), and exports, per global, a
+getter of the raw bits (f32/f64 reinterpreted so NaN payloads survive; v128 as two 64-bit halves)
+and, per memory, ``len``, ``read`` (``memory.copy`` of a chunk into the accessor's own memory,
+lifted as a latin1+utf16 string: bytes at C speed without growing the target memory) and
+``runs``: one call scans from a position, joining runs whose gap is at most ``join_gap`` bytes as
+it goes, and returns the records and, after them, where to resume, as one string (a call across
+the component boundary costs ~60 us from Python; four per batch cost componentize-py 0.1 s). See
 :mod:`wizerscope.preinit.component.instrument` for how it is wired into the component.
 """
 from __future__ import annotations
 
-SCAN_CAP = 4095             # records per scan call; the slot after them holds the string's (ptr, len)
-RETAREA = SCAN_CAP * 16
+# records per `runs` call: the slot after them holds (resume, 0), the next (the last of the
+# scanner's 64 KiB page) the string's (ptr, len)
+SCAN_CAP = 4094
+RETAREA = (SCAN_CAP + 1) * 16
 
 
 def accessor_wat(ins, join_gap: int) -> tuple[str, list[tuple[object, dict[str, str]]]]:
@@ -45,7 +49,7 @@ def _global_funcs(g, imports: list[str], funcs: list[str]) -> dict[str, str]:
 
 
 def _memory_funcs(mp, join_gap: int, imports: list[str], funcs: list[str]) -> dict[str, str]:
-    """A memory probe's imports and its len/read/join/records/resume functions; role -> export name."""
+    """A memory probe's imports and its len/read/runs functions; role -> export name."""
     k = mp.defined
     mt = mp.type
     memtype = ("i64 " if mt.memory64 else "") + "0" + (
@@ -53,6 +57,7 @@ def _memory_funcs(mp, join_gap: int, imports: list[str], funcs: list[str]) -> di
     imports.append(f'(import "t" "{mp.export}" (memory $m{k} {memtype}))')
     imports.append(f'(import "s{k}" "out" (memory $o{k} 1))')
     imports.append(f'(import "s{k}" "resume" (global $r{k} (mut i64)))')
+    imports.append(f'(import "s{k}" "scan" (func $scan{k} (param i64 i64 i64 i32 i64) (result i32)))')
     size = f"(memory.size $m{k})" if mt.memory64 else f"(i64.extend_i32_u (memory.size $m{k}))"
     src = "(local.get $from)" if mt.memory64 else "(i32.wrap_i64 (local.get $from))"
     funcs.append(f'(func (export "len{k}") (result i64) (i64.mul {size} (i64.const {mt.page_size})))')
@@ -65,28 +70,14 @@ def _memory_funcs(mp, join_gap: int, imports: list[str], funcs: list[str]) -> di
     (i32.store $buf (i32.const 0) (i32.const 16))
     (i32.store $buf (i32.const 4) (local.get $n))
     (i32.const 0))''')
-    funcs.append(f'''(func (export "join{k}") (param $n i32) (result i32) (local $i i32) (local $w i32)
-    ;; join neighbouring records whose gap is at most {join_gap} bytes, in place; return the count
-    (if (i32.eqz (local.get $n)) (then (return (i32.const 0))))
-    (local.set $i (i32.const 1)) (local.set $w (i32.const 0))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-      (if (i64.le_u (i64.sub (i64.load $o{k} (i32.shl (local.get $i) (i32.const 4)))
-                         (i64.load $o{k} offset=8 (i32.shl (local.get $w) (i32.const 4))))
-                (i64.const {join_gap}))
-    (then (i64.store $o{k} offset=8 (i32.shl (local.get $w) (i32.const 4))
-            (i64.load $o{k} offset=8 (i32.shl (local.get $i) (i32.const 4)))))
-    (else (local.set $w (i32.add (local.get $w) (i32.const 1)))
-          (i64.store $o{k} (i32.shl (local.get $w) (i32.const 4)) (i64.load $o{k} (i32.shl (local.get $i) (i32.const 4))))
-          (i64.store $o{k} offset=8 (i32.shl (local.get $w) (i32.const 4))
-            (i64.load $o{k} offset=8 (i32.shl (local.get $i) (i32.const 4))))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $next)))
-    (i32.add (local.get $w) (i32.const 1)))''')
-    funcs.append(f'''(func (export "records{k}") (param $n i32) (result i32)
+    funcs.append(f'''(func (export "runs{k}") (param $from i64) (param $to i64) (param $page i64) (param $cap i32)
+    (result i32) (local $n i32)
+    ;; at most $cap (<= {SCAN_CAP}) joined records, then (resume, 0), as one latin1 string
+    (local.set $n (call $scan{k} (local.get $from) (local.get $to) (local.get $page) (local.get $cap)
+                        (i64.const {join_gap})))
+    (i64.store $o{k} (i32.shl (local.get $n) (i32.const 4)) (global.get $r{k}))
+    (i64.store $o{k} offset=8 (i32.shl (local.get $n) (i32.const 4)) (i64.const 0))
     (i32.store $o{k} (i32.const {RETAREA}) (i32.const 0))
-    (i32.store $o{k} (i32.const {RETAREA + 4}) (i32.shl (local.get $n) (i32.const 4)))
+    (i32.store $o{k} (i32.const {RETAREA + 4}) (i32.shl (i32.add (local.get $n) (i32.const 1)) (i32.const 4)))
     (i32.const {RETAREA}))''')
-    funcs.append(f'(func (export "resume{k}") (result i64) (global.get $r{k}))')
-    return {"len": f"len{k}", "read": f"read{k}", "join": f"join{k}", "records": f"records{k}",
-            "resume": f"resume{k}"}
+    return {"len": f"len{k}", "read": f"read{k}", "runs": f"runs{k}"}

@@ -1,0 +1,118 @@
+"""A persistent record of inputs that passed every check, so a repeated run does not check again.
+
+wasmtime's validation and the reference's rules (the forbidden-instruction scan, the import and
+name rules) depend on nothing but the input's bytes, this code and wasmtime: on componentize-py's
+18 MB component they cost ~0.1 s of a warm run that `wasmtime wizer` finishes in ~0.4 s. An input
+that passed is remembered under the sha256 of its bytes (~11 ms for 18 MB) and a fingerprint of
+wizerscope's source files and of the wasmtime library, so a changed rule, an edited checkout or
+another wasmtime never reuses an old verdict. Only "passed every check" is stored: no rejection,
+no output, no state of a run.
+
+It lives next to wasmtime's compilation cache, with the same conventions (``$XDG_CACHE_HOME/
+wizerscope/checks``, else ``~/.cache/wizerscope/checks``), one small file per input, written
+atomically (concurrent runs are safe), and it is off with ``-C cache=n`` like wasmtime's. A cache
+that cannot be used (its directory cannot be created or written, an entry is unreadable or
+corrupt) is one ``warning:`` line and a run that checks the input again, never a failure.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import __version__
+
+# what an entry holds: a corrupt or foreign file is never read as a verdict
+ACCEPTED = b"wizerscope check verdict: accepted\n"
+
+
+def default_directory() -> Path | None:
+    """Where the verdicts live under wasmtime's conventions; None without a cache home."""
+    home = os.environ.get("XDG_CACHE_HOME")
+    if home:
+        return Path(home) / "wizerscope" / "checks"
+    user = os.environ.get("HOME")
+    return Path(user) / ".cache" / "wizerscope" / "checks" if user else None
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """What a verdict depends on besides the input: our version, every source file of the package
+    (path, size, mtime: an edited checkout is new code) and the wasmtime library. ~1 ms."""
+    import wasmtime
+    h = hashlib.sha256(__version__.encode())
+    roots = [Path(__file__).resolve().parent.parent, Path(wasmtime.__file__).resolve().parent]
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for name in sorted(filenames):
+                if name.endswith((".py", ".wat", ".so", ".dylib", ".dll")):
+                    st = os.stat(os.path.join(dirpath, name))
+                    h.update(f"{os.path.relpath(dirpath, root)}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+@dataclass
+class Verdicts:
+    """The verdict store of one run; ``notes`` gathers its warnings (one line each)."""
+
+    directory: Path | None
+    notes: list[str] = field(default_factory=list)
+
+    def key(self, kind: str, wasm: bytes | memoryview) -> str:
+        digest = hashlib.sha256(wasm).hexdigest()
+        return hashlib.sha256(f"{kind}:{digest}:{code_fingerprint()}".encode()).hexdigest()
+
+    def accepted(self, key: str) -> bool:
+        """Whether an earlier run found the input with ``key`` passing every check."""
+        if self.directory is None:
+            return False
+        path = self.directory / key
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return False
+        except OSError as e:
+            self._warn(f"cannot read {path} ({e.strerror or e})", off=True)
+            return False
+        if data != ACCEPTED:
+            self._warn(f"{path} is corrupt; the input was checked again")
+            return False
+        return True
+
+    def remember_accepted(self, key: str) -> None:
+        """Record that the input with ``key`` passed every check (atomically: a reader sees the
+        whole entry or none). On failure the store is off for the rest of the run."""
+        if self.directory is None:
+            return
+        tmp = None
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(ACCEPTED)
+            os.replace(tmp, self.directory / key)
+            tmp = None
+        except OSError as e:
+            where = e.filename or self.directory
+            self._warn(f"cannot write {where} ({e.strerror or e})", off=True)
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+
+    def _warn(self, problem: str, *, off: bool = False) -> None:
+        what = "is off for this run" if off else "was not used"
+        self.notes.append(f"warning: wizerscope's check cache {what}: {problem}")
+        if off:
+            self.directory = None
+
+
+def verdicts_for(cache: bool) -> Verdicts:
+    """The store a run with ``-C cache=`` ``cache`` uses: wasmtime's conventions, or none."""
+    return Verdicts(default_directory() if cache else None)
