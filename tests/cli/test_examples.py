@@ -42,3 +42,13 @@ def test_clock_example_is_not_deterministic_and_the_clock_is_the_cause():
     assert b'"clock"' in p.stdout
     fixed = run_cli("init", "-S", "cli", "--deterministic", "--check-determinism", str(EX / "clock.wat"))
     assert fixed.returncode == 0, fixed.stdout
+
+
+def test_command_example_has_no_default_init_and_setup_keeps_start(tmp_path):
+    """No `wizer-initialize`: init refuses and lists the candidates; with `-f setup` the output
+    keeps `_start` (the entry point) and loses only `setup`."""
+    p = run_cli("init", str(EX / "command.wat"), "-o", str(tmp_path / "c.wasm"))
+    assert p.returncode == 1 and b"`setup`, `_start`" in p.stderr and not (tmp_path / "c.wasm").exists()
+    out = tmp_path / "s.wasm"
+    assert run_cli("init", str(EX / "command.wat"), "-f", "setup", "-o", str(out)).returncode == 0
+    assert "_start" in _exports(out) and "setup" not in _exports(out)
