@@ -62,9 +62,7 @@ class RunsMixin:
         outcome = s.run(progress=lambda step, i, n: self.post_message(M.RunProgress(step, i, n)),
                         output=lambda stream, data: self.post_message(M.InitOutput(stream, data)),
                         detail=lambda step, text: self.post_message(M.StepDetail(step, text)))
-        if outcome.ok:
-            s.prepare("global_rows", "memory_diffs")   # what the result's first view needs, off the UI thread
-        self.post_message(M.RunFinished(outcome))
+        self.post_message(M.RunFinished(outcome))     # the tabs' rows follow on a worker (a spinner meanwhile)
 
     def on_init_output(self, event: M.InitOutput) -> None:
         """Init's stdout and stderr in the log as they are written (stderr in yellow)."""

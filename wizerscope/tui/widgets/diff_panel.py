@@ -65,6 +65,10 @@ class DiffPanel(Vertical, SessionView):
             select.value = 0
             self.select_memory(0)
 
+    def on_resize(self, event) -> None:
+        """A tall screen (200x60) shows more changed globals above the hex view."""
+        self.query_one("#globals-diff", LazyTable).set_max_height(15 if event.size.height >= 45 else 7)
+
     def select_global(self, where: str, index: int) -> bool:
         """Put the globals table's cursor on one global (a determinism row); False if not shown."""
         table = self.query_one("#globals-diff", LazyTable)

@@ -79,13 +79,22 @@ class LazyTable(ScrollView, can_focus=True):
                            (row[i] for row in self.rows if i < len(row))), default=0)
             self.widths[i] = max(self.widths[i], longest)
         self.virtual_size = Size(sum(self.widths) + GAP * len(self.widths) + 1, len(self.rows) + 1)
-        if self.max_height is not None:
-            self.styles.height = min(len(self.rows) + 1, self.max_height) + 1
+        self._fit_height()
         self.set_reactive(LazyTable.cursor_row, 0)
         self.scroll_to(0, 0, animate=False)
         self.refresh()
         if self.rows:
             self.post_message(self.RowHighlighted(self, 0))
+
+    def set_max_height(self, rows: int) -> None:
+        """Show at most ``rows`` rows when the height follows the rows (more room, more rows)."""
+        if rows != self.max_height:
+            self.max_height = rows
+            self._fit_height()
+
+    def _fit_height(self) -> None:
+        if self.max_height is not None:
+            self.styles.height = min(len(self.rows) + 1, self.max_height) + 1
 
     def clear(self) -> None:
         self.set_data(self.columns, [])
