@@ -173,7 +173,7 @@ def segment_totals(run: Run | None, input_size: int) -> SegmentTotals:
         t.raw_runs += len(plan.raw)
         t.merged += len(plan.merged_arrays)
         t.cap_merges += len(plan.cap_arrays)
-        t.segments += len(plan.final_arrays)
+        t.segments += len(ur.after.segments)       # written: after --drop-dead-stack, if asked
         t.data_bytes += sum(len(s.data) for s in ur.after.segments)
     t.output_size = len(run.output) if run.output is not None else None
     return t

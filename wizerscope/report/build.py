@@ -36,8 +36,9 @@ def globals_report(ur: UnitRun) -> list[GlobalReport]:
 
 def segments_report(snap: Snapshot) -> SegmentsReport:
     plan = snap.plan
+    # the segments written: the plan's final ones, less what --drop-dead-stack cut away (or split)
     return SegmentsReport(len(plan.raw), len(plan.merged_arrays), len(plan.cap_arrays), plan.merged_to_fit,
-                          len(plan.final_arrays),
+                          len(snap.segments),
                           sum(len(s.data) for s in snap.segments),
                           [SegmentRecord(s.memory, s.offset, len(s.data)) for s in snap.segments[:LISTED_SEGMENTS]])
 
