@@ -197,6 +197,11 @@ class CoreRunner(SandboxedRunner):
     def global_bits(self, probe: GlobalProbe) -> int:
         return internals.global_bits(self.store, self.exports()[probe.export], probe.type.value.name)
 
+    def globals_bits(self, probes: list[GlobalProbe]) -> list[int]:
+        """Every probed global's bits in one pass (see ``internals.exported_global_bits``)."""
+        return internals.exported_global_bits(self.store, self.instance,
+                                              [(p.export, p.type.value.name) for p in probes])
+
     def memory(self, probe: MemoryProbe) -> memoryview:
         """A zero-copy view of the live memory's bytes."""
         return internals.memory_view(self.store, self.exports()[probe.export])

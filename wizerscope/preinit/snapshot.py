@@ -18,7 +18,8 @@ from .segments import WASM_MAX_DATA_SEGMENTS, SegmentPlan, TooManySegments, plan
 class InstanceState(Protocol):
     """Read access to an initialized instance. An implementation may also offer
     ``nonzero_runs(probe) -> (starts, ends)`` when it can find the runs faster than a scan of
-    ``memory(probe)`` in Python (the core runner does it in wasm)."""
+    ``memory(probe)`` in Python (the core runner does it in wasm), and ``globals_bits(probes)``
+    when it can read many globals faster together than one by one."""
 
     def global_bits(self, probe: GlobalProbe) -> int: ...
 
@@ -73,8 +74,9 @@ class Snapshot:
 def snapshot(ins: Instrumentation, state: InstanceState) -> Snapshot:
     """Globals, memory sizes and the final data segments of one instance."""
     snap = Snapshot()
-    for g in ins.globals:
-        snap.globals.append(GlobalValue(g.index, g.type.value, state.global_bits(g)))
+    many = getattr(state, "globals_bits", None)
+    bits = many(ins.globals) if many is not None else [state.global_bits(g) for g in ins.globals]
+    snap.globals = [GlobalValue(g.index, g.type.value, b) for g, b in zip(ins.globals, bits)]
     views = []
     for mp in ins.memories:
         buf = state.memory(mp)

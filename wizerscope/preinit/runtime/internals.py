@@ -34,7 +34,8 @@ def check() -> list[str]:
             (_ffi, "wasmtime_global_get"), (_ffi, "wasmtime_component_new"), (_ffi, "wasmtime_component_t"),
             (_bindings, "wasmtime_val_t"), (_func, "enter_wasm"), (wasmtime.Val, "_from_raw"),
             (wasmtime.WasmtimeError, "_from_ptr"), (wc.Component, "_from_ptr"), (wasmtime.Store, "_context"),
-            (_ffi, "wasmtime_instance_export_get"), (_ffi, "wasmtime_extern_t"), (_extern, "wrap_extern")]
+            (_ffi, "wasmtime_instance_export_get"), (_ffi, "wasmtime_extern_t"), (_extern, "wrap_extern"),
+            (_ffi, "WASMTIME_EXTERN_GLOBAL")]
     return [f"{getattr(owner, '__name__', owner)}.{name}" for owner, name in need if not hasattr(owner, name)]
 
 
@@ -52,6 +53,32 @@ def global_bits(store: wasmtime.Store, glob: wasmtime.Global, type_name: str) ->
     size = 16 if type_name == "v128" else 8
     value = int.from_bytes(ctypes.string_at(ctypes.addressof(raw.of), size), "little")
     return value & ((1 << _WIDTHS.get(type_name, 64)) - 1)
+
+
+def exported_global_bits(store: wasmtime.Store, instance: wasmtime.Instance,
+                         globals_: list[tuple[str, str]]) -> list[int]:
+    """The raw bits of many exported globals, ``(export name, type name)`` each, in one pass:
+    each looked up by name in the instance's hash map and read from the extern wasmtime returns,
+    with no Python ``Global`` object and no per-call imports (20,000 exported globals: 0.33 s
+    one by one, a fraction of that here). Raises KeyError for a name that is not a global."""
+    from wasmtime import _bindings, _ffi
+    ctx = store._context()
+    inst = ctypes.byref(instance._instance)
+    item = _ffi.wasmtime_extern_t()
+    raw = _bindings.wasmtime_val_t()
+    item_ref, raw_ref, glob_ref = ctypes.byref(item), ctypes.byref(raw), ctypes.byref(item.of.global_)
+    lanes = ctypes.addressof(raw.of)
+    kind_global = _ffi.WASMTIME_EXTERN_GLOBAL.value
+    out = []
+    for name, type_name in globals_:
+        key = name.encode("utf-8")
+        if not _ffi.wasmtime_instance_export_get(ctx, inst, key, len(key), item_ref) or \
+                item.kind != kind_global:
+            raise KeyError(name)
+        _ffi.wasmtime_global_get(ctx, glob_ref, raw_ref)
+        value = int.from_bytes(ctypes.string_at(lanes, 16 if type_name == "v128" else 8), "little")
+        out.append(value & ((1 << _WIDTHS.get(type_name, 64)) - 1))
+    return out
 
 
 def call_without_args(store: wasmtime.Store, func: wasmtime.Func, result_types: list[str]) -> list:
