@@ -51,6 +51,17 @@ def test_cache_off(tmp_path, cache_home):
     assert out and not _entries(cache_home)
 
 
+def test_cache_off_holds_for_a_component_s_checks_and_output_validation(tmp_path, cache_home):
+    """A component's structure check and the output's validation compile it whole: with
+    `-C cache=n` they must not write to the cache either (nothing at all lands in the cache home)."""
+    out = tmp_path / "nested.wasm"
+    p = run_cli("init", str(ROOT / "examples" / "nested.wat"), "-o", str(out), "-C", "cache=n")
+    assert p.returncode == 0, p.stderr.decode()
+    assert out.exists() and not [q for q in cache_home.rglob("*") if q.is_file()]
+    p = run_cli("init", str(ROOT / "examples" / "nested.wat"), "-o", str(tmp_path / "again.wasm"))
+    assert p.returncode == 0 and _entries(cache_home)      # on by default: the same run does write
+
+
 def test_cache_config_file_names_the_directory(tmp_path, cache_home):
     where = tmp_path / "elsewhere"
     config = tmp_path / "cache.toml"

@@ -33,6 +33,8 @@ def cmd_init(a: argparse.Namespace, guard: SignalGuard | None = None) -> int:
         raise WizerscopeError("refusing to write a binary to the terminal; name the output with -o FILE "
                               "(or redirect stdout)")
     wasm = read_input(a.input)
+    from ..preinit.runtime import engines, sandbox
+    engines.helpers_follow(sandbox.engine_settings(opts).cache)   # before anything compiles
     pipeline = pipeline_for(wasm)
     # The parsed input lives as long as the command: keep the cycle collector from walking its
     # objects again on every collection (componentize-py: ~40 ms of a warm run's 0.46 s)

@@ -27,7 +27,7 @@ from .reference_gaps import ReferenceGap, module_gaps
 from .rewrite import RewriteLog, rewrite_module
 from .run import CoreRunner, check_init_export
 from .runtime import engines
-from .runtime.sandbox import STACK_EXHAUSTED, CodeCache, InitReport
+from .runtime.sandbox import STACK_EXHAUSTED, CodeCache, InitReport, engine_settings
 from .snapshot import Snapshot, snapshot
 from .verdicts import verdicts_for
 
@@ -173,6 +173,7 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
     With ``rewrite`` False the run stops after the snapshot (``Run.output`` is None)."""
     hooks = hooks or Hooks()
     trace = trace if trace is not None else Trace()
+    engines.helpers_follow(engine_settings(options).cache)     # -C cache=n holds for every engine
 
     def step(name: str) -> None:
         hooks.step(name, trace)

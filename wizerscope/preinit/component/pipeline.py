@@ -181,7 +181,7 @@ def validate_component(out: bytes) -> None:
     proposal it lacks) is compiled by the Cranelift engine, which has every proposal on, so only
     that engine's verdict can reject the output."""
     import wasmtime
-    for engine in engines.init_engines("auto", epoch=False, fuel=False):
+    for engine in engines.init_engines("auto", epoch=False, fuel=False, settings=engines.helper_settings()):
         try:
             internals.compile_component(engine, out)
             return
@@ -198,7 +198,7 @@ def structure_rejection(wasm: bytes | memoryview) -> Rejection | None:
     import wasmtime
     if len(wasm) > FULL_VALIDATION_LIMIT:
         return None
-    candidates = engines.init_engines("auto", epoch=False, fuel=False)
+    candidates = engines.init_engines("auto", epoch=False, fuel=False, settings=engines.helper_settings())
     for engine in candidates:
         try:
             internals.compile_component(engine, bytes(wasm))

@@ -40,6 +40,20 @@ class EngineSettings:
 
 DEFAULT_SETTINGS = EngineSettings()
 
+# The engines that check inputs and outputs and run our helper modules use wasmtime's cache the
+# way the run does: after `-C cache=n` nothing of the command writes to a cache (a component's
+# structure check and output validation compile it whole; the scan kernels compile too).
+_helpers = [DEFAULT_SETTINGS]
+
+
+def helpers_follow(cache: bool | str) -> None:
+    """Make the helper engines use wasmtime's cache as ``cache`` says (True, False, a config file)."""
+    _helpers[0] = EngineSettings(cache=cache)
+
+
+def helper_settings() -> EngineSettings:
+    return _helpers[0]
+
 
 @functools.lru_cache(maxsize=None)
 def cache_problem(cache: bool | str) -> str | None:
@@ -137,7 +151,7 @@ def validation_engine() -> wasmtime.Engine:
     """An engine with every proposal on (like the reference validator). It is the plain run
     engine: one engine per process keeps start-up time and memory down."""
     # the same arguments as init_engines passes, so lru_cache hands back the same engine
-    return run_engine(epoch=False, fuel=False, settings=DEFAULT_SETTINGS)
+    return run_engine(epoch=False, fuel=False, settings=helper_settings())
 
 
 @functools.lru_cache(maxsize=None)
