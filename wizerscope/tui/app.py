@@ -214,7 +214,10 @@ class WizerscopeApp(RunsMixin, NavigationMixin, CompareMixin, App):
         view = self.view(event.tab)
         view.loading = False
         if event.tab not in self._stale:        # else a newer run's fill is on its way
-            view.show(self.session)
+            # after the next layout, when the view has its size back from the spinner (the hex
+            # view places its first change by its height)
+            session = self.session
+            self.call_after_refresh(lambda: view.show(session) if session is self.session else None)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._fill(event.pane.id.removeprefix("tab-"))
