@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -139,3 +140,32 @@ def test_ignored_signals_stay_ignored():
         assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGHUP, old)
+
+
+def test_a_signal_during_a_compile_does_not_wait_for_it():
+    """wasmtime cannot stop a compile: the guard's hooks compile on a helper thread, so a signal
+    raises Interrupted while the compile is still going (it is dropped when it ends)."""
+    release = threading.Event()
+
+    class SlowRunner:
+        def compile(self, cache):
+            release.wait(60)            # a compile that outlives the signal
+
+    guard = signals.SignalGuard()
+    hooks = guard.hooks()
+    threading.Timer(0.1, lambda: setattr(guard, "received", signal.SIGINT)).start()
+    try:
+        with pytest.raises(signals.Interrupted) as e:
+            hooks.compile(SlowRunner(), None)
+        assert e.value.exit_code == 130 and not release.is_set()
+    finally:
+        release.set()
+
+
+def test_a_compile_error_reaches_the_caller_through_the_guard():
+    class Broken:
+        def compile(self, cache):
+            raise ValueError("bad module")
+
+    with pytest.raises(ValueError, match="bad module"):
+        signals.SignalGuard().hooks().compile(Broken(), None)

@@ -17,7 +17,7 @@ import signal
 import threading
 from typing import Callable, Iterator
 
-from ..preinit.pipeline import Hooks, Trace
+from ..preinit.pipeline import Hooks, Trace, compile_abandonably
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -89,6 +89,11 @@ class _GuardHooks(Hooks):
 
     def stopped(self, runner) -> None:
         self.guard.attach(None)      # check() comes at the next step (no raise inside drive's finally)
+
+    def compile(self, runner, cache) -> None:
+        """Ctrl-C need not wait for a compile (see ``compile_abandonably``)."""
+        compile_abandonably(runner, cache, lambda: Interrupted(self.guard.received)
+                            if self.guard.received is not None else None)
 
 
 @contextlib.contextmanager

@@ -3,10 +3,9 @@ view, cancel between steps and while compiling (an abandoned compile finishes in
 is dropped), the state just before init, and init's output as it is written."""
 from __future__ import annotations
 
-import threading
 from typing import Callable
 
-from ..preinit.pipeline import STEPS, Cancelled, Hooks, Trace
+from ..preinit.pipeline import STEPS, Cancelled, Hooks, Trace, compile_abandonably
 from ..preinit.runtime.sandbox import CodeCache
 
 RUN_STEPS = STEPS + ("done",)
@@ -45,27 +44,13 @@ class Watch(Hooks):
         self.session._runner = None
 
     def compile(self, runner, cache: CodeCache | None) -> None:
-        """Compile on a helper thread and wait for it or for :meth:`Session.cancel`. wasmtime
-        cannot stop a compile (an 18 MB component takes a second or more), but the inspector need
-        not wait for one the user gave up on: the abandoned compile finishes in the background
-        and is dropped."""
-        done = threading.Event()
-        failed: list[BaseException] = []
-
-        def compile_it() -> None:
-            try:
-                runner.compile(cache)
-            except BaseException as e:          # handed to the waiting thread below
-                failed.append(e)
-            finally:
-                done.set()
-
-        threading.Thread(target=compile_it, name="wizerscope-compile", daemon=True).start()
-        while not done.wait(0.05):
+        """Compile on a helper thread and wait for it or for :meth:`Session.cancel` (an abandoned
+        compile finishes in the background and is dropped: ``compile_abandonably``)."""
+        def stop() -> Cancelled | None:
             if self.session._cancel.is_set():
-                raise Cancelled("cancelled while compiling (the compile is dropped when it ends)")
-        if failed:
-            raise failed[0]
+                return Cancelled("cancelled while compiling (the compile is dropped when it ends)")
+            return None
+        compile_abandonably(runner, cache, stop)
         self.detail("compile", compile_detail(self.session, runner))
 
 

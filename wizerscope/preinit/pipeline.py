@@ -14,9 +14,10 @@ The shape follows wasmtime's own ``crates/wizer``: instrument → run (the runti
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, Protocol
 
 from ..binary.module import Module, parse_module
 from ..errors import InitError, RejectedError, Rejection, WizerscopeError
@@ -141,6 +142,31 @@ class Hooks:
     def output(self, stream: str, data: bytes) -> None:
         """What init writes to ``stream`` ("stdout" or "stderr"), as it writes it (streamed; the
         report keeps only the end). Called inside the wasm call: keep it short, do not raise."""
+
+
+def compile_abandonably(runner, cache: CodeCache | None, stop: Callable[[], BaseException | None]) -> None:
+    """``runner.compile(cache)`` on a helper thread while the calling thread polls ``stop()``
+    every 50 ms and raises what it returns. wasmtime cannot stop a compile (an 18 MB component
+    takes seconds, a 100 MB module a minute), but neither a cancel in the inspector nor Ctrl-C
+    need wait for one: the abandoned compile finishes in the background and is dropped."""
+    done = threading.Event()
+    failed: list[BaseException] = []
+
+    def compile_it() -> None:
+        try:
+            runner.compile(cache)
+        except BaseException as e:          # handed to the waiting thread below
+            failed.append(e)
+        finally:
+            done.set()
+
+    threading.Thread(target=compile_it, name="wizerscope-compile", daemon=True).start()
+    while not done.wait(0.05):
+        error = stop()
+        if error is not None:
+            raise error
+    if failed:
+        raise failed[0]
 
 
 class Pipeline(Protocol):
