@@ -55,3 +55,20 @@ async def test_the_form_can_drop_the_dead_stack(tmp_path):
         assert app.session.run_result.dead_stack_saved == 16
         log = " ".join(" ".join(str(line.text) for line in app.query_one("#run-log").lines).split())
         assert "--drop-dead-stack left out 16 bytes" in log
+
+
+def test_segments_summary_says_what_the_dead_stack_cut_changed(tmp_path):
+    """With `drop the dead stack`, the Segments rows are the plan's; the summary says how many
+    bytes the cut left out and how many segments were written."""
+    from wizerscope.inspector.session import Session
+    from wizerscope.tui.widgets.tables import segment_summary
+    s = Session.open(write(tmp_path, "layout.wat", LAYOUT))
+    s.options.drop_dead_stack = True
+    assert s.run().ok
+    t = s.segment_totals()
+    assert t.dead_stack_cut == 16 and t.segments == len(s.run_result.units[0].after.segments)
+    text = segment_summary(s)
+    assert f"segments {t.planned:,}" in text and "cut 16 dead stack bytes" in text
+    assert f"{t.segments:,} were written" in text
+    s.options.drop_dead_stack = False
+    assert s.run().ok and "dead stack" not in segment_summary(s)

@@ -82,6 +82,8 @@ class SegmentTotals:
     data_bytes: int = 0
     input_size: int = 0
     output_size: int | None = None
+    planned: int = 0                    # the plan's final segments (more than written after a dead-stack cut)
+    dead_stack_cut: int | None = None   # --drop-dead-stack: the snapshot bytes left out
 
 
 def _by_key(run: Run | None) -> dict[tuple[str, int], UnitRun]:
@@ -174,8 +176,10 @@ def segment_totals(run: Run | None, input_size: int) -> SegmentTotals:
         t.merged += len(plan.merged_arrays)
         t.cap_merges += len(plan.cap_arrays)
         t.segments += len(ur.after.segments)       # written: after --drop-dead-stack, if asked
+        t.planned += len(plan.final_arrays)
         t.data_bytes += sum(len(s.data) for s in ur.after.segments)
     t.output_size = len(run.output) if run.output is not None else None
+    t.dead_stack_cut = run.dead_stack_saved
     return t
 
 

@@ -128,9 +128,17 @@ def segment_summary(s: Session) -> str:
         return NO_RUN
     growth = (t.output_size - t.input_size) / t.input_size * 100 if t.input_size else 0.0
     return (f"non-zero runs {t.raw_runs:,}  ->  merged (gaps <= 4 bytes) {t.merged:,}  ->  "
-            f"cap merges {t.cap_merges:,} (limit 10,000)  ->  segments {t.segments:,}\n"
+            f"cap merges {t.cap_merges:,} (limit 10,000)  ->  segments {t.planned:,}\n"
             f"segment data {t.data_bytes:,} bytes; output {t.output_size:,} bytes vs input {t.input_size:,} "
-            f"bytes ({growth:+.1f}%)")
+            f"bytes ({growth:+.1f}%)" + _dead_stack_note(t))
+
+
+def _dead_stack_note(t) -> str:
+    """With --drop-dead-stack the rows are the plan's segments; the cut then removed or split some."""
+    if not t.dead_stack_cut:
+        return ""
+    return (f"\n--drop-dead-stack cut {t.dead_stack_cut:,} dead stack bytes: the rows are the plan's "
+            f"{t.planned:,} segments, {t.segments:,} were written")
 
 
 class InstrumentationView(VerticalScroll, SessionView):
