@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from wizerscope.preinit import choose, pipeline
+from wizerscope.preinit import choose, module_pipeline
 from wizerscope.preinit.options import Options
 from wizerscope.preinit.runtime.wat import assemble
 from wizerscope.preinit.verdicts import ACCEPTED
@@ -48,8 +48,8 @@ def _init(tmp_path: Path, src: Path, *flags: str) -> tuple[int, dict, str, bytes
 def _counted(monkeypatch) -> list[int]:
     """Count the core checker's runs (validation and every rule) from now on."""
     calls: list[int] = []
-    real = pipeline.module_rejections
-    monkeypatch.setattr(pipeline, "module_rejections", lambda *a: (calls.append(1), real(*a))[1])
+    real = module_pipeline.module_rejections
+    monkeypatch.setattr(module_pipeline, "module_rejections", lambda *a: (calls.append(1), real(*a))[1])
     return calls
 
 

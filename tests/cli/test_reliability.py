@@ -251,7 +251,7 @@ def test_input_named_as_output_survives_a_failure_and_is_replaced_on_success(tmp
 
 def test_output_is_validated_before_it_is_written(tmp_path, capsys, monkeypatch):
     """A rewrite bug must never reach the disk: the output is validated first."""
-    from wizerscope.preinit import pipeline
+    from wizerscope.preinit import module_pipeline as pipeline
     real = pipeline.rewrite_module
     monkeypatch.setattr(pipeline, "rewrite_module", lambda *a, **k: real(*a, **k)[:-3])
     src, out = tmp_path / "in.wat", tmp_path / "out.wasm"

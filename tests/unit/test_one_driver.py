@@ -85,10 +85,10 @@ def test_one_message_for_an_invalid_output(monkeypatch, tmp_path):
 def test_rejections_are_computed_once(tmp_path, monkeypatch):
     """The old Session repeated the checker's work and copied its rejection; the session now
     reads the pipeline's rejections, computed once for its lifetime."""
-    from wizerscope.preinit import pipeline
+    from wizerscope.preinit import module_pipeline
     calls = []
-    real = pipeline.module_rejections
-    monkeypatch.setattr(pipeline, "module_rejections", lambda *a: (calls.append(1), real(*a))[1])
+    real = module_pipeline.module_rejections
+    monkeypatch.setattr(module_pipeline, "module_rejections", lambda *a: (calls.append(1), real(*a))[1])
     session = Session.open(write(tmp_path, "counter.wat", COUNTER))
     assert session.run().ok and session.run().ok and session.check() == []
     assert len(calls) == 1

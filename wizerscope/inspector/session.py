@@ -22,7 +22,8 @@ from ..preinit.choose import pipeline_for
 from ..preinit.files import read_input, write_output
 from ..preinit.instrument import Unit
 from ..preinit.options import Options
-from ..preinit.pipeline import Cancelled, Pipeline, MalformedModule, Run, Trace, drive
+from ..preinit.module_pipeline import MalformedModule
+from ..preinit.pipeline import Cancelled, Pipeline, Run, Trace, drive
 from ..preinit.reference_gaps import ReferenceGap
 from ..preinit.runtime.sandbox import CodeCache, InitReport
 from ..preinit.statediff import MemoryDiff

@@ -7,7 +7,8 @@ branches on the kind of input.
 from __future__ import annotations
 
 from ..binary.module import header_kind
-from .pipeline import ModulePipeline, Pipeline
+from .module_pipeline import ModulePipeline
+from .pipeline import Pipeline
 
 
 def pipeline_for(wasm: bytes | memoryview) -> Pipeline:

@@ -1,7 +1,7 @@
 """One pipeline, one driver: the only place the stages are strung together.
 
 A :class:`Pipeline` is chosen once from the input's header (:func:`wizerscope.preinit.choose.
-pipeline_for`): :class:`ModulePipeline` here, or the component one in
+pipeline_for`): :class:`~wizerscope.preinit.module_pipeline.ModulePipeline` or the component one in
 :mod:`wizerscope.preinit.component.pipeline`. It knows how to do each stage for its kind (check,
 instrument, make a runner, snapshot, rewrite, validate, reference gaps). :func:`drive` runs the
 stages in order for every caller (``wizerscope init``, the inspector, the determinism check,
@@ -19,17 +19,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from ..binary.module import Module, parse_module
 from ..errors import InitError, RejectedError, Rejection, WizerscopeError
-from .check import check_module
-from .instrument import Unit, instrument_module, probes
-from .options import Options, check_renames
-from .reference_gaps import ReferenceGap, module_gaps
-from .rewrite import RewriteLog, rewrite_module
-from .run import CoreRunner, check_init_export
 from .runtime import engines
+from .instrument import Unit
+from .options import Options
+from .reference_gaps import ReferenceGap
+from .rewrite import RewriteLog
 from .runtime.sandbox import STACK_EXHAUSTED, CodeCache, InitReport, engine_settings
-from .snapshot import Snapshot, snapshot
+from .snapshot import Snapshot
 from .verdicts import verdicts_for
 
 STEPS = ("check", "instrument", "compile", "instantiate", "snapshot before", "init", "snapshot after",
@@ -38,17 +35,6 @@ STEPS = ("check", "instrument", "compile", "instantiate", "snapshot before", "in
 
 class Cancelled(InitError):
     """The user stopped the run."""
-
-
-class MalformedModule(RejectedError):
-    """A core module our parser cannot read and wasmtime rejects: wasmtime's verdict is the
-    message (it names the fault more precisely; our parser decodes only what it must), and
-    :attr:`format` keeps our parser's own finding with its offset for the inspector."""
-
-    def __init__(self, invalid: Rejection, parse_error: WizerscopeError) -> None:
-        super().__init__([invalid])
-        self.format = Rejection("format", parse_error.message, offset=parse_error.offset,
-                                hint=parse_error.hint or "the file is not a well-formed Wasm binary")
 
 
 # -- what a run produces ------------------------------------------------------------------------------
@@ -320,90 +306,3 @@ def invalid_output(kind: str, message: str) -> WizerscopeError:
     """The one message for an output that fails validation: a bug of ours, never written."""
     return WizerscopeError(f"internal error: the pre-initialized {kind} is invalid ({message}); nothing was "
                            "written. Please report this input.")
-
-
-# -- core modules -----------------------------------------------------------------------------------
-class ModulePipeline:
-    """The stages for a core module."""
-
-    kind = "module"
-
-    def __init__(self, wasm: bytes | memoryview) -> None:
-        self.wasm = wasm
-        try:
-            self.model: Module = parse_module(wasm)
-        except WizerscopeError as e:
-            invalid = validation_rejection(wasm)
-            if invalid is not None:
-                raise MalformedModule(invalid, e) from None
-            raise
-        self._rejections: list[Rejection] | None = None
-
-    def rejections(self) -> list[Rejection]:
-        """Validation (wasmtime's, with the byte it names) then every rule of the reference; once."""
-        if self._rejections is None:
-            self._rejections = module_rejections(self.wasm, self.model)
-        return self._rejections
-
-    def accept_checked(self) -> None:
-        """An earlier run's verdict on these bytes: no rejections (verdicts.py)."""
-        self._rejections = []
-
-    def full_rejections(self) -> list[Rejection]:
-        """The same: a core module's validation is already complete."""
-        return self.rejections()
-
-    def units(self) -> list[Unit]:
-        return [Unit(self.model, probes(self.model))]
-
-    def check_options(self, options: Options) -> None:
-        check_renames(options.renames)
-        check_init_export(self.model, options.init_func)
-
-    def instrument(self) -> tuple[bytes, object]:
-        return instrument_module(self.model)
-
-    def runner(self, instrumented: bytes, options: Options, *, interruptible: bool) -> CoreRunner:
-        return CoreRunner(instrumented, self.model, options, interruptible=interruptible)
-
-    def compiled(self, runner: CoreRunner) -> None:
-        runner.instrumented = b""          # wasmtime has its own copy now
-
-    def snapshot(self, runner: CoreRunner, instrumentation) -> Snapshot:
-        return snapshot(instrumentation, runner)
-
-    def unit_states(self, state: Snapshot, instrumentation) -> list[tuple[Unit, Snapshot]]:
-        return [(Unit(self.model, instrumentation), state)]
-
-    def rewrite(self, state: Snapshot, options: Options) -> tuple[bytes, RewriteLog, float]:
-        log = RewriteLog()
-        out = rewrite_module(self.model, state, init_func=options.init_func, keep_init_func=options.keep_init_func,
-                             renames=options.renames, log=log)
-        return out, log, 0.0
-
-    def unit_rewrites(self, log: RewriteLog) -> dict[tuple[str, int], RewriteLog]:
-        return {("", 0): log}
-
-    def validate(self, output: bytes, log) -> None:
-        try:
-            engines.validate(output, "output")
-        except WizerscopeError as e:
-            raise invalid_output("module", e.message) from None
-
-    def reference_gaps(self, options: Options) -> list[ReferenceGap]:
-        return module_gaps(self.model, options)
-
-
-def module_rejections(wasm: bytes | memoryview, m: Module) -> list[Rejection]:
-    """Every reason core module ``m`` (parsed from ``wasm``) cannot be pre-initialized."""
-    invalid = validation_rejection(wasm)
-    return [invalid] if invalid is not None else check_module(m)
-
-
-def validation_rejection(wasm: bytes | memoryview) -> Rejection | None:
-    """wasmtime's verdict on a core module, at the byte it names; None when it is valid."""
-    try:
-        engines.validate(wasm)
-    except WizerscopeError as e:
-        return Rejection("validation", e.message, offset=e.offset, hint="fix the producer: wasmtime rejects this binary")
-    return None
