@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 
 from wizerscope.preinit import choose, module_pipeline
 from wizerscope.preinit.options import Options
@@ -22,14 +21,6 @@ from tests.helpers.cli import run_cli
 COUNTER = ROOT / "examples" / "counter.wat"
 TABLE_GROW = """(module (table 1 funcref) (func (export "wizer-initialize")
   (drop (table.grow (ref.null func) (i32.const 1)))))"""
-
-
-@pytest.fixture
-def cache_home(tmp_path, monkeypatch) -> Path:
-    home = tmp_path / "cache-home"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
-    return home
 
 
 def _entries(home: Path) -> list[Path]:

@@ -29,14 +29,6 @@ def _init(tmp_path: Path, *flags: str) -> tuple[int, dict, str, bytes]:
     return p.returncode, report, p.stderr.decode(), out.read_bytes() if out.exists() else b""
 
 
-@pytest.fixture
-def cache_home(tmp_path, monkeypatch) -> Path:
-    home = tmp_path / "cache-home"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
-    return home
-
-
 def test_cache_is_on_by_default_and_a_warm_run_gives_the_same_output(tmp_path, cache_home):
     code, report, err, cold = _init(tmp_path)
     assert code == 0, err

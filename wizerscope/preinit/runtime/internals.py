@@ -108,16 +108,22 @@ def _unpacked(wasm: bytes):
     return ctypes.cast(ctypes.c_char_p(wasm), ctypes.POINTER(ctypes.c_uint8))
 
 
+def _compiled_in_place(engine: wasmtime.Engine, wasm: bytes, new, handle_type, wrap):
+    """``new(engine, bytes, len, &handle)`` on the bytes themselves, then ``wrap(handle)``."""
+    ptr = ctypes.POINTER(handle_type)()
+    error = new(engine.ptr(), _unpacked(wasm), len(wasm), ctypes.byref(ptr))
+    if error:
+        raise wasmtime.WasmtimeError._from_ptr(error)
+    return wrap(ptr)
+
+
 def compile_module(engine: wasmtime.Engine, wasm: bytes | memoryview) -> wasmtime.Module:
     """``wasmtime.Module(engine, wasm)`` without its private copy of ``bytes``."""
     if not isinstance(wasm, bytes):
         return wasmtime.Module(engine, wasm)
     from wasmtime import _ffi
-    ptr = ctypes.POINTER(_ffi.wasmtime_module_t)()
-    error = _ffi.wasmtime_module_new(engine.ptr(), _unpacked(wasm), len(wasm), ctypes.byref(ptr))
-    if error:
-        raise wasmtime.WasmtimeError._from_ptr(error)
-    return wasmtime.Module._from_ptr(ptr)
+    return _compiled_in_place(engine, wasm, _ffi.wasmtime_module_new, _ffi.wasmtime_module_t,
+                              wasmtime.Module._from_ptr)
 
 
 def validate_module(engine: wasmtime.Engine, wasm: bytes | memoryview) -> None:
@@ -137,11 +143,8 @@ def compile_component(engine: wasmtime.Engine, wasm: bytes | memoryview):
     if not isinstance(wasm, bytes):
         return wc.Component(engine, wasm)
     from wasmtime import _ffi
-    ptr = ctypes.POINTER(_ffi.wasmtime_component_t)()
-    error = _ffi.wasmtime_component_new(engine.ptr(), _unpacked(wasm), len(wasm), ctypes.byref(ptr))
-    if error:
-        raise wasmtime.WasmtimeError._from_ptr(error)
-    return wc.Component._from_ptr(ptr)
+    return _compiled_in_place(engine, wasm, _ffi.wasmtime_component_new, _ffi.wasmtime_component_t,
+                              wc.Component._from_ptr)
 
 
 def memory_view(store: wasmtime.Store, memory: wasmtime.Memory) -> memoryview:
