@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
 from wizerscope.preinit import choose, module_pipeline
 from wizerscope.preinit.options import Options
 from wizerscope.preinit.runtime.wat import assemble
