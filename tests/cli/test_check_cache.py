@@ -106,5 +106,5 @@ def test_an_unusable_cache_directory_is_one_warning_and_a_cold_run(tmp_path, cac
         code, report, err, out = _init(tmp_path, COUNTER)
         assert code == 0 and out == expected, err
         warnings = [line for line in err.splitlines() if line.startswith("warning:")]
-        assert len(warnings) == 1 and "check cache is off" in warnings[0], err
+        assert len(warnings) == 1 and "caches are off" in warnings[0], err      # check and code cache: one line
         assert report["notes"] == warnings and "Traceback" not in err

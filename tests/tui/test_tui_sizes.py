@@ -79,7 +79,8 @@ async def test_live_steps_breakdown_and_history(tmp_path):
         steps = str(app.query_one("#run-steps", Label).render())
         for step in ("check", "compile", "init", "rewrite", "validate", "total"):
             assert step in steps
-        assert f"compile (module; {app.outcome.init.compiler})" in steps     # what compiled it, by what
+        assert f"compile (module; {app.outcome.init.compile_detail()})" in steps     # what compiled it, by what
+        assert app.outcome.init.compile_detail().startswith(app.outcome.init.compiler)
         app.query_one("#opt-timeout", Input).value = "30"
         await pilot.press("r")
         await scripted.settle(pilot)

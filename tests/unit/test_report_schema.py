@@ -12,7 +12,7 @@ from tests.helpers.inspector_wat import COUNTER, NESTED, write
 
 TOP = {"schema", "kind", "init_func", "init_results", "modules", "component", "sizes", "timings", "compiler",
        "stdout", "stderr", "reference_gaps", "host_mode", "host_calls", "files_read_bytes", "fuel_used",
-       "anatomy", "startup", "dead_stack_saved", "notes"}
+       "anatomy", "startup", "dead_stack_saved", "notes", "code"}
 MODULE = {"path", "core_instance", "copy_of", "globals", "memories", "segments", "rewrite"}
 GLOBAL = {"index", "name", "type", "before", "after", "changed"}
 MEMORY = {"index", "type", "pages_before", "pages_after", "bytes"}

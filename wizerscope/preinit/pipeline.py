@@ -198,6 +198,7 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
     units = _unit_runs(pipeline, instrumentation, before, state)
     run = Run(pipeline.kind, options, units, instrumentation, state, runner.report, trace.timings)
     run.init.notes[:0] = check_notes
+    run.init.notes[:] = dict.fromkeys(run.init.notes)       # a line two caches share is said once
     for ur in units:
         if ur.after.plan.merged_to_fit:
             where = ur.unit.label or "the module"

@@ -73,6 +73,9 @@ class CoreRunner(SandboxedRunner):
     def load(self, engine: wasmtime.Engine):
         return internals.compile_module(engine, self.instrumented)
 
+    def thaw(self, engine: wasmtime.Engine, path: str) -> wasmtime.Module:
+        return wasmtime.Module.deserialize_file(engine, path)
+
     def instantiate(self) -> wasmtime.Instance:
         """Link (WASI when asked, the preloads, trapping stubs for the rest) and instantiate."""
         if self.compiled is None:

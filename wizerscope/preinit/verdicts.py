@@ -29,13 +29,25 @@ from .. import __version__
 ACCEPTED = b"wizerscope check verdict: accepted\n"
 
 
-def default_directory() -> Path | None:
-    """Where the verdicts live under wasmtime's conventions; None without a cache home."""
+def cache_home(part: str) -> Path | None:
+    """Where wizerscope's cache ``part`` lives under wasmtime's conventions (``$XDG_CACHE_HOME/
+    wizerscope/PART``, else ``~/.cache/wizerscope/PART``); None without a cache home."""
     home = os.environ.get("XDG_CACHE_HOME")
     if home:
-        return Path(home) / "wizerscope" / "checks"
+        return Path(home) / "wizerscope" / part
     user = os.environ.get("HOME")
-    return Path(user) / ".cache" / "wizerscope" / "checks" if user else None
+    return Path(user) / ".cache" / "wizerscope" / part if user else None
+
+
+def cache_warning(store: str, directory: Path | None, problem: str, *, off: bool) -> str:
+    """The one line for a cache ``store`` that was not used (``off``: not for the rest of the run).
+    When wizerscope's cache home itself is no directory, every store says the same line, which
+    the run then prints once."""
+    root = directory.parent if directory is not None else None
+    if off and root is not None and os.path.lexists(root) and not root.is_dir():
+        return f"warning: wizerscope's caches are off for this run: {root} is not a directory"
+    what = "is off for this run" if off else "was not used"
+    return f"warning: wizerscope's {store} cache {what}: {problem}"
 
 
 @functools.lru_cache(maxsize=1)
@@ -107,12 +119,11 @@ class Verdicts:
                     pass
 
     def _warn(self, problem: str, *, off: bool = False) -> None:
-        what = "is off for this run" if off else "was not used"
-        self.notes.append(f"warning: wizerscope's check cache {what}: {problem}")
+        self.notes.append(cache_warning("check", self.directory, problem, off=off))
         if off:
             self.directory = None
 
 
 def verdicts_for(cache: bool) -> Verdicts:
     """The store a run with ``-C cache=`` ``cache`` uses: wasmtime's conventions, or none."""
-    return Verdicts(default_directory() if cache else None)
+    return Verdicts(cache_home("checks") if cache else None)

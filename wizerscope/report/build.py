@@ -107,7 +107,7 @@ def run_report(run: Run, input_size: int, gaps: list[ReferenceGap], startup: Sta
         init.stdout.decode("utf-8", "replace"), init.stderr.decode("utf-8", "replace"), list(gaps),
         host_mode_report(run.options), [{"import": name, "calls": n} for name, n in init.host.call_list()],
         init.host.file_bytes_read, init.fuel_used, run_anatomy(run), startup, run.dead_stack_saved,
-        list(init.notes))
+        list(init.notes), "reused" if init.reused_code else "mapped" if init.mapped_code else "compiled")
 
 
 def determinism_report(d: DeterminismResult) -> DeterminismReport:

@@ -136,6 +136,9 @@ class RunReport:
     startup: Startup | None = None   # with --measure-startup
     dead_stack_saved: int | None = None   # with --drop-dead-stack: snapshot bytes left out of the output
     notes: list[str] = field(default_factory=list)   # what the run did beyond the plain path (a retry, the cache left off)
+    # where the init code came from: "compiled", "mapped" (wizerscope's code cache, docs/cache.md)
+    # or "reused" (compiled earlier in the same process: the inspector's re-runs)
+    code: str = "compiled"
 
 
 @dataclass

@@ -110,6 +110,9 @@ class ComponentRunner(SandboxedRunner):
     def load(self, engine: wasmtime.Engine):
         return internals.compile_component(engine, self.instrumented)
 
+    def thaw(self, engine: wasmtime.Engine, path: str) -> wc.Component:
+        return wc.Component.deserialize_file(engine, path)
+
     def compile(self, cache=None) -> None:
         """Compile; when wasmtime refuses, say why in the input's terms: its offsets count in the
         instrumented binary, which nobody has seen."""

@@ -24,6 +24,7 @@ import wasmtime
 from ...errors import InitError, WizerscopeError
 from ..options import MAX_WASM_STACK, Options
 from . import engines
+from .codestore import code_store_for
 from .host import DEFAULT_SEED, Host, HostMode, source_date_epoch
 from .traps import trap_reason
 from .outpipes import OutputPipes
@@ -66,6 +67,7 @@ class InitReport:
     called_initialize: bool = False
     compiler: str = ""                  # "winch" or "cranelift": what compiled the init code
     reused_code: bool = False           # the compiled code came from an earlier run's CodeCache
+    mapped_code: bool = False           # ... or was mapped from the code store (an earlier process's)
     host: Host = field(default_factory=Host)   # the host sources and the host calls init made
     fuel_used: int | None = None        # with --fuel: what the start function and init consumed
     notes: list[str] = field(default_factory=list)   # one line each: a retry, a cache left off, ...
@@ -78,6 +80,8 @@ class InitReport:
             return ""
         if self.reused_code:
             return f"{self.compiler}, code reused from an earlier run"
+        if self.mapped_code:
+            return f"{self.compiler}, code mapped from wizerscope's code cache"
         if self.winch_refused:
             return f"cranelift: Winch cannot compile it ({self.winch_refused})"
         return self.compiler
@@ -173,16 +177,50 @@ class Sandbox:
         self.engines = [engines.optimised_engine(epoch=self.epoch, fuel=self.fuel, settings=self.settings)]
         self.new_store(self.engines[0])
 
-    def compile(self, make: Callable[[wasmtime.Engine], T], unit: str, cache: CodeCache | None = None) -> T:
+    def compile(self, make: Callable[[wasmtime.Engine], T], unit: str, cache: CodeCache | None = None, *,
+                wasm: bytes | None = None, thaw: Callable[[wasmtime.Engine, str], T] | None = None) -> T:
         """``make(engine)`` on the first engine that can compile the code: Winch, or Cranelift
         when the code uses a proposal Winch lacks (SIMD, tail calls, GC, exceptions, ...). With
-        ``cache``, code compiled by an earlier run with the same settings is reused."""
+        ``cache``, code compiled by an earlier run of this process with the same settings is
+        reused; with ``wasm`` (the bytes ``make`` compiles) and ``thaw`` (map a serialized file
+        on an engine), code an earlier process compiled is mapped from the code store."""
         hit = cache.get(self._cache_key()) if cache is not None else None
         if hit is not None:
             engine, compiled, compiler = hit
             self.new_store(engine)
             self.report.compiler, self.report.reused_code = compiler, True
             return compiled
+        store = code_store_for(self.settings.cache) if wasm and thaw is not None else None
+        try:
+            return self._compile(make, unit, cache, store, wasm, thaw)
+        finally:
+            if store is not None:
+                self.report.notes.extend(store.notes)
+
+    def _compiler_of(self, engine: wasmtime.Engine) -> str:
+        if self.optimised:
+            return "cranelift"
+        return "cranelift" if engine is engines.run_engine(epoch=self.epoch, fuel=self.fuel,
+                                                           settings=self.settings) else "winch"
+
+    def _store_label(self, engine: wasmtime.Engine) -> str:
+        """What of an engine decides its compiled code, for the code store's key."""
+        compiler = "cranelift-speed" if self.optimised else self._compiler_of(engine)
+        return f"{compiler}:epoch={self.epoch}:fuel={self.fuel}:stack={self.settings.max_wasm_stack}"
+
+    def _compile(self, make, unit: str, cache: CodeCache | None, store, wasm, thaw):
+        keys = {}
+        if store is not None and store.directory is not None:
+            for engine in self.engines:
+                keys[engine] = store.key(wasm, self._store_label(engine))
+                compiled = store.load(keys[engine], lambda path: thaw(engine, path))
+                if compiled is not None:
+                    if engine is not self.engine:
+                        self.new_store(engine)
+                    self.report.compiler, self.report.mapped_code = self._compiler_of(engine), True
+                    if cache is not None:
+                        cache.put(self._cache_key(), engine, compiled, self.report.compiler)
+                    return compiled
         for engine in self.engines:
             try:
                 compiled = make(engine)
@@ -193,10 +231,11 @@ class Sandbox:
                 self.report.winch_refused = engines.first_line(e)[:160]
         if engine is not self.engine:
             self.new_store(engine)
-        self.report.compiler = "cranelift" if self.optimised or engine is engines.run_engine(
-            epoch=self.epoch, fuel=self.fuel, settings=self.settings) else "winch"
+        self.report.compiler = self._compiler_of(engine)
         if cache is not None:
             cache.put(self._cache_key(), engine, compiled, self.report.compiler)
+        if engine in keys:
+            store.save(keys[engine], compiled)
         return compiled
 
     def share(self, other: "Sandbox") -> None:
@@ -365,8 +404,12 @@ class SandboxedRunner:
     def explain(self, context: str, e: BaseException) -> InitError:
         raise NotImplementedError
 
+    def thaw(self, engine: wasmtime.Engine, path: str) -> object:
+        """Map code that :meth:`load` compiled and wasmtime serialized to ``path``."""
+        raise NotImplementedError
+
     def compile(self, cache: CodeCache | None = None) -> None:
-        self.compiled = self.sandbox.compile(self.load, self.unit, cache)
+        self.compiled = self.sandbox.compile(self.load, self.unit, cache, wasm=self.instrumented, thaw=self.thaw)
 
     def interrupt(self) -> None:
         """Stop a running init from another thread (epoch interruption)."""

@@ -1,0 +1,175 @@
+"""Compiled init code kept on disk uncompressed, so that a repeated run maps it instead of loading it.
+
+wasmtime's own cache (on by default, docs/cache.md) stores compiled code zstd-compressed: a hit
+reads the entry, decompresses it and copies it into executable memory. On componentize-py's
+18 MB component that is ~0.15 s of a warm run that `wasmtime wizer` finishes in ~0.4 s. The same
+code serialized by wasmtime and left uncompressed is mapped by ``deserialize_file`` in ~3 ms, its
+pages read in as init touches them (and shared with the page cache: less resident memory too).
+
+An entry is named by the sha256 of the instrumented binary (what wasmtime compiles: it changes
+with the input, the options that shape instrumentation and our instrumentation code), the engine
+that compiled it (Winch, Cranelift, optimised Cranelift; fuel, epochs, the stack limit) and the
+fingerprint of wizerscope's and wasmtime's code (:func:`~wizerscope.preinit.verdicts.code_fingerprint`),
+and carries its size and CRC-32 in its file name: a truncated or altered entry is never handed
+to wasmtime (which would trust it, as it trusts its own cache), it is removed and compiled again.
+Entries are written atomically (a reader sees a whole entry or none), touched when used, and the
+least recently used are removed once the store holds more than :data:`LIMIT` bytes.
+
+It lives beside wasmtime's cache with the same conventions (``$XDG_CACHE_HOME/wizerscope/code``,
+else ``~/.cache/wizerscope/code``) and is off with ``-C cache=n``. A store that cannot be used is
+one ``warning:`` line and a compile, never a failure.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..verdicts import cache_home, cache_warning, code_fingerprint
+from . import internals
+from .engines import first_line
+
+LIMIT = 1 << 30           # bytes of entries kept (componentize-py's component: 46 MB an entry)
+SUFFIX = ".cwasm"
+_READ = 1 << 20
+
+
+@dataclass
+class CodeStore:
+    """The code store of one run; ``notes`` gathers its warnings (one line each)."""
+
+    directory: Path | None
+    notes: list[str] = field(default_factory=list)
+    limit: int = LIMIT
+
+    def key(self, wasm: bytes, engine_label: str) -> str:
+        digest = hashlib.sha256(wasm).hexdigest()
+        return hashlib.sha256(f"{digest}:{engine_label}:{code_fingerprint()}".encode()).hexdigest()[:40]
+
+    def load(self, key: str, thaw: Callable[[str], object]) -> object | None:
+        """The compiled code stored under ``key``, mapped by ``thaw(path)``; None when there is
+        none (or it was unusable: then it is removed, with a warning)."""
+        if self.directory is None:
+            return None
+        try:
+            names = [n for n in os.listdir(self.directory) if n.startswith(key + "-") and n.endswith(SUFFIX)]
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            self._warn(f"cannot read {self.directory} ({e.strerror or e})", off=True)
+            return None
+        for name in names:
+            path = self.directory / name
+            problem = _damage(path, name[len(key) + 1:-len(SUFFIX)])
+            if problem is None:
+                try:
+                    compiled = thaw(str(path))
+                except Exception as e:           # wasmtime refused it: another build, another CPU
+                    problem = f"wasmtime cannot load it ({first_line(e)[:160]})"
+                else:
+                    _touch(path)
+                    return compiled
+            self._warn(f"{path} {problem}; the code was compiled again")
+            _remove(path)
+        return None
+
+    def save(self, key: str, compiled: object) -> None:
+        """Store ``compiled`` under ``key`` (atomically), then keep the store within its limit.
+        On failure the store is off for the rest of the run."""
+        if self.directory is None:
+            return
+        tmp = None
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+            crc = 0
+            with os.fdopen(fd, "wb") as f:
+                def write(view: memoryview) -> None:
+                    nonlocal crc
+                    crc = zlib.crc32(view)
+                    f.write(view)
+                size = internals.write_serialized(compiled, write)
+            os.replace(tmp, self.directory / f"{key}-{size}-{crc:08x}{SUFFIX}")
+            tmp = None
+        except OSError as e:
+            self._warn(f"cannot write {e.filename or self.directory} ({e.strerror or e})", off=True)
+            return
+        finally:
+            if tmp is not None:
+                _remove(Path(tmp))
+        self._trim()
+
+    def _trim(self) -> None:
+        """Remove the least recently used entries beyond ``limit`` bytes (and stale temporaries)."""
+        entries = []
+        try:
+            with os.scandir(self.directory) as it:
+                for e in it:
+                    st = e.stat()
+                    if e.name.startswith(".tmp-") and st.st_mtime < time.time() - 3600:
+                        _remove(Path(e.path))              # left by a run that was killed
+                    elif e.name.endswith(SUFFIX):
+                        entries.append((st.st_mtime, st.st_size, e.path))
+        except OSError:
+            return
+        total = sum(size for _, size, _ in entries)
+        for _, size, path in sorted(entries):
+            if total <= self.limit:
+                break
+            _remove(Path(path))
+            total -= size
+
+    def _warn(self, problem: str, *, off: bool = False) -> None:
+        self.notes.append(cache_warning("code", self.directory, problem, off=off))
+        if off:
+            self.directory = None
+
+
+def code_store_for(cache: bool | str) -> CodeStore:
+    """The store a run with ``-C cache=`` ``cache`` uses (also with ``-C cache-config=FILE``,
+    which configures wasmtime's cache only), or none."""
+    return CodeStore(cache_home("code") if cache is not False else None)
+
+
+def _damage(path: Path, stamp: str) -> str | None:
+    """What is wrong with the entry at ``path`` against the size and CRC-32 in its name; None if
+    nothing. Reads it in 1 MiB pieces (componentize-py's 46 MB: ~20 ms)."""
+    try:
+        size_text, crc_text = stamp.split("-")
+        size, want = int(size_text), int(crc_text, 16)
+    except ValueError:
+        return "is not a code cache entry"
+    crc, seen = 0, 0
+    buf = bytearray(_READ)
+    try:
+        with open(path, "rb", buffering=0) as f:
+            while True:
+                n = f.readinto(buf)
+                if not n:
+                    break
+                crc = zlib.crc32(memoryview(buf)[:n], crc)
+                seen += n
+    except OSError as e:
+        return f"cannot be read ({e.strerror or e})"
+    if seen != size or crc != want:
+        return "is damaged (its size or checksum is wrong)"
+    return None
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _remove(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
