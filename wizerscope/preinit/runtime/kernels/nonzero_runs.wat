@@ -1,7 +1,7 @@
 ;; Find the non-zero runs of a live linear memory without copying it out.
 ;;
 ;; Instantiated in the init instance's own store with that memory as its import, so it reads the
-;; memory in place at native speed (zero words are skipped eight bytes at a time). Runs never
+;; memory in place at native speed (zero words are skipped eight bytes at a time, 64 where they can). Runs never
 ;; cross a page boundary, exactly like the reference's per-page scan. Records are (start, end)
 ;; i64 pairs written to this module's own memory `out`; when `out` is full the scan stops and
 ;; `resume` says where to continue. With `gap` >= 0 a run that starts at most `gap` bytes after the
@@ -12,9 +12,6 @@
   (import "target" "memory" (memory $m {MEMTYPE}))
   (memory $o (export "out") 1)
   (global $resume (export "resume") (mut i64) (i64.const 0))
-
-  (func $b (param $p i64) (result i32) (i32.load8_u $m ({A} (local.get $p))))
-  (func $w (param $p i64) (result i64) (i64.load $m align=1 ({A} (local.get $p))))
 
   (func (export "scan") (param $from i64) (param $to i64) (param $page i64) (param $cap i32) (param $gap i64)
     (result i32)
@@ -28,47 +25,53 @@
         (if (i64.gt_u (local.get $pend) (local.get $to)) (then (local.set $pend (local.get $to))))
         (block $page_done
           (loop $runs
-            ;; skip zeros
+            ;; skip zeros: 64 bytes at a time while they are all zero, then 8, and the first
+            ;; non-zero byte of a word is found by its trailing zero count (no byte loop; the
+            ;; loads are inline: Winch compiles this and inlines nothing)
             (block $found
               (loop $zeros
                 (br_if $page_done (i64.ge_u (local.get $pos) (local.get $pend)))
-                ;; 64 zero bytes at a time, the loads inline (Winch compiles this and inlines nothing)
-                (if (i32.and (i64.eqz (i64.and (local.get $pos) (i64.const 63)))
-                             (i64.le_u (i64.add (local.get $pos) (i64.const 64)) (local.get $pend)))
+                (if (i64.le_u (i64.add (local.get $pos) (i64.const 64)) (local.get $pend))
                   (then
                     (if (i64.eqz (i64.or
-                          (i64.or (i64.or (i64.load $m ({A} (local.get $pos)))
-                                          (i64.load $m offset=8 ({A} (local.get $pos))))
-                                  (i64.or (i64.load $m offset=16 ({A} (local.get $pos)))
-                                          (i64.load $m offset=24 ({A} (local.get $pos)))))
-                          (i64.or (i64.or (i64.load $m offset=32 ({A} (local.get $pos)))
-                                          (i64.load $m offset=40 ({A} (local.get $pos))))
-                                  (i64.or (i64.load $m offset=48 ({A} (local.get $pos)))
-                                          (i64.load $m offset=56 ({A} (local.get $pos)))))))
+                          (i64.or (i64.or (i64.load $m align=1 ({A} (local.get $pos)))
+                                          (i64.load $m offset=8 align=1 ({A} (local.get $pos))))
+                                  (i64.or (i64.load $m offset=16 align=1 ({A} (local.get $pos)))
+                                          (i64.load $m offset=24 align=1 ({A} (local.get $pos)))))
+                          (i64.or (i64.or (i64.load $m offset=32 align=1 ({A} (local.get $pos)))
+                                          (i64.load $m offset=40 align=1 ({A} (local.get $pos))))
+                                  (i64.or (i64.load $m offset=48 align=1 ({A} (local.get $pos)))
+                                          (i64.load $m offset=56 align=1 ({A} (local.get $pos)))))))
                       (then (local.set $pos (i64.add (local.get $pos) (i64.const 64))) (br $zeros)))))
-                (if (i32.and (i64.eqz (i64.and (local.get $pos) (i64.const 7)))
-                             (i64.le_u (i64.add (local.get $pos) (i64.const 8)) (local.get $pend)))
+                (if (i64.le_u (i64.add (local.get $pos) (i64.const 8)) (local.get $pend))
                   (then
-                    (if (i64.eqz (call $w (local.get $pos)))
-                      (then (local.set $pos (i64.add (local.get $pos) (i64.const 8))) (br $zeros)))))
-                (br_if $found (call $b (local.get $pos)))
+                    (local.set $v (i64.load $m align=1 ({A} (local.get $pos))))
+                    (if (i64.eqz (local.get $v))
+                      (then (local.set $pos (i64.add (local.get $pos) (i64.const 8))) (br $zeros)))
+                    ;; little-endian: the lowest set bit is in the first non-zero byte
+                    (local.set $pos (i64.add (local.get $pos) (i64.shr_u (i64.ctz (local.get $v)) (i64.const 3))))
+                    (br $found)))
+                (br_if $found (i32.load8_u $m ({A} (local.get $pos))))
                 (local.set $pos (i64.add (local.get $pos) (i64.const 1)))
                 (br $zeros)))
             (local.set $s (local.get $pos))
-            ;; skip non-zeros
+            ;; skip non-zeros: 8 bytes at a time while no byte is zero; the first zero byte of a
+            ;; word is the lowest byte flagged by (v - 0x01..01) & ~v & 0x80..80 (a false flag can
+            ;; only follow a true one)
             (block $run_end
               (loop $nonzeros
                 (br_if $run_end (i64.ge_u (local.get $pos) (local.get $pend)))
-                (if (i32.and (i64.eqz (i64.and (local.get $pos) (i64.const 7)))
-                             (i64.le_u (i64.add (local.get $pos) (i64.const 8)) (local.get $pend)))
+                (if (i64.le_u (i64.add (local.get $pos) (i64.const 8)) (local.get $pend))
                   (then
-                    (local.set $v (call $w (local.get $pos)))
-                    ;; no zero byte in v  <=>  (v - 0x01..01) & ~v & 0x80..80 == 0
-                    (if (i64.eqz (i64.and (i64.and (i64.sub (local.get $v) (i64.const 0x0101010101010101))
-                                                   (i64.xor (local.get $v) (i64.const -1)))
-                                          (i64.const 0x8080808080808080)))
-                      (then (local.set $pos (i64.add (local.get $pos) (i64.const 8))) (br $nonzeros)))))
-                (br_if $run_end (i32.eqz (call $b (local.get $pos))))
+                    (local.set $v (i64.load $m align=1 ({A} (local.get $pos))))
+                    (local.set $v (i64.and (i64.and (i64.sub (local.get $v) (i64.const 0x0101010101010101))
+                                                    (i64.xor (local.get $v) (i64.const -1)))
+                                           (i64.const 0x8080808080808080)))
+                    (if (i64.eqz (local.get $v))
+                      (then (local.set $pos (i64.add (local.get $pos) (i64.const 8))) (br $nonzeros)))
+                    (local.set $pos (i64.add (local.get $pos) (i64.shr_u (i64.ctz (local.get $v)) (i64.const 3))))
+                    (br $run_end)))
+                (br_if $run_end (i32.eqz (i32.load8_u $m ({A} (local.get $pos)))))
                 (local.set $pos (i64.add (local.get $pos) (i64.const 1)))
                 (br $nonzeros)))
             (if (i32.ne (local.get $n) (i32.const 0))
