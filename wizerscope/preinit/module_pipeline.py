@@ -10,7 +10,7 @@ from .instrument import Unit, instrument_module, probes
 from .options import Options, check_renames
 from .pipeline import invalid_output
 from .reference_gaps import ReferenceGap, module_gaps
-from .rewrite import RewriteLog, rewrite_module
+from .rewrite import BodyFreeTwin, RewriteLog, rewrite_module
 from .run import CoreRunner, check_init_export
 from .runtime import engines
 from .snapshot import Snapshot, snapshot
@@ -81,8 +81,10 @@ class ModulePipeline:
 
     def rewrite(self, state: Snapshot, options: Options) -> tuple[bytes, RewriteLog, float]:
         log = RewriteLog()
+        proof: list[bytes] = []
         out = rewrite_module(self.model, state, init_func=options.init_func, keep_init_func=options.keep_init_func,
-                             renames=options.renames, log=log)
+                             renames=options.renames, log=log, to_validate=proof)
+        self._proof = proof[0]
         return out, log, 0.0
 
     def unit_rewrites(self, log: RewriteLog) -> dict[tuple[str, int], RewriteLog]:
@@ -90,12 +92,26 @@ class ModulePipeline:
 
     def validate(self, output: bytes, log) -> None:
         try:
-            engines.validate(output, "output")
+            validate_rewritten(output, getattr(self, "_proof", output))
         except WizerscopeError as e:
             raise invalid_output("module", e.message) from None
 
     def reference_gaps(self, options: Options) -> list[ReferenceGap]:
         return module_gaps(self.model, options)
+
+
+def validate_rewritten(output: bytes, proof: bytes | BodyFreeTwin) -> None:
+    """Raise a WizerscopeError unless the rewritten module ``output`` is valid: by validating its
+    body-free twin when ``proof`` is one that ``output`` matches (rewrite.body_free_twin), else
+    the output itself. When the twin fails, the output is validated too, so that the message and
+    its offset are the output's."""
+    if isinstance(proof, BodyFreeTwin) and proof.matches(output):
+        try:
+            engines.validate(proof.twin, "output")
+            return
+        except WizerscopeError:
+            pass
+    engines.validate(output, "output")
 
 
 def module_rejections(wasm: bytes | memoryview, m: Module) -> list[Rejection]:

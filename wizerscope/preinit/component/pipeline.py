@@ -19,6 +19,7 @@ import time
 from ...binary.component import Component, parse_component
 from ...errors import Rejection, WizerscopeError
 from ..instrument import Unit, probes
+from ..module_pipeline import validate_rewritten
 from ..options import Options
 from ..pipeline import invalid_output
 from ..reference_gaps import ReferenceGap
@@ -119,10 +120,10 @@ class ComponentPipeline:
         log = ComponentRewriteLog()
         checked = 0.0
 
-        def check_module_output(label: str, module: bytes) -> None:
+        def check_module_output(label: str, module: bytes, proof: bytes) -> None:
             nonlocal checked
             t = time.perf_counter()
-            validate_module(label, module)
+            validate_module(label, module, proof)
             checked += time.perf_counter() - t
         out = rewrite_component(self.runnable, state.modules, options, log, on_module=check_module_output)
         return out, log, checked
@@ -167,10 +168,11 @@ def check_wiring(c: Component, removed: dict[tuple[str, int], list[str]] | None 
                                    f"`{imp.field}` (imported by core instance {ci.index})")
 
 
-def validate_module(label: str, module: bytes) -> None:
-    """Raise the pipeline's "internal error" if a rewritten core module does not validate."""
+def validate_module(label: str, module: bytes, proof: object = None) -> None:
+    """Raise the pipeline's "internal error" if a rewritten core module does not validate
+    (checked on ``proof``, its body-free twin, when there is one)."""
     try:
-        engines.validate(module, "output")
+        validate_rewritten(module, proof if proof is not None else module)
     except WizerscopeError as e:
         raise _invalid(f"{label}: {e.message}") from None
 

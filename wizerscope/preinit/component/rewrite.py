@@ -54,7 +54,7 @@ def _has_site(c: Component, snaps: dict) -> bool:
     return any(path == c.path or path.startswith(c.path + " / ") for path, _ in snaps)
 
 
-OnModule = Callable[[str, bytes], None]
+OnModule = Callable[[str, bytes, object], None]     # (label, the module, what proves it valid)
 
 
 def _rewrite_level(c: Component, snaps: dict[tuple[str, int], Snapshot], options: Options,
@@ -70,11 +70,12 @@ def _rewrite_level(c: Component, snaps: dict[tuple[str, int], Snapshot], options
             keep = True
             log.kept_core_exports.append(f"{c.item_path(f'core module {mi}')}: {options.init_func}")
         mlog = RewriteLog()
+        proof: list[bytes] = []
         out = rewrite_module(m, snap, init_func=options.init_func, keep_init_func=keep,
-                             remove_initialize=False, log=mlog)
+                             remove_initialize=False, log=mlog, to_validate=proof)
         log.modules[(c.path, mi)] = mlog
         if on_module is not None:
-            on_module(c.item_path(f"core module {mi}"), out)
+            on_module(c.item_path(f"core module {mi}"), out, proof[0])
         replaced[c.module_sections[mi]] = _section_parts(C_CORE_MODULE, out)
     for child, si in zip(c.components, c.component_sections):
         if _has_site(child, snaps):
@@ -125,7 +126,8 @@ def _remove_init_export(c: Component, name: str, replaced: dict[int, bytes], log
 
 def rewrite_component(c: Component, snaps: dict[tuple[str, int], Snapshot], options: Options,
                       log: ComponentRewriteLog | None = None, *, on_module: OnModule | None = None) -> bytes:
-    """The pre-initialized component's bytes; ``on_module(label, bytes)`` sees every rewritten
-    core module (the pipeline validates each one there, without re-parsing the output)."""
+    """The pre-initialized component's bytes; ``on_module(label, bytes, proof)`` sees every
+    rewritten core module and its body-free twin (or itself: rewrite.body_free_twin), which the
+    pipeline validates there, without re-parsing the output."""
     log = log if log is not None else ComponentRewriteLog()
     return _rewrite_level(c, snaps, options, log, True, on_module)
