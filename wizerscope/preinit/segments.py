@@ -15,6 +15,8 @@ Runs are kept as parallel lists of ints: no per-run objects on the hot path.
 """
 from __future__ import annotations
 
+import operator
+
 from dataclasses import dataclass
 
 MIN_ACTIVE_SEGMENT_OVERHEAD = 4
@@ -222,16 +224,17 @@ def cap_segments_arrays(merged: RunArrays) -> tuple[RunArrays, RunArrays]:
         return merged, RunArrays.empty()
     excess = n - MAX_DATA_SEGMENTS
     mem, start, end = merged.memory, merged.start, merged.end
-    gaps = [s - e for s, e in zip(start[1:], end)]          # zip, not indexing: 200k runs in a component
+    gaps = list(map(operator.sub, start[1:], end))          # C-level: 200k runs in a component
     limit = 1 << 32
     if mem[0] == mem[-1] and max(gaps) < limit:             # one memory (sorted by memory), no huge gap
-        candidates: range | list[int] = range(n - 1)
+        # every pair is a candidate: the sort's mask is the merge mask (no per-pair loop)
+        from .runtime.kernels.rust_sort import first_k_mask
+        merges = bytearray(first_k_mask(gaps, excess))      # merges[i]: segment i + 1 merges into segment i
     else:
         candidates = [i for i, (a, b, g) in enumerate(zip(mem, mem[1:], gaps)) if a == b and g < limit]
-    pairs = choose_cap_pairs(gaps, candidates, excess)
-    merges = bytearray(n - 1)                # merges[i]: segment i + 1 merges into segment i
-    for i in pairs:
-        merges[i] = 1
+        merges = bytearray(n - 1)
+        for i in choose_cap_pairs(gaps, candidates, excess):
+            merges[i] = 1
     first = b"\x01" + merges.translate(_NOT)              # segment i starts a final segment
     last = merges.translate(_NOT) + b"\x01"               # segment i ends one
     final = RunArrays(list(compress(mem, first)), list(compress(start, first)), list(compress(end, last)))
