@@ -104,6 +104,14 @@ def instrument_module(m: Module, *, add_missing_export_section: bool = True) -> 
     The reference only appends exports to an existing export section (a component module without
     one then panics in rewrite); with ``add_missing_export_section`` we add the section instead.
     """
+    parts, ins = instrument_module_parts(m, add_missing_export_section=add_missing_export_section)
+    return b"".join(parts), ins
+
+
+def instrument_module_parts(m: Module, *, add_missing_export_section: bool = True
+                            ) -> tuple[list[bytes | memoryview], Instrumentation]:
+    """:func:`instrument_module` as the pieces of its bytes (mostly views of the input's sections),
+    for a caller that joins them into something bigger once (a component: no copy per module)."""
     ins = probes(m)
     new = _export_entries(m, ins)
     parts: list[bytes | memoryview] = [m.data[m.start:m.start + 8]]
@@ -126,7 +134,7 @@ def instrument_module(m: Module, *, add_missing_export_section: bool = True) -> 
     if not emitted and not m.has_export_section and add_missing_export_section and new:
         parts.append(encode.section(EXPORT, encode.vec(new)))
         ins.added_export_section = True
-    return b"".join(parts), ins
+    return parts, ins
 
 
 def _export_count_end(s) -> int:

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from ...binary import component_encode as ce
 from ...binary.component import (C_ALIAS, C_CANON, C_COMPONENT, C_CORE_INSTANCE, C_CORE_MODULE, C_EXPORT,
                                  C_INSTANCE, C_TYPE, Component)
-from ...binary.encode import section
-from ..instrument import GlobalProbe, MemoryProbe, Unit, instrument_module
+from ...binary.encode import section, uleb
+from ..instrument import GlobalProbe, MemoryProbe, Unit, instrument_module_parts
 from ..runtime.kernels.accessor import accessor_wat
 from ..runtime.kernels.nonzero_runs import wat_text
 from ..runtime.wat import assemble
@@ -136,7 +136,7 @@ class _Level:
 def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[bytes, list[Accessor]]:
     """Instrumented bytes of ``c`` and its accessors (``funcs`` named in c's own access instance).
     The helpers run in this order because each allocates indices the next ones refer to."""
-    replaced: dict[int, bytes] = {}          # section index -> new section bytes
+    replaced: dict[int, list] = {}           # section index -> the new section, in pieces
     level = _Level(c)
     sites = _instrument_modules(c, table, replaced)
     planned = _instantiate_accessors(level, sites, _add_scanners(level, sites))
@@ -144,21 +144,26 @@ def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[by
     accessors = _lift_accessors(level, c, planned) + _reexport_nested(level, nested)
     parts: list[bytes | memoryview] = [c.data[c.start:c.start + 8]]
     for si, sec in enumerate(c.sections):
-        parts.append(replaced.get(si, sec.raw(c.data)))
+        new = replaced.get(si)
+        if new is None:
+            parts.append(sec.raw(c.data))
+        else:
+            parts.extend(new)
     if accessors:
         parts.extend(level.sections())
     return b"".join(parts), accessors
 
 
-def _instrument_modules(c: Component, table: ComponentInstrumentation, replaced: dict[int, bytes]) -> list[Unit]:
+def _instrument_modules(c: Component, table: ComponentInstrumentation, replaced: dict[int, list]) -> list[Unit]:
     """The core instrumentation of every module instantiated (once) at this level."""
     sites = []
     for mi, m in enumerate(c.modules):
         insts = c.instantiations(mi)
         if len(insts) != 1:
             continue
-        inst_bytes, ins = instrument_module(m)
-        replaced[c.module_sections[mi]] = section(C_CORE_MODULE, inst_bytes)
+        module_parts, ins = instrument_module_parts(m)
+        size = sum(len(p) for p in module_parts)
+        replaced[c.module_sections[mi]] = [bytes((C_CORE_MODULE,)) + uleb(size), *module_parts]
         site = Unit(m, ins, c.path, mi, insts[0].index, c.copy_of.get(mi))
         table.sites.append(site)
         sites.append(site)
@@ -205,7 +210,7 @@ def _instantiate_accessors(level: _Level, sites: list[Unit], scan_modules: dict[
 
 
 def _instrument_nested(c: Component, table: ComponentInstrumentation, level: _Level,
-                       replaced: dict[int, bytes]) -> list[tuple[int, list[Accessor]]]:
+                       replaced: dict[int, list]) -> list[tuple[int, list[Accessor]]]:
     """Nested components with state, instrumented in place; their access instances aliased."""
     nested = []
     for k, child in enumerate(c.components):
@@ -213,7 +218,7 @@ def _instrument_nested(c: Component, table: ComponentInstrumentation, level: _Le
         if len(insts) != 1 or not has_state(child):
             continue
         child_bytes, child_accessors = _instrument_level(child, table)
-        replaced[c.component_sections[k]] = section(C_COMPONENT, child_bytes)
+        replaced[c.component_sections[k]] = [section(C_COMPONENT, child_bytes)]
         if child_accessors:
             level.aliases1.append(ce.alias_export("instance", insts[0].index, ACCESS_EXPORT))
             nested.append((level.new("instance"), child_accessors))

@@ -81,7 +81,7 @@ class InitReport:
         if self.reused_code:
             return f"{self.compiler}, code reused from an earlier run"
         if self.mapped_code:
-            return f"{self.compiler}, code mapped from wizerscope's code cache"
+            return f"{self.compiler}, mapped from the code cache"
         if self.winch_refused:
             return f"cranelift: Winch cannot compile it ({self.winch_refused})"
         return self.compiler
