@@ -21,6 +21,7 @@ from typing import Callable, Protocol
 
 from ..errors import InitError, RejectedError, Rejection, WizerscopeError
 from .runtime import engines
+from .runtime.heap import return_freed_memory
 from .instrument import Unit
 from .options import Options
 from .reference_gaps import ReferenceGap
@@ -275,6 +276,7 @@ def _attempt(pipeline: Pipeline, options: Options, hooks: Hooks, cache: CodeCach
         step("compile")
         hooks.compile(runner, cache)
         pipeline.compiled(runner)
+        return_freed_memory()            # the compiler's freed working memory (runtime/heap.py)
         step("instantiate")
         runner.instantiate()
         if hooks.snapshot_before:

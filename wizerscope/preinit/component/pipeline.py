@@ -25,6 +25,7 @@ from ..pipeline import invalid_output
 from ..reference_gaps import ReferenceGap
 from ..rewrite import RewriteLog
 from ..runtime import engines, internals
+from ..runtime.heap import return_freed_memory
 from ..snapshot import Snapshot
 from .check import check_component, validation_rejections
 from .instrument import ComponentInstrumentation, instrument_component
@@ -102,7 +103,7 @@ class ComponentPipeline:
     def runner(self, instrumented: bytes, options: Options, *, interruptible: bool) -> ComponentRunner:
         runner = ComponentRunner(instrumented, options, interruptible=interruptible)
         runner.input_rejection = lambda: structure_rejection(self.wasm)
-        _return_freed_memory()
+        return_freed_memory()            # what validation and parsing freed: 13 MB of the compile's peak
         return runner
 
     def compiled(self, runner: ComponentRunner) -> None:
@@ -228,16 +229,6 @@ def validate_output(out: bytes, *, renumbered: bool = True) -> None:
     check_wiring(c)
     if renumbered and len(out) <= FULL_VALIDATION_LIMIT:
         validate_component(out)
-
-
-def _return_freed_memory() -> None:
-    """Hand the heap that validation and parsing freed back to the OS before the big compile
-    (glibc keeps it otherwise: 13 MB of comp_py's peak). A no-op where malloc_trim is missing."""
-    try:
-        import ctypes
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _invalid(message: str) -> WizerscopeError:
