@@ -258,3 +258,43 @@ def test_runs_given_already_joined_plan_as_if_merged_here():
     joined = merge_close([Run(0, s, e) for s, e in zip(starts, ends)])
     pre = plan_segments([(0, b"", 65536, ([r.start for r in joined], [r.end for r in joined]))], joined=True)
     assert pre.final == merged.final == joined
+
+
+def _kernel_runs(store, engine, mem, mtype: MemoryType, gap: int, cap: int) -> list[tuple[int, int]]:
+    """The scan kernel called directly with a join ``gap`` and at most ``cap`` records per call;
+    batches joined across their boundary the way the component accessors' caller does."""
+    from wizerscope.preinit.runtime.kernels.nonzero_runs import _module
+    inst = wasmtime.Instance(store, _module(engine, mtype.memory64, mtype.page_size_log2), [mem])
+    ex = inst.exports(store)
+    total, pos, out = mem.data_len(store), 0, []
+    while pos < total:
+        n = ex["scan"](store, pos, total, mtype.page_size, cap, gap)
+        data = ex["out"].read(store, 0, 16 * n)
+        batch = [(int.from_bytes(data[i:i + 8], "little"), int.from_bytes(data[i + 8:i + 16], "little"))
+                 for i in range(0, 16 * n, 16)]
+        if batch and out and gap >= 0 and batch[0][0] - out[-1][1] <= gap:
+            out[-1] = (out[-1][0], batch[0][1])
+            batch = batch[1:]
+        out.extend(batch)
+        pos = ex["resume"].value(store)
+    return out
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), page_log2=st.sampled_from([None, 0]),      # the page sizes wasm has
+       density=st.sampled_from([0.001, 0.05, 0.3, 0.9]), gap=st.sampled_from([-1, 4]),
+       cap=st.sampled_from([3, 4094]))
+def test_scan_kernel_matches_spec_with_and_without_the_join(seed, page_log2, density, gap, cap):
+    """Word-at-a-time edges (trailing zero counts), 64-byte zero blocks, unaligned tails, page
+    boundaries and the in-kernel join must give exactly the spec's runs (joined: merge_close)."""
+    pages = 2 if page_log2 is None else 70000
+    engine, store, mem = _live_memory(pages, page_log2, False)
+    n = mem.data_len(store)
+    buf = _random_buffer(random.Random(seed), n, density)
+    mem.write(store, bytes(buf), 0)
+    page = 1 << (16 if page_log2 is None else page_log2)
+    expected = spec_runs(bytes(buf), page)
+    if gap >= 0:
+        expected = merge_close(expected)
+    got = _kernel_runs(store, engine, mem, MemoryType(pages, None, False, False, page_log2), gap, cap)
+    assert got == [(r.start, r.end) for r in expected]

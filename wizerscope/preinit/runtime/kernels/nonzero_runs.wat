@@ -25,15 +25,26 @@
         (if (i64.gt_u (local.get $pend) (local.get $to)) (then (local.set $pend (local.get $to))))
         (block $page_done
           (loop $runs
-            ;; skip zeros: 64 bytes at a time while they are all zero, then 8, and the first
-            ;; non-zero byte of a word is found by its trailing zero count (no byte loop; the
-            ;; loads are inline: Winch compiles this and inlines nothing)
+            ;; skip zeros: a word at a time, the first non-zero byte of a word found by its
+            ;; trailing zero count (no byte loop), and after a zero word 64 bytes at a time while
+            ;; they are all zero (most gaps are a few bytes: the word comes first). The loads are
+            ;; inline: Winch compiles this and inlines nothing.
             (block $found
               (loop $zeros
                 (br_if $page_done (i64.ge_u (local.get $pos) (local.get $pend)))
-                (if (i64.le_u (i64.add (local.get $pos) (i64.const 64)) (local.get $pend))
+                (if (i64.le_u (i64.add (local.get $pos) (i64.const 8)) (local.get $pend))
                   (then
-                    (if (i64.eqz (i64.or
+                    (local.set $v (i64.load $m align=1 ({A} (local.get $pos))))
+                    (if (i64.ne (local.get $v) (i64.const 0))
+                      (then
+                        ;; little-endian: the lowest set bit is in the first non-zero byte
+                        (local.set $pos (i64.add (local.get $pos) (i64.shr_u (i64.ctz (local.get $v)) (i64.const 3))))
+                        (br $found)))
+                    (local.set $pos (i64.add (local.get $pos) (i64.const 8)))
+                    (block $sparse
+                      (loop $blocks
+                        (br_if $sparse (i64.gt_u (i64.add (local.get $pos) (i64.const 64)) (local.get $pend)))
+                        (br_if $sparse (i64.ne (i64.or
                           (i64.or (i64.or (i64.load $m align=1 ({A} (local.get $pos)))
                                           (i64.load $m offset=8 align=1 ({A} (local.get $pos))))
                                   (i64.or (i64.load $m offset=16 align=1 ({A} (local.get $pos)))
@@ -41,16 +52,11 @@
                           (i64.or (i64.or (i64.load $m offset=32 align=1 ({A} (local.get $pos)))
                                           (i64.load $m offset=40 align=1 ({A} (local.get $pos))))
                                   (i64.or (i64.load $m offset=48 align=1 ({A} (local.get $pos)))
-                                          (i64.load $m offset=56 align=1 ({A} (local.get $pos)))))))
-                      (then (local.set $pos (i64.add (local.get $pos) (i64.const 64))) (br $zeros)))))
-                (if (i64.le_u (i64.add (local.get $pos) (i64.const 8)) (local.get $pend))
-                  (then
-                    (local.set $v (i64.load $m align=1 ({A} (local.get $pos))))
-                    (if (i64.eqz (local.get $v))
-                      (then (local.set $pos (i64.add (local.get $pos) (i64.const 8))) (br $zeros)))
-                    ;; little-endian: the lowest set bit is in the first non-zero byte
-                    (local.set $pos (i64.add (local.get $pos) (i64.shr_u (i64.ctz (local.get $v)) (i64.const 3))))
-                    (br $found)))
+                                          (i64.load $m offset=56 align=1 ({A} (local.get $pos))))))
+                          (i64.const 0)))
+                        (local.set $pos (i64.add (local.get $pos) (i64.const 64)))
+                        (br $blocks)))
+                    (br $zeros)))
                 (br_if $found (i32.load8_u $m ({A} (local.get $pos))))
                 (local.set $pos (i64.add (local.get $pos) (i64.const 1)))
                 (br $zeros)))
