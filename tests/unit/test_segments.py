@@ -298,3 +298,18 @@ def test_scan_kernel_matches_spec_with_and_without_the_join(seed, page_log2, den
         expected = merge_close(expected)
     got = _kernel_runs(store, engine, mem, MemoryType(pages, None, False, False, page_log2), gap, cap)
     assert got == [(r.start, r.end) for r in expected]
+
+
+def test_a_big_memory_is_scanned_the_same_under_huge_page_advice():
+    """From HUGE_SCAN_MIN bytes on the scan first asks for transparent huge pages (runtime/heap.py:
+    one fault per untouched 2 MiB); the runs it finds must not change."""
+    from wizerscope.preinit.runtime.heap import HUGE_SCAN_MIN
+    pages = 2 * HUGE_SCAN_MIN >> 16
+    engine, store, mem = _live_memory(pages, None, True)
+    where = [5, HUGE_SCAN_MIN - 3, HUGE_SCAN_MIN + (1 << 21) + 7, 2 * HUGE_SCAN_MIN - 1]
+    for at in where:
+        mem.write(store, b"\x07\x07", at) if at + 2 <= mem.data_len(store) else mem.write(store, b"\x07", at)
+    starts, ends = nonzero_runs(store, engine, mem, MemoryType(pages, None, False, True, None), huge_pages=True)
+    assert list(zip(starts, ends)) == [(5, 7), (HUGE_SCAN_MIN - 3, HUGE_SCAN_MIN - 1),
+                                       (HUGE_SCAN_MIN + (1 << 21) + 7, HUGE_SCAN_MIN + (1 << 21) + 9),
+                                       (2 * HUGE_SCAN_MIN - 1, 2 * HUGE_SCAN_MIN)]

@@ -68,6 +68,7 @@ class CoreRunner(SandboxedRunner):
         self.compiled: wasmtime.Module | None = None
         self.instance: wasmtime.Instance | None = None
         self._exports: dict | None = None
+        self.initialized = False
 
     # -- steps ----------------------------------------------------------------------------------
     def load(self, engine: wasmtime.Engine):
@@ -125,6 +126,7 @@ class CoreRunner(SandboxedRunner):
         """Call `_initialize` (once) and then the init function; return the init's results."""
         if self.instance is None:
             self.instantiate()
+        self.initialized = True            # from here on the memories are only read (heap.advise_huge_pages)
         name = self.options.init_func
         exports = self.exports()
         init = exports.get("_initialize")
@@ -214,7 +216,7 @@ class CoreRunner(SandboxedRunner):
         from .runtime.kernels.nonzero_runs import nonzero_runs
         try:
             return nonzero_runs(self.store, self.sandbox.engine, self.exports()[probe.export], probe.type,
-                                self.sandbox.scan_bound())
+                                self.sandbox.scan_bound(), huge_pages=self.initialized)
         except wasmtime.WasmtimeError:
             return None     # e.g. a --max-memory below one page: scan the view in Python instead
 

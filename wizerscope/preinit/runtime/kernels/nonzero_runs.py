@@ -14,6 +14,7 @@ from typing import Callable
 import wasmtime
 
 from ....binary.types import MemoryType
+from ..heap import advise_huge_pages
 from . import compile_text, source
 
 _RECORDS_PER_CALL = 65536 // 16
@@ -40,12 +41,18 @@ def _module(engine: wasmtime.Engine, memory64: bool, page_size_log2: int | None)
 
 
 def nonzero_runs(store: wasmtime.Store, engine: wasmtime.Engine, memory: wasmtime.Memory,
-                 mtype: MemoryType, check: Callable[[], None] = lambda: None) -> tuple[list[int], list[int]]:
+                 mtype: MemoryType, check: Callable[[], None] = lambda: None, *,
+                 huge_pages: bool = False) -> tuple[list[int], list[int]]:
     """(starts, ends) of every maximal non-zero run inside each page, ascending; ``check`` runs
-    between chunks and may raise to stop the scan."""
+    between chunks and may raise to stop the scan. ``huge_pages``: nothing writes to the memory
+    any more (the state after init), so a big one may be read through huge pages
+    (:func:`~wizerscope.preinit.runtime.heap.advise_huge_pages`); before init, a sparse writer
+    would then get a 2 MiB page for every write."""
     total = memory.data_len(store)
     if total == 0:
         return [], []
+    if huge_pages:
+        advise_huge_pages(ctypes.addressof(memory.data_ptr(store).contents), total)
     inst = wasmtime.Instance(store, _module(engine, mtype.memory64, mtype.page_size_log2), [memory])
     exports = inst.exports(store)
     scan, out, resume = exports["scan"], exports["out"], exports["resume"]
