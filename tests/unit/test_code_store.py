@@ -23,19 +23,19 @@ def _thaw(path: str) -> wasmtime.Module:
 
 def test_save_then_load_gives_working_code(tmp_path):
     store = CodeStore(tmp_path)
-    key = store.key(b"some wasm", "label")
+    key = store.key(store.digest(b"some wasm"), "label")
     assert store.load(key, _thaw) is None
     store.save(key, _compiled(7))
     module = store.load(key, _thaw)
     s = wasmtime.Store(engines.validation_engine())
     assert wasmtime.Instance(s, module, []).exports(s)["f"](s) == 7
     assert store.notes == []
-    assert store.key(b"some wasm", "other label") != key != store.key(b"other wasm", "label")
+    assert store.key(store.digest(b"some wasm"), "other label") != key != store.key(store.digest(b"other wasm"), "label")
 
 
 def test_least_recently_used_entries_go_first(tmp_path):
     store = CodeStore(tmp_path)
-    keys = [store.key(bytes([i]), "l") for i in range(3)]
+    keys = [store.key(store.digest(bytes([i])), "l") for i in range(3)]
     store.save(keys[0], _compiled(0))
     size = sum(p.stat().st_size for p in tmp_path.iterdir())
     store.save(keys[1], _compiled(1))

@@ -211,8 +211,9 @@ class Sandbox:
     def _compile(self, make, unit: str, cache: CodeCache | None, store, wasm, thaw):
         keys = {}
         if store is not None and store.directory is not None:
+            digest = store.digest(wasm)
             for engine in self.engines:
-                keys[engine] = store.key(wasm, self._store_label(engine))
+                keys[engine] = store.key(digest, self._store_label(engine))
                 compiled = store.load(keys[engine], lambda path: thaw(engine, path))
                 if compiled is not None:
                     if engine is not self.engine:
