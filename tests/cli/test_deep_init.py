@@ -85,3 +85,20 @@ def test_a_too_small_stack_fails_with_the_trap_and_its_backtrace(tmp_path, capsy
 def test_max_wasm_stack_is_validated(value, tmp_path, capsys, wat):
     code, _, err, _ = _init(tmp_path, capsys, wat(deep_wat(1)), "-W", f"max-wasm-stack={value}")
     assert code == 2 and "max-wasm-stack" in err
+
+
+def test_a_repeated_deep_init_is_compiled_optimised_at_once(tmp_path, capsys, wat, cache_home):
+    """The retry is remembered beside the check verdicts (preinit/verdicts.py): the next run of
+    the same init on the same input does not run into the exhaustion first. Only with the cache on,
+    and per init function."""
+    wasm = wat(deep_wat(DEEP))
+    code, first, err, out1 = _init(tmp_path, capsys, wasm)
+    assert code == 0, err
+    assert any("compiled again with optimised Cranelift" in n for n in first["notes"])
+    code, second, err, out2 = _init(tmp_path, capsys, wasm)
+    assert code == 0, err
+    assert any("in an earlier run" in n for n in second["notes"]) and out2 == out1
+    assert second["compiler"] == "cranelift" and "instrument" in second["timings"]
+    code, off, err, out3 = _init(tmp_path, capsys, wasm, "-C", "cache=n")
+    assert code == 0 and out3 == out1
+    assert any("compiled again with optimised Cranelift" in n for n in off["notes"])

@@ -28,7 +28,7 @@ from .reference_gaps import ReferenceGap
 from .rewrite import RewriteLog
 from .runtime.sandbox import STACK_EXHAUSTED, CodeCache, InitReport, engine_settings
 from .snapshot import Snapshot
-from .verdicts import verdicts_for
+from .verdicts import Verdicts, verdicts_for
 
 STEPS = ("check", "instrument", "compile", "instantiate", "snapshot before", "init", "snapshot after",
          "rewrite", "validate")
@@ -193,9 +193,9 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
         trace.begin(name)
 
     step("check")
-    check_notes = _check(pipeline, options)
+    check_notes, verdicts, key = _check(pipeline, options)
     pipeline.check_options(options)
-    runner, instrumentation, before, state = _execute(pipeline, options, hooks, cache, trace, step)
+    runner, instrumentation, before, state = _execute(pipeline, options, hooks, cache, trace, step, verdicts, key)
     units = _unit_runs(pipeline, instrumentation, before, state)
     run = Run(pipeline.kind, options, units, instrumentation, state, runner.report, trace.timings)
     run.init.notes[:0] = check_notes
@@ -223,9 +223,10 @@ def drive(pipeline: Pipeline, options: Options, hooks: Hooks | None = None, *, c
     return run
 
 
-def _check(pipeline: Pipeline, options: Options) -> list[str]:
+def _check(pipeline: Pipeline, options: Options) -> tuple[list[str], Verdicts, str | None]:
     """Raise the input's rejections, unless an earlier run found it passing every check
-    (verdicts.py, off with ``-C cache=n``); a pass is remembered. Returns the cache's warnings."""
+    (verdicts.py, off with ``-C cache=n``); a pass is remembered. Returns the cache's warnings,
+    the store and the input's key in it (None when it is off)."""
     verdicts = verdicts_for(options.cache)
     key = verdicts.key(pipeline.kind, pipeline.wasm) if verdicts.directory is not None else None
     if key is not None and verdicts.accepted(key):
@@ -234,12 +235,16 @@ def _check(pipeline: Pipeline, options: Options) -> list[str]:
         raise RejectedError(pipeline.rejections())
     elif key is not None:
         verdicts.remember_accepted(key)
-    return verdicts.notes
+    return verdicts.notes, verdicts, key
 
 
-def _execute(pipeline: Pipeline, options: Options, hooks: Hooks, cache: CodeCache | None, trace: Trace, step):
+def _execute(pipeline: Pipeline, options: Options, hooks: Hooks, cache: CodeCache | None, trace: Trace, step,
+             verdicts: Verdicts, key: str | None):
     """Instrument, compile, instantiate, init and snapshot; once more with optimised code when the
-    first attempt ran out of wasm stack (unoptimised frames are larger: docs/stack.md)."""
+    first attempt ran out of wasm stack (unoptimised frames are larger: docs/stack.md). An init
+    that needed that before (a hint beside the check verdicts) is compiled optimised at once."""
+    if key is not None and verdicts.needs_optimised(key, options.init_func):
+        return _attempt(pipeline, options, hooks, cache, trace, step, optimised=True, note=REMEMBERED_NOTE)
     try:
         return _attempt(pipeline, options, hooks, cache, trace, step, optimised=False)
     except InitError as e:
@@ -248,15 +253,20 @@ def _execute(pipeline: Pipeline, options: Options, hooks: Hooks, cache: CodeCach
         first = e
     del trace.steps_done[trace.steps_done.index("instrument"):]
     try:
-        return _attempt(pipeline, options, hooks, cache, trace, step, optimised=True, note=RETRY_NOTE)
+        done = _attempt(pipeline, options, hooks, cache, trace, step, optimised=True, note=RETRY_NOTE)
     except InitError as e:
         if STACK_EXHAUSTED in e.message:
             raise first from None
         raise
+    if key is not None:
+        verdicts.remember_needs_optimised(key, options.init_func)
+    return done
 
 
 RETRY_NOTE = ("init ran out of wasm stack with quickly compiled code; it was compiled again with optimised "
               "Cranelift (smaller frames) and run again from the start")
+REMEMBERED_NOTE = ("init ran out of wasm stack with quickly compiled code in an earlier run; it was compiled "
+                   "with optimised Cranelift (smaller frames) from the start")
 
 
 def _attempt(pipeline: Pipeline, options: Options, hooks: Hooks, cache: CodeCache | None, trace: Trace, step, *,

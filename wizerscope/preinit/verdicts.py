@@ -6,7 +6,9 @@ name rules) depend on nothing but the input's bytes, this code and wasmtime: on 
 that passed is remembered under the sha256 of its bytes (~11 ms for 18 MB) and a fingerprint of
 wizerscope's source files and of the wasmtime library, so a changed rule, an edited checkout or
 another wasmtime never reuses an old verdict. Only "passed every check" is stored: no rejection,
-no output, no state of a run.
+no output, no state of a run. Beside the verdicts lives one run hint: an init that ran out of wasm
+stack with quickly compiled code and passed with optimised code is compiled optimised from the
+start next time (docs/stack.md), instead of running into the exhaustion again first.
 
 It lives next to wasmtime's compilation cache, with the same conventions (``$XDG_CACHE_HOME/
 wizerscope/checks``, else ``~/.cache/wizerscope/checks``), one small file per input, written
@@ -27,6 +29,8 @@ from .. import __version__
 
 # what an entry holds: a corrupt or foreign file is never read as a verdict
 ACCEPTED = b"wizerscope check verdict: accepted\n"
+# a run hint beside the verdicts: this init ran out of stack until compiled with optimised code
+NEEDS_OPTIMISED = b"wizerscope run hint: init needs optimised code\n"
 
 
 def cache_home(part: str) -> Path | None:
@@ -80,6 +84,21 @@ class Verdicts:
 
     def accepted(self, key: str) -> bool:
         """Whether an earlier run found the input with ``key`` passing every check."""
+        return self._holds(key, ACCEPTED, "the input was checked again")
+
+    def remember_accepted(self, key: str) -> None:
+        """Record that the input with ``key`` passed every check."""
+        self._record(key, ACCEPTED)
+
+    def needs_optimised(self, key: str, init_func: str) -> bool:
+        """Whether an earlier run of this init on the input with ``key`` ran out of wasm stack with
+        quickly compiled code and passed with optimised code (docs/stack.md)."""
+        return self._holds(_hint_key(key, init_func), NEEDS_OPTIMISED, "init was tried quickly compiled first")
+
+    def remember_needs_optimised(self, key: str, init_func: str) -> None:
+        self._record(_hint_key(key, init_func), NEEDS_OPTIMISED)
+
+    def _holds(self, key: str, fact: bytes, otherwise: str) -> bool:
         if self.directory is None:
             return False
         path = self.directory / key
@@ -90,14 +109,14 @@ class Verdicts:
         except OSError as e:
             self._warn(f"cannot read {path} ({e.strerror or e})", off=True)
             return False
-        if data != ACCEPTED:
-            self._warn(f"{path} is corrupt; the input was checked again")
+        if data != fact:
+            self._warn(f"{path} is corrupt; {otherwise}")
             return False
         return True
 
-    def remember_accepted(self, key: str) -> None:
-        """Record that the input with ``key`` passed every check (atomically: a reader sees the
-        whole entry or none). On failure the store is off for the rest of the run."""
+    def _record(self, key: str, fact: bytes) -> None:
+        """Write ``fact`` under ``key`` (atomically: a reader sees the whole entry or none). On
+        failure the store is off for the rest of the run."""
         if self.directory is None:
             return
         tmp = None
@@ -105,7 +124,7 @@ class Verdicts:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
             with os.fdopen(fd, "wb") as f:
-                f.write(ACCEPTED)
+                f.write(fact)
             os.replace(tmp, self.directory / key)
             tmp = None
         except OSError as e:
@@ -122,6 +141,10 @@ class Verdicts:
         self.notes.append(cache_warning("check", self.directory, problem, off=off))
         if off:
             self.directory = None
+
+
+def _hint_key(key: str, init_func: str) -> str:
+    return hashlib.sha256(f"needs-optimised:{key}:{init_func}".encode()).hexdigest()
 
 
 def verdicts_for(cache: bool) -> Verdicts:
