@@ -40,6 +40,7 @@ _ROLE_TYPES = {
     "len": ([], "u64"),
     "read": ([("from", "u64"), ("len", "u32")], "string"),
     "runs": ([("from", "u64"), ("to", "u64"), ("page", "u64"), ("cap", "u32")], "string"),
+    "all": ([], "string"),
 }
 
 
@@ -47,8 +48,9 @@ _ROLE_TYPES = {
 class Accessor:
     """One row of the accessor table: which state of which module it reads, and how.
 
-    ``funcs`` maps a role (``get``, ``lo``/``hi`` for v128, ``len``/``read``/``runs`` for memories)
-    to the function's name in the top-level ``wasmtime:wizer/access``.
+    ``funcs`` maps a role (``get``, ``lo``/``hi`` for v128, ``all`` for every global of the module
+    at once, ``len``/``read``/``runs`` for memories) to the function's name in the top-level
+    ``wasmtime:wizer/access``.
     """
 
     ordinal: int
@@ -231,12 +233,13 @@ def _lift_accessors(level: _Level, c: Component, planned: list[tuple]) -> list[A
     accessors = []
     for site, rows, scan_instances, acc_inst in planned:
         buf = None
+        shared: dict[str, str] = {}          # a core func every global shares (role "all") -> its name
         for probe, roles in rows:
             funcs: dict[str, str] = {}
+            if (isinstance(probe, MemoryProbe) or "all" in roles) and buf is None:
+                level.aliases2.append(ce.alias_core_export("core memory", acc_inst, "buf"))
+                buf = level.new("core memory")
             if isinstance(probe, MemoryProbe):
-                if buf is None:
-                    level.aliases2.append(ce.alias_core_export("core memory", acc_inst, "buf"))
-                    buf = level.new("core memory")
                 level.aliases2.append(ce.alias_core_export("core memory", scan_instances[probe.defined], "out"))
                 out_mem = level.new("core memory")
                 for role, core_name in roles.items():
@@ -246,8 +249,14 @@ def _lift_accessors(level: _Level, c: Component, planned: list[tuple]) -> list[A
             else:
                 wit = "u64" if probe.type.value.name == "v128" else _GLOBAL_WIT[probe.type.value.name]
                 for role, core_name in roles.items():
+                    if role == "all" and core_name in shared:
+                        funcs[role] = shared[core_name]
+                        continue
                     level.aliases2.append(ce.alias_core_export("core func", acc_inst, core_name))
-                    funcs[role] = level.export_func(level.lift(level.new("core func"), wit))
+                    if role == "all":
+                        funcs[role] = shared[core_name] = level.export_func(level.lift(level.new("core func"), "all", buf))
+                    else:
+                        funcs[role] = level.export_func(level.lift(level.new("core func"), wit))
             accessors.append(Accessor(0, c.path, site.module_index, site.instance, probe.export, probe, funcs))
     return accessors
 
@@ -256,11 +265,14 @@ def _reexport_nested(level: _Level, nested: list[tuple[int, list[Accessor]]]) ->
     """Phase 3 (alias section after the lifts): the nested levels' accessor funcs, re-exported."""
     accessors = []
     for child_access, child_accessors in nested:
+        again: dict[str, str] = {}            # a child func several accessors share, re-exported once
         for acc in child_accessors:
             funcs = {}
             for role, name in acc.funcs.items():
-                level.func_aliases.append(ce.alias_export("func", child_access, name))
-                funcs[role] = level.export_func(level.new("func"))
+                if name not in again:
+                    level.func_aliases.append(ce.alias_export("func", child_access, name))
+                    again[name] = level.export_func(level.new("func"))
+                funcs[role] = again[name]
             accessors.append(Accessor(0, acc.path, acc.module, acc.instance, acc.core_export, acc.probe, funcs))
     return accessors
 

@@ -103,6 +103,7 @@ class ComponentPipeline:
     def runner(self, instrumented: bytes, options: Options, *, interruptible: bool) -> ComponentRunner:
         runner = ComponentRunner(instrumented, options, interruptible=interruptible)
         runner.input_rejection = lambda: structure_rejection(self.wasm)
+        runner.input_modules = {comp.path: len(comp.modules) for comp in self.runnable.walk()}
         return_freed_memory()            # what validation and parsing freed: 13 MB of the compile's peak
         return runner
 

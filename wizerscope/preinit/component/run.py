@@ -105,6 +105,8 @@ class ComponentRunner(SandboxedRunner):
         self.rebuild_instrumented: Callable[[], bytes] | None = None
         # when the instrumented binary does not compile: the input's own verdict (offsets in the input)
         self.input_rejection: Callable[[], Rejection | None] | None = None
+        # component path -> how many core modules the input has there (instrumentation adds more)
+        self.input_modules: dict[str, int] = {}
 
     # -- steps ----------------------------------------------------------------------------------
     def load(self, engine: wasmtime.Engine):
@@ -203,7 +205,11 @@ class ComponentRunner(SandboxedRunner):
             tree = parse_component(binary)
         except WizerscopeError:
             return lines
-        modules = [(comp.item_path(f"core module {i}"), m) for comp in tree.walk() for i, m in enumerate(comp.modules)]
+        # the input's modules only: the accessor and scanner modules instrumentation appended after
+        # them at each level are never where init traps, and their offsets would make frames ambiguous
+        own = self.input_modules
+        modules = [(comp.item_path(f"core module {i}"), m) for comp in tree.walk()
+                   for i, m in enumerate(comp.modules) if i < own.get(comp.path, len(comp.modules))]
         return [name_frame(line, modules) for line in lines]
 
     # -- accessor calls (the snapshot's instance state) -----------------------------------------

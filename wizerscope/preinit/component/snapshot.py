@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..instrument import GlobalProbe, MemoryProbe
 from ..segments import MIN_ACTIVE_SEGMENT_OVERHEAD as JOIN_GAP
 from ..snapshot import Snapshot, snapshot
-from ..runtime.kernels.accessor import SCAN_CAP
+from ..runtime.kernels.accessor import SCAN_CAP, all_globals_layout
 from ..runtime.kernels.nonzero_runs import CHUNK as SCAN_CHUNK
 from .instrument import Accessor, ComponentInstrumentation
 
@@ -127,15 +127,30 @@ class AccessorState:
         self.by_export = {a.core_export: a for a in accessors}
         self.runs: dict[str, tuple[list[int], list[int]]] = {}
         self.views: dict[str, LazyMemory] = {}
+        self._globals = [a for a in accessors if isinstance(a.probe, GlobalProbe)]
+        self._all: dict[str, int] | None = None
 
     def global_bits(self, probe: GlobalProbe) -> int:
         acc = self.by_export[probe.export]
+        if "all" in acc.funcs:
+            if self._all is None:
+                self._all = self._all_globals(acc.funcs["all"])
+            return self._all[probe.export]
         if probe.type.value.name == "v128":
             lo = self.runner.access(acc.funcs["lo"])
             hi = self.runner.access(acc.funcs["hi"])
             return (lo & (2**64 - 1)) | ((hi & (2**64 - 1)) << 64)
         width = 32 if probe.type.value.name in ("i32", "f32") else 64
         return self.runner.access(acc.funcs["get"]) & ((1 << width) - 1)
+
+    def _all_globals(self, name: str) -> dict[str, int]:
+        """Every global of the module from one accessor call (accessor.ALL_GLOBALS), by export."""
+        raw = self.runner.access(name).encode("latin-1")
+        out = {}
+        for acc, (at, n) in zip(self._globals, all_globals_layout([a.probe for a in self._globals])):
+            width = {"i32": 32, "f32": 32}.get(acc.probe.type.value.name, 8 * n)
+            out[acc.core_export] = int.from_bytes(raw[at:at + n], "little") & ((1 << width) - 1)
+        return out
 
     def nonzero_runs(self, probe: MemoryProbe) -> tuple[list[int], list[int]]:
         """The memory's non-zero runs, already joined where the gap is at most
