@@ -2,8 +2,8 @@
 
 It imports the module's instrumented state (``__wizer_global_{i}``, ``__wizer_memory_{k}``) and the
 non-zero run scanner (its ``scan``, its output memory and ``resume``), and exports, per global, a
-getter of the raw bits (f32/f64 reinterpreted so NaN payloads survive; v128 as two 64-bit halves)
-and, per memory, ``len``, ``read`` (``memory.copy`` of a chunk into the accessor's own memory,
+getter of the raw bits (f32/f64 reinterpreted so NaN payloads survive; v128 as two 64-bit halves),
+one function that returns every global's bits at once (what the snapshot calls) and, per memory, ``len``, ``read`` (``memory.copy`` of a chunk into the accessor's own memory,
 lifted as a latin1+utf16 string: bytes at C speed without growing the target memory) and
 ``runs``: one call scans from a position, joining runs whose gap is at most ``join_gap`` bytes as
 it goes, and returns the records and, after them, where to resume, as one string (a call across
