@@ -51,3 +51,12 @@ def test_least_recently_used_entries_go_first(tmp_path):
     assert store.load(keys[1], _thaw) is None           # the least recently used went
     assert store.load(keys[0], _thaw) is not None and store.load(keys[2], _thaw) is not None
     assert not stale.exists()
+
+
+def test_an_entry_trimmed_by_another_run_meanwhile_is_a_quiet_miss(tmp_path, monkeypatch):
+    from wizerscope.preinit.runtime import codestore
+    store = CodeStore(tmp_path)
+    key = store.key(store.digest(b"x"), "l")
+    listed = [f"{key}-100-0000abcd.cwasm"]                   # listed, then removed before it is read
+    monkeypatch.setattr(codestore.os, "listdir", lambda d: listed)
+    assert store.load(key, _thaw) is None and store.notes == []
