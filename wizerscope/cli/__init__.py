@@ -82,10 +82,12 @@ def run() -> None:
     a parsed 18 MB component one by one costs ~25 ms of a run `wasmtime wizer` finishes in ~0.4 s,
     and nothing needs it: every file is written and closed and every temporary removed before
     ``main`` returns (its ``finally`` blocks have run), the helper threads are daemons, and the
-    output streams are flushed here. The inspector exits normally (Textual restores the terminal)."""
+    output streams are flushed here. The inspector exits normally (Textual restores the terminal),
+    and so does a run under a profiler or tracer, which writes its results at exit."""
     argv = sys.argv[1:]
     code = main(argv)
-    if not argv or argv[0] not in ("init", "inspect", "diff"):
+    watched = sys.getprofile() is not None or sys.gettrace() is not None   # cProfile, coverage, a debugger
+    if watched or not argv or argv[0] not in ("init", "inspect", "diff"):
         sys.exit(code)
     for stream, failed in ((sys.stdout, 1), (sys.stderr, 0)):     # None: started with it closed
         try:
