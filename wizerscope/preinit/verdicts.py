@@ -24,6 +24,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 from .. import __version__
 
@@ -41,6 +42,24 @@ def cache_home(part: str) -> Path | None:
         return Path(home) / "wizerscope" / part
     user = os.environ.get("HOME")
     return Path(user) / ".cache" / "wizerscope" / part if user else None
+
+
+def write_entry(directory: Path, fill: Callable[[BinaryIO], str]) -> None:
+    """Write one cache entry atomically: ``fill(f)`` writes a temporary file in ``directory`` and
+    returns the entry's name, and the file is then renamed to it, so a reader (another run at the
+    same time) sees the whole entry or none. Raises OSError; nothing is left behind then."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            name = fill(f)
+        os.replace(tmp, directory / name)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def cache_warning(store: str, directory: Path | None, problem: str, *, off: bool) -> str:
@@ -115,27 +134,16 @@ class Verdicts:
         return True
 
     def _record(self, key: str, fact: bytes) -> None:
-        """Write ``fact`` under ``key`` (atomically: a reader sees the whole entry or none). On
-        failure the store is off for the rest of the run."""
+        """Write ``fact`` under ``key``. On failure the store is off for the rest of the run."""
         if self.directory is None:
             return
-        tmp = None
+        def fill(f: BinaryIO) -> str:
+            f.write(fact)
+            return key
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as f:
-                f.write(fact)
-            os.replace(tmp, self.directory / key)
-            tmp = None
+            write_entry(self.directory, fill)
         except OSError as e:
-            where = e.filename or self.directory
-            self._warn(f"cannot write {where} ({e.strerror or e})", off=True)
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+            self._warn(f"cannot write {e.filename or self.directory} ({e.strerror or e})", off=True)
 
     def _warn(self, problem: str, *, off: bool = False) -> None:
         self.notes.append(cache_warning("check", self.directory, problem, off=off))

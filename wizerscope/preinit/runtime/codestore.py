@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..verdicts import cache_home, cache_warning, code_fingerprint
+from ..verdicts import cache_home, cache_warning, code_fingerprint, write_entry
 from . import internals
 from .engines import first_line
 
@@ -90,25 +89,21 @@ class CodeStore:
         On failure the store is off for the rest of the run."""
         if self.directory is None:
             return
-        tmp = None
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+
+        def fill(f) -> str:
             crc = 0
-            with os.fdopen(fd, "wb") as f:
-                def write(view: memoryview) -> None:
-                    nonlocal crc
-                    crc = zlib.crc32(view)
-                    f.write(view)
-                size = internals.write_serialized(compiled, write)
-            os.replace(tmp, self.directory / f"{key}-{size}-{crc:08x}{SUFFIX}")
-            tmp = None
+
+            def write(view: memoryview) -> None:
+                nonlocal crc
+                crc = zlib.crc32(view)
+                f.write(view)
+            size = internals.write_serialized(compiled, write)
+            return f"{key}-{size}-{crc:08x}{SUFFIX}"
+        try:
+            write_entry(self.directory, fill)
         except OSError as e:
             self._warn(f"cannot write {e.filename or self.directory} ({e.strerror or e})", off=True)
             return
-        finally:
-            if tmp is not None:
-                _remove(Path(tmp))
         self._trim()
 
     def _trim(self) -> None:
