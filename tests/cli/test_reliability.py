@@ -253,7 +253,10 @@ def test_output_is_validated_before_it_is_written(tmp_path, capsys, monkeypatch)
     """A rewrite bug must never reach the disk: the output is validated first."""
     from wizerscope.preinit import module_pipeline as pipeline
     real = pipeline.rewrite_module
-    monkeypatch.setattr(pipeline, "rewrite_module", lambda *a, **k: real(*a, **k)[:-3])
+    def truncated(*a, **k):
+        out, proof = real(*a, **k)
+        return out[:-3], proof                 # the output damaged after its proof was made
+    monkeypatch.setattr(pipeline, "rewrite_module", truncated)
     src, out = tmp_path / "in.wat", tmp_path / "out.wasm"
     src.write_text(COUNTER.read_text())
     assert cli.main(["init", str(src), "-o", str(out)]) == 1

@@ -34,6 +34,7 @@ class ModulePipeline:
 
     def __init__(self, wasm: bytes | memoryview) -> None:
         self.wasm = wasm
+        self._proof: bytes | BodyFreeTwin | None = None     # what proves the last rewrite's output valid
         try:
             self.model: Module = parse_module(wasm)
         except WizerscopeError as e:
@@ -81,10 +82,8 @@ class ModulePipeline:
 
     def rewrite(self, state: Snapshot, options: Options) -> tuple[bytes, RewriteLog, float]:
         log = RewriteLog()
-        proof: list[bytes] = []
-        out = rewrite_module(self.model, state, init_func=options.init_func, keep_init_func=options.keep_init_func,
-                             renames=options.renames, log=log, to_validate=proof)
-        self._proof = proof[0]
+        out, self._proof = rewrite_module(self.model, state, init_func=options.init_func,
+                                          keep_init_func=options.keep_init_func, renames=options.renames, log=log)
         return out, log, 0.0
 
     def unit_rewrites(self, log: RewriteLog) -> dict[tuple[str, int], RewriteLog]:
@@ -92,7 +91,7 @@ class ModulePipeline:
 
     def validate(self, output: bytes, log) -> None:
         try:
-            validate_rewritten(output, getattr(self, "_proof", output))
+            validate_rewritten(output, self._proof if self._proof is not None else output)
         except WizerscopeError as e:
             raise invalid_output("module", e.message) from None
 

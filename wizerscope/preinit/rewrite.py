@@ -83,9 +83,9 @@ def _data_section(m: Module, snap: Snapshot, log: RewriteLog) -> list[bytes | me
 
 def rewrite_module(m: Module, snap: Snapshot, *, init_func: str, keep_init_func: bool = False,
                    renames: list[tuple[str, str]] | None = None, remove_initialize: bool = True,
-                   log: RewriteLog | None = None, to_validate: list | None = None) -> bytes:
-    """The pre-initialized module's bytes. With ``to_validate``, what proves them valid is
-    appended to it: the output itself, or its body-free twin (see :func:`body_free_twin`)."""
+                   log: RewriteLog | None = None) -> tuple[bytes, bytes | BodyFreeTwin]:
+    """The pre-initialized module's bytes, and what validating proves them valid: the bytes
+    themselves, or their body-free twin (see :func:`body_free_twin`)."""
     log = log if log is not None else RewriteLog()
     by_src = check_renames(renames or [])
     parts: list[bytes | memoryview] = [m.data[m.start:m.start + 8]]
@@ -130,9 +130,7 @@ def rewrite_module(m: Module, snap: Snapshot, *, init_func: str, keep_init_func:
     if not data_done:
         parts.extend(data_section())
     out = b"".join(parts)
-    if to_validate is not None:
-        to_validate.append(body_free_twin(m, log, parts, code_at) or out)
-    return out
+    return out, body_free_twin(m, log, parts, code_at) or out
 
 
 @dataclass
@@ -160,16 +158,11 @@ def _may_ref_func(code: bytes | memoryview, index: int) -> bool:
     of the index's LEB128 encodings (the shortest, or padded up to five bytes) somewhere (a match
     inside other bytes only costs a whole validation). One regex pass at memchr speed."""
     import re
-    encodings = []
     shortest = encode.uleb(index)
-    for size in range(len(shortest), 6):
-        value, out = index, bytearray()
-        for i in range(size):
-            byte = value & 0x7F
-            value >>= 7
-            out.append(byte | (0x80 if i < size - 1 else 0))
-        encodings.append(b"\xd2" + bytes(out))
-    return re.search(b"|".join(re.escape(e) for e in encodings), code) is not None
+    # a padded encoding: the last byte gets its continuation bit, zero groups follow, then 0x00
+    longer = shortest[:-1] + bytes((shortest[-1] | 0x80,))
+    encodings = [shortest] + [longer + b"\x80" * k + b"\x00" for k in range(5 - len(shortest))]
+    return re.search(b"|".join(re.escape(b"\xd2" + e) for e in encodings), code) is not None
 
 
 # a function body that is valid whatever the function's type: no locals, `unreachable`, `end`

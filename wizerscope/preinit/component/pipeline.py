@@ -23,7 +23,7 @@ from ..module_pipeline import validate_rewritten
 from ..options import Options
 from ..pipeline import invalid_output
 from ..reference_gaps import ReferenceGap
-from ..rewrite import RewriteLog
+from ..rewrite import BodyFreeTwin, RewriteLog
 from ..runtime import engines, internals
 from ..runtime.heap import return_freed_memory
 from ..snapshot import Snapshot
@@ -122,7 +122,7 @@ class ComponentPipeline:
         log = ComponentRewriteLog()
         checked = 0.0
 
-        def check_module_output(label: str, module: bytes, proof: bytes) -> None:
+        def check_module_output(label: str, module: bytes, proof: bytes | BodyFreeTwin) -> None:
             nonlocal checked
             t = time.perf_counter()
             validate_module(label, module, proof)
@@ -170,7 +170,7 @@ def check_wiring(c: Component, removed: dict[tuple[str, int], list[str]] | None 
                                    f"`{imp.field}` (imported by core instance {ci.index})")
 
 
-def validate_module(label: str, module: bytes, proof: object = None) -> None:
+def validate_module(label: str, module: bytes, proof: bytes | BodyFreeTwin | None = None) -> None:
     """Raise the pipeline's "internal error" if a rewritten core module does not validate
     (checked on ``proof``, its body-free twin, when there is one)."""
     try:

@@ -20,7 +20,7 @@ from ...binary import component_encode as ce
 from ...binary.component import C_CANON, C_COMPONENT, C_CORE_MODULE, C_EXPORT, C_INSTANCE, Component
 from ...binary.encode import uleb
 from ..options import Options
-from ..rewrite import RewriteLog, rewrite_module
+from ..rewrite import BodyFreeTwin, RewriteLog, rewrite_module
 from ..snapshot import Snapshot
 
 
@@ -54,7 +54,7 @@ def _has_site(c: Component, snaps: dict) -> bool:
     return any(path == c.path or path.startswith(c.path + " / ") for path, _ in snaps)
 
 
-OnModule = Callable[[str, bytes, object], None]     # (label, the module, what proves it valid)
+OnModule = Callable[[str, bytes, bytes | BodyFreeTwin], None]     # (label, the module, what proves it valid)
 
 
 def _rewrite_level(c: Component, snaps: dict[tuple[str, int], Snapshot], options: Options,
@@ -70,12 +70,11 @@ def _rewrite_level(c: Component, snaps: dict[tuple[str, int], Snapshot], options
             keep = True
             log.kept_core_exports.append(f"{c.item_path(f'core module {mi}')}: {options.init_func}")
         mlog = RewriteLog()
-        proof: list[bytes] = []
-        out = rewrite_module(m, snap, init_func=options.init_func, keep_init_func=keep,
-                             remove_initialize=False, log=mlog, to_validate=proof)
+        out, proof = rewrite_module(m, snap, init_func=options.init_func, keep_init_func=keep,
+                                    remove_initialize=False, log=mlog)
         log.modules[(c.path, mi)] = mlog
         if on_module is not None:
-            on_module(c.item_path(f"core module {mi}"), out, proof[0])
+            on_module(c.item_path(f"core module {mi}"), out, proof)
         replaced[c.module_sections[mi]] = _section_parts(C_CORE_MODULE, out)
     for child, si in zip(c.components, c.component_sections):
         if _has_site(child, snaps):
