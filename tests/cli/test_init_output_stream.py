@@ -13,7 +13,7 @@ import wasmtime
 from wizerscope.preinit import Options
 from wizerscope.preinit.choose import pipeline_for
 from wizerscope.preinit.pipeline import Hooks, drive
-from wizerscope.preinit.runtime.sandbox import OUTPUT_KEPT, OutputTail
+from wizerscope.preinit.runtime.init_report import OUTPUT_KEPT, OutputTail
 
 def _default_signals() -> None:
     """In the child: default dispositions, whatever the suite inherited (a background or nohup run

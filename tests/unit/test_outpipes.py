@@ -35,7 +35,7 @@ def test_every_byte_arrives_in_order_and_flush_waits_for_them():
 
 def test_a_big_init_output_is_kept_as_its_tail_through_the_pipes(tmp_path):
     from wizerscope.inspector.session import Session
-    from wizerscope.preinit.runtime.sandbox import OUTPUT_KEPT
+    from wizerscope.preinit.runtime.init_report import OUTPUT_KEPT
     wat = tmp_path / "loud.wat"
     wat.write_text("""(module
   (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))

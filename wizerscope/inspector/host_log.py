@@ -3,7 +3,8 @@ its count, bytes read from files, fuel used and how each memory grew."""
 from __future__ import annotations
 
 from ..preinit.pipeline import Run
-from ..preinit.runtime.sandbox import InitReport, host_mode
+from ..preinit.runtime.init_report import InitReport
+from ..preinit.runtime.sandbox import host_mode
 from ..preinit.options import Options
 
 

@@ -25,7 +25,8 @@ from ..preinit.options import Options
 from ..preinit.module_pipeline import MalformedModule
 from ..preinit.pipeline import Cancelled, Pipeline, Run, Trace, drive
 from ..preinit.reference_gaps import ReferenceGap
-from ..preinit.runtime.sandbox import CodeCache, InitReport
+from ..preinit.runtime.codestore import CodeCache
+from ..preinit.runtime.init_report import InitReport
 from ..preinit.statediff import MemoryDiff
 from . import rows as R
 from .candidates import Candidate, candidates

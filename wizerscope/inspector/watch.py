@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..preinit.pipeline import STEPS, Cancelled, Hooks, Trace, compile_abandonably
-from ..preinit.runtime.sandbox import CodeCache
+from ..preinit.runtime.codestore import CodeCache
 
 RUN_STEPS = STEPS + ("done",)
 Progress = Callable[[str, int, int], None]

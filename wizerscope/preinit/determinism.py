@@ -27,7 +27,7 @@ from ..binary.values import format_value
 from .options import Options
 from .pipeline import Hooks, Pipeline, Run, drive
 from .runtime.host import DEFAULT_SEED, SOURCES
-from .runtime.sandbox import CodeCache
+from .runtime.codestore import CodeCache
 from .snapshot import Snapshot
 from .statediff import MemoryDiff, SparseMemory, changed_ranges, union_spans
 

@@ -26,7 +26,9 @@ from .instrument import Unit
 from .options import Options
 from .reference_gaps import ReferenceGap
 from .rewrite import RewriteLog
-from .runtime.sandbox import STACK_EXHAUSTED, CodeCache, InitReport, engine_settings
+from .runtime.codestore import CodeCache
+from .runtime.init_report import InitReport
+from .runtime.sandbox import STACK_EXHAUSTED, engine_settings
 from .snapshot import Snapshot
 from .verdicts import Verdicts, verdicts_for
 

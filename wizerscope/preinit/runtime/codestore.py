@@ -1,4 +1,5 @@
-"""Compiled init code kept on disk uncompressed, so that a repeated run maps it instead of loading it.
+"""Compiled init code kept for the next run: in memory within a process (:class:`CodeCache`), and
+on disk uncompressed (:class:`CodeStore`), so that a repeated run maps it instead of loading it.
 
 wasmtime's own cache (on by default, docs/cache.md) stores compiled code zstd-compressed: a hit
 reads the entry, decompresses it and copies it into executable memory. On componentize-py's
@@ -29,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import wasmtime
+
 from ..verdicts import cache_home, cache_warning, code_fingerprint, write_entry
 from . import internals
 from .engines import first_line
@@ -36,6 +39,24 @@ from .engines import first_line
 LIMIT = 1 << 30           # bytes of entries kept (componentize-py's component: 46 MB an entry)
 SUFFIX = ".cwasm"
 _READ = 1 << 20
+
+
+class CodeCache:
+    """Compiled code of one input, kept between runs whose engine settings are the same (the
+    inspector's re-runs, the determinism check's two instances): compiling is the expensive part
+    of a run, and instances are fresh anyway."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple, tuple[wasmtime.Engine, object, str]] = {}
+
+    def get(self, key: tuple) -> tuple[wasmtime.Engine, object, str] | None:
+        return self._entries.get(key)
+
+    def put(self, key: tuple, engine: wasmtime.Engine, compiled: object, compiler: str) -> None:
+        self._entries[key] = (engine, compiled, compiler)
+
+    def clear(self) -> None:
+        self._entries.clear()
 
 
 @dataclass

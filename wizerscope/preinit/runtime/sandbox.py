@@ -1,14 +1,15 @@
 """Where init code runs: one store with the run's limits, its WASI set-up and its captured output.
 
 The core and the component runner each hold a :class:`Sandbox` (composition, not inheritance):
-it picks the engine the code compiles on (Winch, else Cranelift), makes the store (epoch
-deadline for ``--timeout`` and cancel, fuel, a memory limit), builds the WASI configuration
-(stdout/stderr streamed to a watcher as init writes them, their last :data:`OUTPUT_KEPT` bytes
-kept for the report; the environment and directories the options give), runs every call that
-may trap under the timeout (:meth:`guarded`) and turns what went wrong into one
-:class:`~wizerscope.errors.InitError` paragraph. Reading the state afterwards runs our own wasm
-kernels in the same store; :meth:`reading_state` lifts the limits for them and puts them back, so
-no caller resets limits by hand.
+it picks the engine the code compiles on (Winch, else Cranelift; code compiled before comes from
+:mod:`.codestore`), makes the store (epoch deadline for ``--timeout`` and cancel, fuel, a memory
+limit), builds the WASI configuration (stdout/stderr streamed to a watcher as init writes them,
+their last ``OUTPUT_KEPT`` bytes kept for the report, :mod:`.init_report`; the environment and
+directories the options give), runs every call that may trap under the timeout
+(:meth:`guarded`) and turns what went wrong into one :class:`~wizerscope.errors.InitError`
+paragraph. Reading the state afterwards runs our own wasm kernels in the same store;
+:meth:`reading_state` lifts the limits for them and puts them back, so no caller resets limits
+by hand.
 """
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ import contextlib
 import os
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Callable, Iterator, TypeVar
 
 import wasmtime
@@ -24,85 +24,16 @@ import wasmtime
 from ...errors import InitError, WizerscopeError
 from ..options import MAX_WASM_STACK, Options
 from . import engines
-from .codestore import code_store_for
+from .codestore import CodeCache, code_store_for
 from .host import DEFAULT_SEED, Host, HostMode, source_date_epoch
+from .init_report import InitReport, OutputTail
 from .traps import trap_reason
 from .outpipes import OutputPipes
 
 T = TypeVar("T")
 UNLIMITED_FUEL = 1 << 62
 UNLIMITED_TICKS = 1 << 40
-# what the report keeps of each of init's output streams: the end, where a failure is explained
-# (the whole stream went to the watcher as it was written; an init printing 1 GiB must not use 1 GiB)
-OUTPUT_KEPT = 64 * 1024
 OutputWatcher = Callable[[str, bytes], None]
-
-
-class OutputTail:
-    """The last ``limit`` bytes written to one stream, and how many came before them."""
-
-    def __init__(self, limit: int = OUTPUT_KEPT) -> None:
-        self.limit = limit
-        self.buffer = bytearray()
-        self.dropped = 0
-
-    def add(self, data: bytes) -> None:
-        self.buffer += data
-        extra = len(self.buffer) - self.limit
-        if extra > 0:
-            del self.buffer[:extra]
-            self.dropped += extra
-
-    def value(self) -> bytes:
-        return bytes(self.buffer)
-
-
-@dataclass
-class InitReport:
-    """What the init run produced besides state: results, captured output, the compiler used."""
-
-    results: list = field(default_factory=list)
-    stdout: bytes = b""
-    stderr: bytes = b""
-    called_initialize: bool = False
-    compiler: str = ""                  # "winch" or "cranelift": what compiled the init code
-    reused_code: bool = False           # the compiled code came from an earlier run's CodeCache
-    mapped_code: bool = False           # ... or was mapped from the code store (an earlier process's)
-    host: Host = field(default_factory=Host)   # the host sources and the host calls init made
-    fuel_used: int | None = None        # with --fuel: what the start function and init consumed
-    notes: list[str] = field(default_factory=list)   # one line each: a retry, a cache left off, ...
-    output_dropped: int = 0             # bytes of stdout and stderr before the kept tails (OUTPUT_KEPT)
-    winch_refused: str = ""             # why Winch could not compile the code (then Cranelift did)
-
-    def compile_detail(self) -> str:
-        """What compiled the init code, in a few words (the inspector's compile step shows it)."""
-        if not self.compiler:
-            return ""
-        if self.reused_code:
-            return f"{self.compiler}, code reused from an earlier run"
-        if self.mapped_code:
-            return f"{self.compiler}, mapped from the code cache"
-        if self.winch_refused:
-            return f"cranelift: Winch cannot compile it ({self.winch_refused})"
-        return self.compiler
-
-
-class CodeCache:
-    """Compiled code of one input, kept between runs whose engine settings are the same (the
-    inspector's re-runs, the determinism check's two instances): compiling is the expensive part
-    of a run, and instances are fresh anyway."""
-
-    def __init__(self) -> None:
-        self._entries: dict[tuple, tuple[wasmtime.Engine, object, str]] = {}
-
-    def get(self, key: tuple) -> tuple[wasmtime.Engine, object, str] | None:
-        return self._entries.get(key)
-
-    def put(self, key: tuple, engine: wasmtime.Engine, compiled: object, compiler: str) -> None:
-        self._entries[key] = (engine, compiled, compiler)
-
-    def clear(self) -> None:
-        self._entries.clear()
 
 
 Explain = Callable[[str, BaseException], InitError]
