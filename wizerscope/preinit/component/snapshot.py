@@ -131,17 +131,11 @@ class AccessorState:
         self._all: dict[str, int] | None = None
 
     def global_bits(self, probe: GlobalProbe) -> int:
-        acc = self.by_export[probe.export]
-        if "all" in acc.funcs:
-            if self._all is None:
-                self._all = self._all_globals(acc.funcs["all"])
-            return self._all[probe.export]
-        if probe.type.value.name == "v128":
-            lo = self.runner.access(acc.funcs["lo"])
-            hi = self.runner.access(acc.funcs["hi"])
-            return (lo & (2**64 - 1)) | ((hi & (2**64 - 1)) << 64)
-        width = 32 if probe.type.value.name in ("i32", "f32") else 64
-        return self.runner.access(acc.funcs["get"]) & ((1 << width) - 1)
+        """The global's raw bits; every global of the module comes from the first call's one
+        accessor call (role ``all``, which every global accessor has)."""
+        if self._all is None:
+            self._all = self._all_globals(self.by_export[probe.export].funcs["all"])
+        return self._all[probe.export]
 
     def _all_globals(self, name: str) -> dict[str, int]:
         """Every global of the module from one accessor call (accessor.ALL_GLOBALS), by export."""
