@@ -164,6 +164,22 @@ def run_engine(*, epoch: bool, fuel: bool, settings: EngineSettings = DEFAULT_SE
     return wasmtime.Engine(_config(epoch=epoch, fuel=fuel, settings=settings))
 
 
+def kernel_engine() -> wasmtime.Engine:
+    """The engine our own kernels (the cap's sort, the forbidden-instruction scan) are compiled
+    on: optimised Cranelift with its backtracking register allocator. They are a few KB compiled
+    once (and kept in wasmtime's cache) and then run over every gap or code byte of the input:
+    componentize-py's 206k-gap sort takes 9 ms instead of 19 ms under single-pass allocation,
+    for ~3 ms more compile."""
+    return _kernel_engine(helper_settings())
+
+
+@functools.lru_cache(maxsize=None)
+def _kernel_engine(settings: EngineSettings) -> wasmtime.Engine:
+    c = _config(opt_level="speed", settings=settings)
+    c.cranelift_flag_set("regalloc_algorithm", "backtracking")
+    return wasmtime.Engine(c)
+
+
 @functools.lru_cache(maxsize=None)
 def optimised_engine(*, epoch: bool, fuel: bool, settings: EngineSettings = DEFAULT_SETTINGS) -> wasmtime.Engine:
     """Cranelift at "speed": the retry after init ran out of stack. Optimised code has the small

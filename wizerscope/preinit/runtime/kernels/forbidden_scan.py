@@ -15,7 +15,7 @@ import wasmtime
 from ....binary import instructions as ins
 from ....binary.instructions import FORBIDDEN_GC, FORBIDDEN_MISC, Found
 from ....binary.module import Module
-from ..engines import helper_settings, run_engine
+from ..engines import kernel_engine
 from . import compile_text, source
 
 _CAP = 4096      # records; more than this and the Python scanner lists them all
@@ -43,7 +43,7 @@ def _tables() -> bytes:
 
 @functools.lru_cache(maxsize=1)
 def _scanner() -> tuple[wasmtime.Engine, wasmtime.Module, bytes]:
-    engine = run_engine(epoch=False, fuel=False, settings=helper_settings())
+    engine = kernel_engine()
     return engine, compile_text(engine, source("forbidden_scan"), "forbidden_scan"), _tables()
 
 

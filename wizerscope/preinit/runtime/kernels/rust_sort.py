@@ -33,7 +33,7 @@ from array import array
 
 import wasmtime
 
-from ..engines import helper_settings, run_engine
+from ..engines import kernel_engine
 from . import compile_text, source
 
 _BASE = 256          # the elements start here; [0, 256) is the small sort's merge scratch
@@ -42,7 +42,7 @@ _PAGE = 65536
 
 @functools.lru_cache(maxsize=1)
 def _module() -> tuple[wasmtime.Engine, wasmtime.Module]:
-    engine = run_engine(epoch=False, fuel=False, settings=helper_settings())
+    engine = kernel_engine()
     return engine, compile_text(engine, source("rust_sort"), "rust_sort")
 
 
