@@ -235,7 +235,8 @@ class ComponentRunner(SandboxedRunner):
     # -- the end ----------------------------------------------------------------------------------
     def release(self) -> None:
         """Drop the accessors, linker, instance, store and compiled code (the compiled code of a
-        big component is hundreds of MB: collected now, not at some later collection)."""
+        big component is hundreds of MB). Nothing of it sits in a reference cycle, so it is freed
+        here without a collection (a full one cost ~7 ms of a warm run)."""
         self._funcs.clear()
         self._access = None
         self._linker = None
@@ -243,5 +244,3 @@ class ComponentRunner(SandboxedRunner):
         self.compiled = None
         self.instrumented = b""
         self.sandbox.release()
-        import gc
-        gc.collect()
