@@ -4,10 +4,12 @@ from __future__ import annotations
 
 def uleb(value: int) -> bytes:
     """Unsigned LEB128, in the fewest bytes (how every encoder writes it)."""
-    if value < 0:
-        raise ValueError("unsigned LEB128 of a negative number")
     if value < 0x80:
+        if value < 0:
+            raise ValueError("unsigned LEB128 of a negative number")
         return bytes((value,))
+    if value < 0x4000:          # the next most common length (a snapshot writes 10,000 of them)
+        return bytes(((value & 0x7F) | 0x80, value >> 7))
     out = bytearray()
     while True:
         b = value & 0x7F
@@ -21,6 +23,15 @@ def uleb(value: int) -> bytes:
 
 def sleb(value: int) -> bytes:
     """Signed LEB128, in the fewest bytes."""
+    if value >= 0:              # no sign to carry: seven bits a byte until bit 6 of the last is clear
+        if value < 0x40:
+            return bytes((value,))
+        out = bytearray()
+        while value >= 0x40:
+            out.append((value & 0x7F) | 0x80)
+            value >>= 7
+        out.append(value)
+        return bytes(out)
     out = bytearray()
     while True:
         b = value & 0x7F

@@ -226,7 +226,9 @@ def cap_segments_arrays(merged: RunArrays) -> tuple[RunArrays, RunArrays]:
     mem, start, end = merged.memory, merged.start, merged.end
     gaps = list(map(operator.sub, start[1:], end))          # C-level: 200k runs in a component
     limit = 1 << 32
-    if mem[0] == mem[-1] and max(gaps) < limit:             # one memory (sorted by memory), no huge gap
+    one_memory = mem[0] == mem[-1]                          # sorted by memory
+    # no gap is 4 GiB or more when the whole span is less (else look at every gap)
+    if one_memory and (end[-1] - start[0] < limit or max(gaps) < limit):
         # every pair is a candidate: the sort's mask is the merge mask (no per-pair loop)
         from .runtime.kernels.rust_sort import first_k_mask
         merges = bytearray(first_k_mask(gaps, excess))      # merges[i]: segment i + 1 merges into segment i
@@ -237,8 +239,13 @@ def cap_segments_arrays(merged: RunArrays) -> tuple[RunArrays, RunArrays]:
             merges[i] = 1
     first = b"\x01" + merges.translate(_NOT)              # segment i starts a final segment
     last = merges.translate(_NOT) + b"\x01"               # segment i ends one
-    final = RunArrays(list(compress(mem, first)), list(compress(start, first)), list(compress(end, last)))
-    cap = RunArrays(list(compress(mem, merges)), list(compress(end, merges)), list(compress(start[1:], merges)))
+    final_starts, cap_ends = list(compress(start, first)), list(compress(start[1:], merges))
+    if one_memory:
+        final_mems, cap_mems = [mem[0]] * len(final_starts), [mem[0]] * len(cap_ends)
+    else:
+        final_mems, cap_mems = list(compress(mem, first)), list(compress(mem, merges))
+    final = RunArrays(final_mems, final_starts, list(compress(end, last)))
+    cap = RunArrays(cap_mems, list(compress(end, merges)), cap_ends)
     return final, cap
 
 
