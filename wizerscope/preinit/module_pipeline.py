@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..binary.module import Module, parse_module
 from ..errors import RejectedError, Rejection, WizerscopeError
 from .check import check_module
+from .input_digest import InputDigest
 from .instrument import Unit, instrument_module, probes
 from .options import Options, check_renames
 from .pipeline import invalid_output
@@ -34,6 +35,7 @@ class ModulePipeline:
 
     def __init__(self, wasm: bytes | memoryview) -> None:
         self.wasm = wasm
+        self.digest = InputDigest(wasm)        # hashed on a thread while the parse runs
         self._proof: bytes | BodyFreeTwin | None = None     # what proves the last rewrite's output valid
         try:
             self.model: Module = parse_module(wasm)

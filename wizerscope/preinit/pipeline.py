@@ -22,6 +22,7 @@ from typing import Callable, Protocol
 from ..errors import InitError, RejectedError, Rejection, WizerscopeError
 from .runtime import engines
 from .runtime.heap import return_freed_memory
+from .input_digest import InputDigest
 from .instrument import Unit
 from .options import Options
 from .reference_gaps import ReferenceGap
@@ -163,6 +164,7 @@ class Pipeline(Protocol):
 
     kind: str
     wasm: bytes | memoryview
+    digest: InputDigest           # the input's sha256, for the stores of earlier runs' work
     model: object                 # the parsed input: Module or Component
 
     def rejections(self) -> list[Rejection]: ...
@@ -230,7 +232,7 @@ def _check(pipeline: Pipeline, options: Options) -> tuple[list[str], Verdicts, s
     (verdicts.py, off with ``-C cache=n``); a pass is remembered. Returns the cache's warnings,
     the store and the input's key in it (None when it is off)."""
     verdicts = verdicts_for(options.cache)
-    key = verdicts.key(pipeline.kind, pipeline.wasm) if verdicts.directory is not None else None
+    key = verdicts.key(pipeline.kind, pipeline.digest.hexdigest()) if verdicts.directory is not None else None
     if key is not None and verdicts.accepted(key):
         pipeline.accept_checked()
     elif pipeline.rejections():
@@ -246,16 +248,16 @@ def _execute(pipeline: Pipeline, options: Options, hooks: Hooks, cache: CodeCach
     first attempt ran out of wasm stack (unoptimised frames are larger: docs/stack.md). An init
     that needed that before (a hint beside the check verdicts) is compiled optimised at once."""
     if key is not None and verdicts.needs_optimised(key, options.init_func):
-        return _attempt(pipeline, options, hooks, cache, trace, step, optimised=True, note=REMEMBERED_NOTE)
+        return _attempt(pipeline, options, hooks, cache, trace, step, key, optimised=True, note=REMEMBERED_NOTE)
     try:
-        return _attempt(pipeline, options, hooks, cache, trace, step, optimised=False)
+        return _attempt(pipeline, options, hooks, cache, trace, step, key, optimised=False)
     except InitError as e:
         if STACK_EXHAUSTED not in e.message:
             raise
         first = e
     del trace.steps_done[trace.steps_done.index("instrument"):]
     try:
-        done = _attempt(pipeline, options, hooks, cache, trace, step, optimised=True, note=RETRY_NOTE)
+        done = _attempt(pipeline, options, hooks, cache, trace, step, key, optimised=True, note=RETRY_NOTE)
     except InitError as e:
         if STACK_EXHAUSTED in e.message:
             raise first from None
@@ -271,12 +273,14 @@ REMEMBERED_NOTE = ("init ran out of wasm stack with quickly compiled code in an 
                    "with optimised Cranelift (smaller frames) from the start")
 
 
-def _attempt(pipeline: Pipeline, options: Options, hooks: Hooks, cache: CodeCache | None, trace: Trace, step, *,
-             optimised: bool, note: str | None = None):
+def _attempt(pipeline: Pipeline, options: Options, hooks: Hooks, cache: CodeCache | None, trace: Trace, step,
+             key: str | None, *, optimised: bool, note: str | None = None):
     step("instrument")
     binary, instrumentation = pipeline.instrument()
     runner = pipeline.runner(binary, options, interruptible=hooks.interruptible)
     del binary
+    if key is not None:              # the instrumented binary is a function of the input and our code
+        runner.code_identity = f"instrumented:{key}"
     if optimised:
         runner.sandbox.optimise()
         runner.report.notes.append(note)

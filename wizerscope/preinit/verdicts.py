@@ -97,8 +97,8 @@ class Verdicts:
     directory: Path | None
     notes: list[str] = field(default_factory=list)
 
-    def key(self, kind: str, wasm: bytes | memoryview) -> str:
-        digest = hashlib.sha256(wasm).hexdigest()
+    def key(self, kind: str, digest: str) -> str:
+        """The name of the facts about the ``kind`` input whose sha256 is ``digest``."""
         return hashlib.sha256(f"{kind}:{digest}:{code_fingerprint()}".encode()).hexdigest()
 
     def accepted(self, key: str) -> bool:

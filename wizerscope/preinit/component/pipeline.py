@@ -18,6 +18,7 @@ import time
 
 from ...binary.component import Component, parse_component
 from ...errors import Rejection, WizerscopeError
+from ..input_digest import InputDigest
 from ..instrument import Unit, probes
 from ..module_pipeline import validate_rewritten
 from ..options import Options
@@ -45,6 +46,7 @@ class ComponentPipeline:
 
     def __init__(self, wasm: bytes | memoryview) -> None:
         self.wasm = wasm
+        self.digest = InputDigest(wasm)        # hashed on a thread while the parse runs
         self.model: Component = parse_component(wasm)
         self._rejections: list[Rejection] | None = None
         self._runnable: Component | None = None

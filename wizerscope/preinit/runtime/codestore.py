@@ -7,8 +7,10 @@ reads the entry, decompresses it and copies it into executable memory. On compon
 code serialized by wasmtime and left uncompressed is mapped by ``deserialize_file`` in ~3 ms, its
 pages read in as init touches them (and shared with the page cache: less resident memory too).
 
-An entry is named by the sha256 of the instrumented binary (what wasmtime compiles: it changes
-with the input, the options that shape instrumentation and our instrumentation code), the engine
+An entry is named by what wasmtime compiles, the instrumented binary: a function of the input and
+of our instrumentation code alone, so a pipeline run names it by the input's sha256 (hashed while
+the input is parsed, :mod:`~wizerscope.preinit.input_digest`) and any other binary by its own
+sha256; then by the engine
 that compiled it (Winch, Cranelift, optimised Cranelift; fuel, epochs, the stack limit) and the
 fingerprint of wizerscope's and wasmtime's code (:func:`~wizerscope.preinit.verdicts.code_fingerprint`),
 and carries its size and CRC-32 in its file name: a truncated or altered entry is never handed

@@ -109,12 +109,14 @@ class Sandbox:
         self.new_store(self.engines[0])
 
     def compile(self, make: Callable[[wasmtime.Engine], T], unit: str, cache: CodeCache | None = None, *,
-                wasm: bytes | None = None, thaw: Callable[[wasmtime.Engine, str], T] | None = None) -> T:
+                wasm: bytes | None = None, thaw: Callable[[wasmtime.Engine, str], T] | None = None,
+                identity: str | None = None) -> T:
         """``make(engine)`` on the first engine that can compile the code: Winch, or Cranelift
         when the code uses a proposal Winch lacks (SIMD, tail calls, GC, exceptions, ...). With
         ``cache``, code compiled by an earlier run of this process with the same settings is
         reused; with ``wasm`` (the bytes ``make`` compiles) and ``thaw`` (map a serialized file
-        on an engine), code an earlier process compiled is mapped from the code store."""
+        on an engine), code an earlier process compiled is mapped from the code store, found by
+        ``identity`` (a name that stands for exactly these bytes) or else by their sha256."""
         hit = cache.get(self._cache_key()) if cache is not None else None
         if hit is not None:
             engine, compiled, compiler = hit
@@ -123,7 +125,7 @@ class Sandbox:
             return compiled
         store = code_store_for(self.settings.cache) if wasm and thaw is not None else None
         try:
-            return self._compile(make, unit, cache, store, wasm, thaw)
+            return self._compile(make, unit, cache, store, wasm, thaw, identity)
         finally:
             if store is not None:
                 self.report.notes.extend(store.notes)
@@ -139,10 +141,10 @@ class Sandbox:
         compiler = "cranelift-speed" if self.optimised else self._compiler_of(engine)
         return f"{compiler}:epoch={self.epoch}:fuel={self.fuel}:stack={self.settings.max_wasm_stack}"
 
-    def _compile(self, make, unit: str, cache: CodeCache | None, store, wasm, thaw):
+    def _compile(self, make, unit: str, cache: CodeCache | None, store, wasm, thaw, identity: str | None):
         keys = {}
         if store is not None and store.directory is not None:
-            digest = store.digest(wasm)
+            digest = identity if identity is not None else store.digest(wasm)
             for engine in self.engines:
                 keys[engine] = store.key(digest, self._store_label(engine))
                 compiled = store.load(keys[engine], lambda path: thaw(engine, path))
@@ -321,6 +323,10 @@ class SandboxedRunner:
     sandbox: Sandbox
     instrumented: bytes
     compiled: object = None
+    # a name that stands for exactly the bytes of ``instrumented`` (the pipeline's: the input's
+    # digest, since instrumentation is a function of the input and our code), so the code store
+    # need not hash them (~10 ms for componentize-py)
+    code_identity: str | None = None
 
     @property
     def report(self) -> InitReport:
@@ -341,7 +347,8 @@ class SandboxedRunner:
         raise NotImplementedError
 
     def compile(self, cache: CodeCache | None = None) -> None:
-        self.compiled = self.sandbox.compile(self.load, self.unit, cache, wasm=self.instrumented, thaw=self.thaw)
+        self.compiled = self.sandbox.compile(self.load, self.unit, cache, wasm=self.instrumented, thaw=self.thaw,
+                                             identity=self.code_identity)
 
     def interrupt(self) -> None:
         """Stop a running init from another thread (epoch interruption)."""
