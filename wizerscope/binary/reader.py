@@ -154,6 +154,16 @@ class Reader:
         a name longer than wasmparser's limit (checked before its bytes are decoded: an 8 MiB name
         would otherwise travel through every view that shows names)."""
         start = self.pos
+        data = self.data
+        if start < self.end and data[start] < 0x80:      # a name of < 128 bytes: decoded in place
+            e = start + 1 + data[start]
+            if e <= self.end:
+                try:
+                    text = str(data[start + 1:e], "utf-8")
+                except UnicodeDecodeError:
+                    raise self.error("malformed UTF-8 encoding in a name", start) from None
+                self.pos = e
+                return text
         n = self.u32()
         if n > MAX_NAME_BYTES:
             raise self.error(f"a name of {n:,} bytes: names are limited to {MAX_NAME_BYTES:,} bytes", start)

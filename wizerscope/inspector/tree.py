@@ -113,7 +113,7 @@ def _section_entries(m: Module, sid: int) -> list:
 
 def _section_label(m: Module, s) -> str:
     extra = {IMPORT: len(m.imports), EXPORT: len(m.exports), GLOBAL: len(m.globals), MEMORY: len(m.memories),
-             DATA: len(m.segments), CODE: len(m.code_bodies), TYPE: len(m.types)}.get(s.id)
+             DATA: len(m.segments), CODE: m.code_count, TYPE: len(m.types)}.get(s.id)
     label = f"{s.kind} section"
     if extra is not None:
         label += f" ({extra:,})"
@@ -137,7 +137,7 @@ def _module_details(m: Module) -> list[tuple[str, str]]:
     return [("kind", "core module"), ("offset", f"{m.start:#x}"), ("size", _bytes(m.end - m.start)),
             ("sections", str(len(m.sections))), ("imports", str(len(m.imports))),
             ("exports", str(len(m.exports))),
-            ("functions", f"{m.num_imported_funcs} imported + {len(m.code_bodies)} defined"),
+            ("functions", f"{m.num_imported_funcs} imported + {m.code_count} defined"),
             ("globals", f"{m.num_imported_globals} imported + {len(m.globals)} defined"),
             ("memories", f"{m.num_imported_memories} imported + {len(m.memories)} defined"),
             ("data segments", str(len(m.segments))),

@@ -188,7 +188,7 @@ def body_free_twin(m: Module, log: RewriteLog, parts: list, code_at: int | None)
     and the output is compared with it byte for byte before the twin's verdict stands for it
     (:meth:`BodyFreeTwin.matches`).
     """
-    if code_at is None or not m.code_bodies:
+    if code_at is None or not m.code_count:
         return None
     removed = set(log.removed_exports)
     still = {e.index for e in m.exports if e.kind == "func" and e.name not in removed}
@@ -200,7 +200,7 @@ def body_free_twin(m: Module, log: RewriteLog, parts: list, code_at: int | None)
     if any(m.globals[i - first].type.value.name not in numeric for i in log.globals_changed):
         return None
     twin = list(parts)
-    twin[code_at] = stub = encode.section(CODE, encode.vec([_STUB_BODY] * len(m.code_bodies)))
+    twin[code_at] = stub = encode.section(CODE, encode.vec([_STUB_BODY] * m.code_count))
     head = sum(len(p) for p in parts[:code_at])
     return BodyFreeTwin(b"".join(twin), head, len(stub), memoryview(parts[code_at]))
 

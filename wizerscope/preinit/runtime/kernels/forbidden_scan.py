@@ -59,7 +59,7 @@ def worth_it(m: Module) -> bool:
 def scan_module(m: Module) -> list[Found] | None:
     """Every forbidden instruction of ``m``, or None when the fast path cannot decide."""
     code = m.section(10)
-    if code is None or not m.code_bodies:
+    if code is None or not m.code_count:
         return []
     engine, module, tables = _scanner()
     store = wasmtime.Store(engine)
