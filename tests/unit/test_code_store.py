@@ -60,3 +60,36 @@ def test_an_entry_trimmed_by_another_run_meanwhile_is_a_quiet_miss(tmp_path, mon
     listed = [f"{key}-100-0000abcd.cwasm"]                   # listed, then removed before it is read
     monkeypatch.setattr(codestore.os, "listdir", lambda d: listed)
     assert store.load(key, _thaw) is None and store.notes == []
+
+
+def test_an_entry_checked_ahead_is_not_read_again(tmp_path, monkeypatch):
+    from wizerscope.preinit.runtime import codestore
+    store = CodeStore(tmp_path)
+    digest = store.digest(b"checked ahead")
+    key = store.key(digest, "l")
+    store.save(key, _compiled(3))
+    store.check_ahead(digest)
+    codestore._AHEAD[store.prefix(digest)].join()
+    reads = []
+    real = codestore._damage
+    monkeypatch.setattr(codestore, "_damage", lambda path, stamp: reads.append(path) or real(path, stamp))
+    assert store.load(key, _thaw) is not None and reads == []       # the thread's answer was used
+    assert store.load(key, _thaw) is not None and len(reads) == 1   # once: a later load checks again
+
+
+def test_an_entry_replaced_after_its_check_ahead_is_checked_again(tmp_path):
+    from wizerscope.preinit.runtime import codestore
+    store = CodeStore(tmp_path)
+    digest = store.digest(b"replaced after the check")
+    key = store.key(digest, "l")
+    store.save(key, _compiled(4))
+    store.check_ahead(digest)
+    codestore._AHEAD[store.prefix(digest)].join()
+    (entry,) = tmp_path.iterdir()
+    data = bytearray(entry.read_bytes())
+    data[len(data) // 2] ^= 0xFF                     # same size, another file (a new inode and mtime)
+    tmp = tmp_path / "replacement"
+    tmp.write_bytes(bytes(data))
+    os.replace(tmp, entry)
+    assert store.load(key, _thaw) is None
+    assert any("damaged" in n for n in store.notes) and not entry.exists()

@@ -27,7 +27,7 @@ from .instrument import Unit
 from .options import Options
 from .reference_gaps import ReferenceGap
 from .rewrite import RewriteLog
-from .runtime.codestore import CodeCache
+from .runtime.codestore import CodeCache, code_store_for
 from .runtime.init_report import InitReport
 from .runtime.sandbox import STACK_EXHAUSTED, engine_settings
 from .snapshot import Snapshot
@@ -275,12 +275,16 @@ REMEMBERED_NOTE = ("init ran out of wasm stack with quickly compiled code in an 
 
 def _attempt(pipeline: Pipeline, options: Options, hooks: Hooks, cache: CodeCache | None, trace: Trace, step,
              key: str | None, *, optimised: bool, note: str | None = None):
+    # the instrumented binary is a function of the input and our code: named by the input's key,
+    # its compiled code is found (and its stored copy checked, on a thread) before it exists
+    identity = f"instrumented:{key}" if key is not None else None
+    if identity is not None:
+        code_store_for(engine_settings(options).cache).check_ahead(identity)
     step("instrument")
     binary, instrumentation = pipeline.instrument()
     runner = pipeline.runner(binary, options, interruptible=hooks.interruptible)
     del binary
-    if key is not None:              # the instrumented binary is a function of the input and our code
-        runner.code_identity = f"instrumented:{key}"
+    runner.code_identity = identity
     if optimised:
         runner.sandbox.optimise()
         runner.report.notes.append(note)

@@ -77,7 +77,7 @@ def _data_section(m: Module, snap: Snapshot, log: RewriteLog) -> list[bytes | me
         pieces.append(seg.data)
     log.added_segments = len(snap.segments)
     pieces.insert(0, encode.uleb(len(m.segments) + len(snap.segments)))
-    size = sum(len(p) for p in pieces)
+    size = sum(map(len, pieces))
     return [bytes((DATA,)) + encode.uleb(size), *pieces]
 
 

@@ -42,8 +42,11 @@ class MemoryState:
     byte_length: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SegmentData:
+    """One final segment of the snapshot. Not frozen: a snapshot makes one per segment
+    (componentize-py: 10,000), and a frozen dataclass's ``__init__`` costs twice as much."""
+
     memory: int
     offset: int
     data: bytes
