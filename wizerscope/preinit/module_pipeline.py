@@ -3,18 +3,21 @@ Pipeline` :func:`~wizerscope.preinit.choose.pipeline_for` picks for a core modul
 driver that strings them together is :func:`wizerscope.preinit.pipeline.drive`."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..binary.module import Module, parse_module
 from ..errors import RejectedError, Rejection, WizerscopeError
-from .check import check_module
 from .input_digest import InputDigest
 from .instrument import Unit, instrument_module, probes
 from .options import Options, check_renames
 from .pipeline import invalid_output
-from .reference_gaps import ReferenceGap, module_gaps
 from .rewrite import BodyFreeTwin, RewriteLog, rewrite_module
 from .run import CoreRunner, check_init_export
 from .runtime import engines
 from .snapshot import Snapshot, snapshot
+
+if TYPE_CHECKING:
+    from .reference_gaps import ReferenceGap
 
 
 class MalformedModule(RejectedError):
@@ -98,6 +101,7 @@ class ModulePipeline:
             raise invalid_output("module", e.message) from None
 
     def reference_gaps(self, options: Options) -> list[ReferenceGap]:
+        from .reference_gaps import module_gaps       # only --check and --json ask
         return module_gaps(self.model, options)
 
 
@@ -118,7 +122,10 @@ def validate_rewritten(output: bytes, proof: bytes | BodyFreeTwin) -> None:
 def module_rejections(wasm: bytes | memoryview, m: Module) -> list[Rejection]:
     """Every reason core module ``m`` (parsed from ``wasm``) cannot be pre-initialized."""
     invalid = validation_rejection(wasm)
-    return [invalid] if invalid is not None else check_module(m)
+    if invalid is not None:
+        return [invalid]
+    from .check import check_module         # not imported by a run whose input was checked before
+    return check_module(m)
 
 
 def validation_rejection(wasm: bytes | memoryview) -> Rejection | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from ..errors import InitError, RejectedError, Rejection, WizerscopeError
 from .runtime import engines
@@ -25,13 +25,15 @@ from .runtime.heap import return_freed_memory
 from .input_digest import InputDigest
 from .instrument import Unit
 from .options import Options
-from .reference_gaps import ReferenceGap
 from .rewrite import RewriteLog
 from .runtime.codestore import CodeCache, code_store_for
 from .runtime.init_report import InitReport
 from .runtime.sandbox import STACK_EXHAUSTED, engine_settings
 from .snapshot import Snapshot
 from .verdicts import Verdicts, verdicts_for
+
+if TYPE_CHECKING:
+    from .reference_gaps import ReferenceGap
 
 STEPS = ("check", "instrument", "compile", "instantiate", "snapshot before", "init", "snapshot after",
          "rewrite", "validate")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import TYPE_CHECKING
 
 from ...binary.component import Component, parse_component
 from ...errors import Rejection, WizerscopeError
@@ -23,18 +24,18 @@ from ..instrument import Unit, probes
 from ..module_pipeline import validate_rewritten
 from ..options import Options
 from ..pipeline import invalid_output
-from ..reference_gaps import ReferenceGap
 from ..rewrite import BodyFreeTwin, RewriteLog
 from ..runtime import engines, internals
 from ..runtime.heap import return_freed_memory
 from ..snapshot import Snapshot
-from .check import check_component, validation_rejections
 from .instrument import ComponentInstrumentation, instrument_component
-from .reference_gaps import component_gaps
 from .rewrite import ComponentRewriteLog, rewrite_component
 from .run import ComponentRunner
 from .snapshot import ComponentSnapshot, snapshot_component
 from .specialise import specialise
+
+if TYPE_CHECKING:
+    from ..reference_gaps import ReferenceGap
 
 FULL_VALIDATION_LIMIT = 64 << 20
 
@@ -55,6 +56,7 @@ class ComponentPipeline:
         """Core validation of every module, then every rule of the reference, at every level; once.
         The component's own structure is checked when it compiles (see :meth:`full_rejections`)."""
         if self._rejections is None:
+            from .check import check_component, validation_rejections   # skipped when checked before
             self._rejections = validation_rejections(self.model) or check_component(self.model)
         return self._rejections
 
@@ -144,6 +146,7 @@ class ComponentPipeline:
 
     def reference_gaps(self, options: Options) -> list[ReferenceGap]:
         """Read off the input as parsed: its specialisation no longer shows the gaps."""
+        from .reference_gaps import component_gaps       # only --check and --json ask
         return component_gaps(self.model, options)
 
 
