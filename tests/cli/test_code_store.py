@@ -88,3 +88,22 @@ def test_an_unusable_store_is_one_warning_and_a_run(tmp_path, cache_home):
     assert code == 0 and out, err
     warnings = [line for line in err.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and "code cache is off for this run" in warnings[0]
+
+
+def test_a_mapped_run_never_joins_the_instrumented_binary(tmp_path, cache_home, monkeypatch):
+    """In process: once the code is stored, a run needs the instrumentation's accessor table, not
+    its bytes (an 18 MB copy for componentize-py)."""
+    from wizerscope.binary.encode import LazyJoin
+    from wizerscope.preinit.choose import pipeline_for
+    from wizerscope.preinit.files import read_input
+    from wizerscope.preinit.options import Options
+    from wizerscope.preinit.pipeline import drive
+    wasm = read_input(str(NESTED))
+    first = drive(pipeline_for(wasm), Options())
+    assert not first.init.mapped_code
+
+    def refuse(self):
+        raise AssertionError("the instrumented binary was joined")
+    monkeypatch.setattr(LazyJoin, "join", refuse)
+    again = drive(pipeline_for(wasm), Options())
+    assert again.init.mapped_code and again.output == first.output

@@ -68,3 +68,24 @@ def signed64(value: int) -> int:
     """Interpret an unsigned 64-bit pattern as the signed value ``i64.const`` encodes."""
     value &= 0xFFFFFFFFFFFFFFFF
     return value - (1 << 64) if value & 0x8000000000000000 else value
+
+
+class LazyJoin:
+    """A binary kept as the pieces it is made of (views into the input, new sections) and joined
+    on first use: a rewritten or instrumented binary that nobody turns out to need (the compiled
+    code of an instrumented input found in the code store) is never copied whole."""
+
+    __slots__ = ("_parts", "_joined")
+
+    def __init__(self, parts: list[bytes | memoryview]) -> None:
+        self._parts: list[bytes | memoryview] | None = parts
+        self._joined: bytes | None = None
+
+    def join(self) -> bytes:
+        if self._joined is None:
+            self._joined = b"".join(self._parts)
+            self._parts = None
+        return self._joined
+
+    def __len__(self) -> int:
+        return len(self._joined) if self._joined is not None else sum(map(len, self._parts))

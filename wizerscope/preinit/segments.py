@@ -18,6 +18,7 @@ from __future__ import annotations
 import operator
 
 from dataclasses import dataclass
+from typing import Callable
 
 MIN_ACTIVE_SEGMENT_OVERHEAD = 4
 MAX_DATA_SEGMENTS = 10_000
@@ -86,13 +87,21 @@ class SegmentPlan:
     the list views (``runs``, ``merged``, ``final``, ``cap_merges``) are built on first use."""
 
     def __init__(self, raw: RunArrays | None = None, merged: RunArrays | None = None,
-                 final: RunArrays | None = None, cap: RunArrays | None = None) -> None:
+                 final: RunArrays | None = None, cap: RunArrays | Callable[[], RunArrays] | None = None) -> None:
         self.raw = raw if raw is not None else RunArrays.empty()
         self.merged_arrays = merged if merged is not None else RunArrays.empty()
         self.final_arrays = final if final is not None else RunArrays.empty()
-        self.cap_arrays = cap if cap is not None else RunArrays.empty()   # (memory, gap_start, gap_end)
+        self._cap = cap if cap is not None else RunArrays.empty()
         self.merged_to_fit = 0      # further merges so the output stays within WASM_MAX_DATA_SEGMENTS
         self._lists: dict[str, list] = {}
+
+    @property
+    def cap_arrays(self) -> RunArrays:
+        """The merges the cap forced, as (memory, gap start, gap end); built on first use (only
+        reports show them: componentize-py's are 198k, two lists of ints a plain run never needs)."""
+        if callable(self._cap):
+            self._cap = self._cap()
+        return self._cap
 
     def _list(self, key: str, make) -> list:
         if key not in self._lists:
@@ -208,12 +217,12 @@ def choose_cap_pairs(gaps: list[int], candidates, excess: int) -> list[int]:
     return list(compress(candidates, first_k_mask(keys, excess)))
 
 
-def cap_segments_arrays(merged: RunArrays) -> tuple[RunArrays, RunArrays]:
+def cap_segments_arrays(merged: RunArrays) -> tuple[RunArrays, Callable[[], RunArrays]]:
     """Keep at most MAX_DATA_SEGMENTS by merging the smallest same-memory gaps.
 
     Matches the reference: nothing happens below the cap; otherwise ``len - MAX`` adjacent pairs
     with the smallest gaps (pairs across memories and gaps of 4 GiB or more excluded) are merged.
-    Returns the final runs and the forced merges as (memory, gap start, gap end).
+    Returns the final runs and what makes the forced merges, as (memory, gap start, gap end).
     The lists are built with C-level ``compress`` over a join mask, not per-index loops
     (componentize-py: 206k runs, 196k merges; 0.1 s -> 0.04 s).
     """
@@ -221,7 +230,7 @@ def cap_segments_arrays(merged: RunArrays) -> tuple[RunArrays, RunArrays]:
 
     n = len(merged)
     if n < MAX_DATA_SEGMENTS or n - MAX_DATA_SEGMENTS == 0:
-        return merged, RunArrays.empty()
+        return merged, RunArrays.empty
     excess = n - MAX_DATA_SEGMENTS
     mem, start, end = merged.memory, merged.start, merged.end
     gaps = list(map(operator.sub, start[1:], end))          # C-level: 200k runs in a component
@@ -239,13 +248,12 @@ def cap_segments_arrays(merged: RunArrays) -> tuple[RunArrays, RunArrays]:
             merges[i] = 1
     first = b"\x01" + merges.translate(_NOT)              # segment i starts a final segment
     last = merges.translate(_NOT) + b"\x01"               # segment i ends one
-    final_starts, cap_ends = list(compress(start, first)), list(compress(start[1:], merges))
-    if one_memory:
-        final_mems, cap_mems = [mem[0]] * len(final_starts), [mem[0]] * len(cap_ends)
-    else:
-        final_mems, cap_mems = list(compress(mem, first)), list(compress(mem, merges))
+    final_starts = list(compress(start, first))
+    final_mems = [mem[0]] * len(final_starts) if one_memory else list(compress(mem, first))
     final = RunArrays(final_mems, final_starts, list(compress(end, last)))
-    cap = RunArrays(cap_mems, list(compress(end, merges)), cap_ends)
+
+    def cap() -> RunArrays:
+        return RunArrays(list(compress(mem, merges)), list(compress(end, merges)), list(compress(start[1:], merges)))
     return final, cap
 
 
@@ -255,7 +263,7 @@ _NOT = bytes([1, 0]) + bytes(254)           # bytes.translate table: 0 <-> 1
 def cap_segments(merged: list[Run]) -> tuple[list[Run], list[CapMerge]]:
     """List form of :func:`cap_segments_arrays`."""
     final, cap = cap_segments_arrays(RunArrays.from_runs(merged))
-    return final.to_runs(), [CapMerge(r.memory, r.start, r.end) for r in cap.to_runs()]
+    return final.to_runs(), [CapMerge(r.memory, r.start, r.end) for r in cap().to_runs()]
 
 
 def fit_arrays(final: RunArrays, budget: int, original: int) -> tuple[RunArrays, int]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from ...binary import component_encode as ce
 from ...binary.component import (C_ALIAS, C_CANON, C_COMPONENT, C_CORE_INSTANCE, C_CORE_MODULE, C_EXPORT,
                                  C_INSTANCE, C_TYPE, Component)
-from ...binary.encode import section, uleb
+from ...binary.encode import LazyJoin, section, uleb
 from ..instrument import GlobalProbe, MemoryProbe, Unit, instrument_module_parts
 from ..runtime.kernels.accessor import accessor_wat
 from ..runtime.kernels.nonzero_runs import wat_text
@@ -135,8 +135,8 @@ class _Level:
         return out
 
 
-def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[bytes, list[Accessor]]:
-    """Instrumented bytes of ``c`` and its accessors (``funcs`` named in c's own access instance).
+def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[list[bytes | memoryview], list[Accessor]]:
+    """Instrumented bytes of ``c`` (in pieces) and its accessors (``funcs`` named in c's own access instance).
     The helpers run in this order because each allocates indices the next ones refer to."""
     replaced: dict[int, list] = {}           # section index -> the new section, in pieces
     level = _Level(c)
@@ -153,7 +153,7 @@ def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[by
             parts.extend(new)
     if accessors:
         parts.extend(level.sections())
-    return b"".join(parts), accessors
+    return parts, accessors
 
 
 def _instrument_modules(c: Component, table: ComponentInstrumentation, replaced: dict[int, list]) -> list[Unit]:
@@ -219,8 +219,8 @@ def _instrument_nested(c: Component, table: ComponentInstrumentation, level: _Le
         insts = c.component_instantiations(k)
         if len(insts) != 1 or not has_state(child):
             continue
-        child_bytes, child_accessors = _instrument_level(child, table)
-        replaced[c.component_sections[k]] = [section(C_COMPONENT, child_bytes)]
+        child_parts, child_accessors = _instrument_level(child, table)
+        replaced[c.component_sections[k]] = [section(C_COMPONENT, b"".join(child_parts))]
         if child_accessors:
             level.aliases1.append(ce.alias_export("instance", insts[0].index, ACCESS_EXPORT))
             nested.append((level.new("instance"), child_accessors))
@@ -279,8 +279,16 @@ def _reexport_nested(level: _Level, nested: list[tuple[int, list[Accessor]]]) ->
 
 def instrument_component(c: Component) -> tuple[bytes, ComponentInstrumentation]:
     """The instrumented component's bytes and its accessor table (ordinals in table order)."""
+    out, table = instrument_component_lazily(c)
+    return out.join(), table
+
+
+def instrument_component_lazily(c: Component) -> tuple[LazyJoin, ComponentInstrumentation]:
+    """:func:`instrument_component` with the bytes joined only when asked for: a run whose
+    compiled code is in the code store needs the accessor table alone (componentize-py: an
+    18 MB copy, ~5 ms and 18 MB of peak memory less)."""
     table = ComponentInstrumentation()
-    out, accessors = _instrument_level(c, table)
+    parts, accessors = _instrument_level(c, table)
     table.accessors = [Accessor(i, a.path, a.module, a.instance, a.core_export, a.probe, a.funcs)
                        for i, a in enumerate(accessors)]
-    return out, table
+    return LazyJoin(parts), table

@@ -18,6 +18,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ...binary.component import Component, parse_component
+from ...binary.encode import LazyJoin
 from ...errors import Rejection, WizerscopeError
 from ..input_digest import InputDigest
 from ..instrument import Unit, probes
@@ -28,7 +29,7 @@ from ..rewrite import BodyFreeTwin, RewriteLog
 from ..runtime import engines, internals
 from ..runtime.heap import return_freed_memory
 from ..snapshot import Snapshot
-from .instrument import ComponentInstrumentation, instrument_component
+from .instrument import ComponentInstrumentation, instrument_component, instrument_component_lazily
 from .rewrite import ComponentRewriteLog, rewrite_component
 from .run import ComponentRunner
 from .snapshot import ComponentSnapshot, snapshot_component
@@ -101,10 +102,10 @@ class ComponentPipeline:
         if options.preloads:
             raise WizerscopeError("--preload cannot be used with components")
 
-    def instrument(self) -> tuple[bytes, ComponentInstrumentation]:
-        return instrument_component(self.runnable)
+    def instrument(self) -> tuple[LazyJoin, ComponentInstrumentation]:
+        return instrument_component_lazily(self.runnable)
 
-    def runner(self, instrumented: bytes, options: Options, *, interruptible: bool) -> ComponentRunner:
+    def runner(self, instrumented: bytes | LazyJoin, options: Options, *, interruptible: bool) -> ComponentRunner:
         runner = ComponentRunner(instrumented, options, interruptible=interruptible)
         runner.input_rejection = lambda: structure_rejection(self.wasm)
         runner.input_modules = {comp.path: len(comp.modules) for comp in self.runnable.walk()}

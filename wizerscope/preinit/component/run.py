@@ -15,6 +15,7 @@ from typing import Callable
 import wasmtime
 from wasmtime import component as wc
 
+from ...binary.encode import LazyJoin
 from ...errors import InitError, RejectedError, Rejection, WizerscopeError
 from ..options import Options
 from ..runtime import engines, host_p2, internals
@@ -90,7 +91,7 @@ class ComponentRunner(SandboxedRunner):
 
     unit = "component"
 
-    def __init__(self, instrumented: bytes, options: Options, *, interruptible: bool = False) -> None:
+    def __init__(self, instrumented: bytes | LazyJoin, options: Options, *, interruptible: bool = False) -> None:
         if options.preloads:
             raise WizerscopeError("--preload cannot be used with components")
         self.options = options

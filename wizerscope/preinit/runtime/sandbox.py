@@ -21,6 +21,7 @@ from typing import Callable, Iterator, TypeVar
 
 import wasmtime
 
+from ...binary.encode import LazyJoin
 from ...errors import InitError, WizerscopeError
 from ..options import MAX_WASM_STACK, Options
 from . import engines
@@ -123,7 +124,7 @@ class Sandbox:
             self.new_store(engine)
             self.report.compiler, self.report.reused_code = compiler, True
             return compiled
-        store = code_store_for(self.settings.cache) if wasm and thaw is not None else None
+        store = code_store_for(self.settings.cache) if (wasm or identity is not None) and thaw is not None else None
         try:
             return self._compile(make, unit, cache, store, wasm, thaw, identity)
         finally:
@@ -321,7 +322,7 @@ class SandboxedRunner:
 
     unit = ""
     sandbox: Sandbox
-    instrumented: bytes
+    _instrumented: bytes | LazyJoin = b""
     compiled: object = None
     # a name that stands for exactly the bytes of ``instrumented`` (the pipeline's: the input's
     # digest, since instrumentation is a function of the input and our code), so the code store
@@ -346,9 +347,22 @@ class SandboxedRunner:
         """Map code that :meth:`load` compiled and wasmtime serialized to ``path``."""
         raise NotImplementedError
 
+    @property
+    def instrumented(self) -> bytes:
+        """The binary to compile, joined on first use (see :class:`~wizerscope.binary.encode.LazyJoin`)."""
+        if isinstance(self._instrumented, LazyJoin):
+            self._instrumented = self._instrumented.join()
+        return self._instrumented
+
+    @instrumented.setter
+    def instrumented(self, value: bytes | LazyJoin) -> None:
+        self._instrumented = value
+
     def compile(self, cache: CodeCache | None = None) -> None:
-        self.compiled = self.sandbox.compile(self.load, self.unit, cache, wasm=self.instrumented, thaw=self.thaw,
-                                             identity=self.code_identity)
+        # with an identity the bytes are only needed if the code store has no entry for them
+        identity = self.code_identity
+        self.compiled = self.sandbox.compile(self.load, self.unit, cache, thaw=self.thaw, identity=identity,
+                                             wasm=None if identity is not None else self.instrumented)
 
     def interrupt(self) -> None:
         """Stop a running init from another thread (epoch interruption)."""
