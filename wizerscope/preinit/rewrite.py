@@ -72,9 +72,14 @@ def _data_section(m: Module, snap: Snapshot, log: RewriteLog) -> list[bytes | me
             pieces.append(b"\x01" + encode.uleb(s.length))
             pieces.append(m.data[s.data_offset:s.data_offset + s.length])
             log.kept_passive_segments += 1
+    sleb, uleb, append = encode.sleb, encode.uleb, pieces.append
     for seg in snap.segments:
-        pieces.append(_data_segment_head(seg))
-        pieces.append(seg.data)
+        off = seg.offset
+        if seg.memory == 0 and not seg.memory64 and off < 0x8000_0000:    # the common head, inline
+            append(b"\x00\x41" + sleb(off) + b"\x0b" + uleb(len(seg.data)))
+        else:
+            append(_data_segment_head(seg))
+        append(seg.data)
     log.added_segments = len(snap.segments)
     pieces.insert(0, encode.uleb(len(m.segments) + len(snap.segments)))
     size = sum(map(len, pieces))
