@@ -93,3 +93,15 @@ def test_an_entry_replaced_after_its_check_ahead_is_checked_again(tmp_path):
     os.replace(tmp, entry)
     assert store.load(key, _thaw) is None
     assert any("damaged" in n for n in store.notes) and not entry.exists()
+
+
+def test_a_stray_file_under_an_entry_prefix_is_judged_without_a_thread_traceback(tmp_path, capfd):
+    from wizerscope.preinit.runtime import codestore
+    store = CodeStore(tmp_path)
+    digest = store.digest(b"stray")
+    stray = tmp_path / (store.prefix(digest) + codestore.SUFFIX)      # no engine part, no stamp
+    stray.write_bytes(b"not code")
+    store.check_ahead(digest)
+    codestore._AHEAD[store.prefix(digest)].join()
+    assert "Traceback" not in capfd.readouterr().err
+    assert codestore._CHECKED.pop(str(stray))[1] == "is not a code cache entry"

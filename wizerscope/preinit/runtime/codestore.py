@@ -211,7 +211,7 @@ def _check_entries(directory: Path, prefix: str) -> None:
     for name in names:
         path = directory / name
         before = _identity(path)
-        problem = _damage(path, name[name.index("-", len(prefix)) + 1:-len(SUFFIX)])
+        problem = _damage(path, name[len(prefix):-len(SUFFIX)].partition("-")[2])   # past the engine part
         if before is not None and before == _identity(path):
             _CHECKED[str(path)] = (before, problem)
 
