@@ -27,13 +27,14 @@ class InputDigest:
             self._thread.start()
 
     def _hash(self) -> None:
-        wasm, self._wasm = self._wasm, None
-        self._hex = hashlib.sha256(wasm).hexdigest()
+        if self._wasm is not None:
+            self._hex = hashlib.sha256(self._wasm).hexdigest()
+            self._wasm = None
 
     def hexdigest(self) -> str:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-        elif self._hex is None:
+        if self._hex is None:       # small, or the thread did not get there: hash here
             self._hash()
         return self._hex
