@@ -86,6 +86,3 @@ class LazyJoin:
             self._joined = b"".join(self._parts)
             self._parts = None
         return self._joined
-
-    def __len__(self) -> int:
-        return len(self._joined) if self._joined is not None else sum(map(len, self._parts))

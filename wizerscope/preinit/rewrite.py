@@ -51,6 +51,8 @@ def const_expr(value_type: ValType, bits: int) -> bytes:
 
 def _data_segment_head(seg: SegmentData) -> bytes:
     """A snapshot segment's encoding up to its bytes (which follow it, never copied into it)."""
+    if seg.memory == 0 and not seg.memory64 and seg.offset < 0x8000_0000:   # the common head: one concatenation
+        return b"\x00\x41" + encode.sleb(seg.offset) + b"\x0b" + encode.uleb(len(seg.data))
     if seg.memory64:
         offset = b"\x42" + encode.sleb(encode.signed64(seg.offset)) + b"\x0b"
     else:
@@ -72,14 +74,9 @@ def _data_section(m: Module, snap: Snapshot, log: RewriteLog) -> list[bytes | me
             pieces.append(b"\x01" + encode.uleb(s.length))
             pieces.append(m.data[s.data_offset:s.data_offset + s.length])
             log.kept_passive_segments += 1
-    sleb, uleb, append = encode.sleb, encode.uleb, pieces.append
     for seg in snap.segments:
-        off = seg.offset
-        if seg.memory == 0 and not seg.memory64 and off < 0x8000_0000:    # the common head, inline
-            append(b"\x00\x41" + sleb(off) + b"\x0b" + uleb(len(seg.data)))
-        else:
-            append(_data_segment_head(seg))
-        append(seg.data)
+        pieces.append(_data_segment_head(seg))
+        pieces.append(seg.data)
     log.added_segments = len(snap.segments)
     pieces.insert(0, encode.uleb(len(m.segments) + len(snap.segments)))
     size = sum(map(len, pieces))
