@@ -62,14 +62,21 @@ def test_an_entry_trimmed_by_another_run_meanwhile_is_a_quiet_miss(tmp_path, mon
     assert store.load(key, _thaw) is None and store.notes == []
 
 
-def test_an_entry_checked_ahead_is_not_read_again(tmp_path, monkeypatch):
+def _saved_and_checked_ahead(tmp_path, wasm: bytes, n: int) -> tuple[CodeStore, str]:
+    """A store holding one entry (code returning ``n``) whose check_ahead has finished; its key."""
     from wizerscope.preinit.runtime import codestore
     store = CodeStore(tmp_path)
-    digest = store.digest(b"checked ahead")
+    digest = store.digest(wasm)
     key = store.key(digest, "l")
-    store.save(key, _compiled(3))
+    store.save(key, _compiled(n))
     store.check_ahead(digest)
     codestore._AHEAD[store.prefix(digest)].join()
+    return store, key
+
+
+def test_an_entry_checked_ahead_is_not_read_again(tmp_path, monkeypatch):
+    from wizerscope.preinit.runtime import codestore
+    store, key = _saved_and_checked_ahead(tmp_path, b"checked ahead", 3)
     reads = []
     real = codestore._damage
     monkeypatch.setattr(codestore, "_damage", lambda path, stamp: reads.append(path) or real(path, stamp))
@@ -78,13 +85,7 @@ def test_an_entry_checked_ahead_is_not_read_again(tmp_path, monkeypatch):
 
 
 def test_an_entry_replaced_after_its_check_ahead_is_checked_again(tmp_path):
-    from wizerscope.preinit.runtime import codestore
-    store = CodeStore(tmp_path)
-    digest = store.digest(b"replaced after the check")
-    key = store.key(digest, "l")
-    store.save(key, _compiled(4))
-    store.check_ahead(digest)
-    codestore._AHEAD[store.prefix(digest)].join()
+    store, key = _saved_and_checked_ahead(tmp_path, b"replaced after the check", 4)
     (entry,) = tmp_path.iterdir()
     data = bytearray(entry.read_bytes())
     data[len(data) // 2] ^= 0xFF                     # same size, another file (a new inode and mtime)
