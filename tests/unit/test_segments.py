@@ -261,14 +261,15 @@ def test_runs_given_already_joined_plan_as_if_merged_here():
 
 
 def _kernel_runs(store, engine, mem, mtype: MemoryType, gap: int, cap: int) -> list[tuple[int, int]]:
-    """The scan kernel called directly with a join ``gap`` and at most ``cap`` records per call;
-    batches joined across their boundary the way the component accessors' caller does."""
+    """The scan kernel called directly, per page (``gap`` -1: ``scan``) or joined (``gap`` 4:
+    ``scan_joined``), at most ``cap`` records per call; joined batches are joined across their
+    boundary the way the component accessors' caller does."""
     from wizerscope.preinit.runtime.kernels.nonzero_runs import _module
     inst = wasmtime.Instance(store, _module(engine, mtype.memory64, mtype.page_size_log2), [mem])
     ex = inst.exports(store)
     total, pos, out = mem.data_len(store), 0, []
     while pos < total:
-        n = ex["scan"](store, pos, total, mtype.page_size, cap, gap)
+        n = ex["scan"](store, pos, total, mtype.page_size, cap) if gap < 0 else ex["scan_joined"](store, pos, total, cap)
         data = ex["out"].read(store, 0, 16 * n)
         batch = [(int.from_bytes(data[i:i + 8], "little"), int.from_bytes(data[i + 8:i + 16], "little"))
                  for i in range(0, 16 * n, 16)]
@@ -313,3 +314,16 @@ def test_a_big_memory_is_scanned_the_same_under_huge_page_advice():
     assert list(zip(starts, ends)) == [(5, 7), (HUGE_SCAN_MIN - 3, HUGE_SCAN_MIN - 1),
                                        (HUGE_SCAN_MIN + (1 << 21) + 7, HUGE_SCAN_MIN + (1 << 21) + 9),
                                        (2 * HUGE_SCAN_MIN - 1, 2 * HUGE_SCAN_MIN)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.lists(st.sampled_from([0, 0, 0, 1, 0x80, 0xff]), min_size=1, max_size=200),
+       cap=st.sampled_from([1, 2, 4094]))
+def test_joined_scan_ends_runs_at_five_zeros_at_every_alignment(data, cap):
+    """``scan_joined`` on memories of every length (1-byte pages): five zeros in a row end a run,
+    fewer never do, wherever they fall in a word or in the byte-wise tail before the end."""
+    engine, store, mem = _live_memory(len(data), 0, False)
+    mem.write(store, bytes(data), 0)
+    expected = merge_close(spec_runs(bytes(data), 1))
+    got = _kernel_runs(store, engine, mem, MemoryType(len(data), None, False, False, 0), 4, cap)
+    assert got == [(r.start, r.end) for r in expected]

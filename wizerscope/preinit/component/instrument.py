@@ -30,7 +30,6 @@ from ..instrument import GlobalProbe, MemoryProbe, Unit, instrument_module_parts
 from ..runtime.kernels.accessor import accessor_wat
 from ..runtime.kernels.nonzero_runs import wat_text
 from ..runtime.wat import assemble
-from ..segments import MIN_ACTIVE_SEGMENT_OVERHEAD as JOIN_GAP
 from .structure import ACCESS_EXPORT, has_state
 
 _GLOBAL_WIT = {"i32": "u32", "f32": "u32", "i64": "u64", "f64": "u64"}
@@ -39,7 +38,7 @@ _ROLE_TYPES = {
     "u32": ([], "u32"), "u64": ([], "u64"),
     "len": ([], "u64"),
     "read": ([("from", "u64"), ("len", "u32")], "string"),
-    "runs": ([("from", "u64"), ("to", "u64"), ("page", "u64"), ("cap", "u32")], "string"),
+    "runs": ([("from", "u64"), ("to", "u64"), ("cap", "u32")], "string"),
     "all": ([], "string"),
 }
 
@@ -69,7 +68,7 @@ class Accessor:
     def wit_type(self) -> str:
         if isinstance(self.probe, MemoryProbe):
             return "len: func() -> u64; read: func(from: u64, len: u32) -> string; runs: func(from: u64, " \
-                   "to: u64, page: u64, cap: u32) -> string"
+                   "to: u64, cap: u32) -> string"
         t = self.probe.type.value.name
         return "func() -> u64 (x2: lo, hi)" if t == "v128" else f"func() -> {_GLOBAL_WIT[t]}"
 
@@ -192,7 +191,7 @@ def _instantiate_accessors(level: _Level, sites: list[Unit], scan_modules: dict[
         ins = site.instrumentation
         if not ins.globals and not ins.memories:
             continue
-        text, rows = accessor_wat(ins, JOIN_GAP)
+        text, rows = accessor_wat(ins)
         level.modules.append(assemble(text, "the accessor kernel"))
         acc_module = level.new("core module")
         args = [("t", site.instance)]

@@ -158,13 +158,12 @@ class AccessorState:
         total = self._length(acc)
         flat: array = array("q")
         pos = 0
-        page = probe.type.page_size
         check = self.runner.sandbox.scan_bound()
         runs_func = acc.funcs["runs"]
         while pos < total:
             check()
             to = min(total, (pos // SCAN_CHUNK + 1) * SCAN_CHUNK)
-            batch = array("q", self.runner.access(runs_func, pos, to, page, SCAN_CAP).encode("latin-1"))
+            batch = array("q", self.runner.access(runs_func, pos, to, SCAN_CAP).encode("latin-1"))
             pos = batch[-2]                       # the last record says where to resume
             del batch[-2:]
             if batch and flat and batch[0] - flat[-1] <= JOIN_GAP:     # join across the batch boundary

@@ -1,12 +1,13 @@
 """The accessor core module of one instantiated module inside a component, as WAT.
 
 It imports the module's instrumented state (``__wizer_global_{i}``, ``__wizer_memory_{k}``) and the
-non-zero run scanner (its ``scan``, its output memory and ``resume``), and exports, per global, a
+non-zero run scanner (its ``scan_joined``, its output memory and ``resume``), and exports, per global, a
 getter of the raw bits (f32/f64 reinterpreted so NaN payloads survive; v128 as two 64-bit halves),
 one function that returns every global's bits at once (what the snapshot calls) and, per memory, ``len``, ``read`` (``memory.copy`` of a chunk into the accessor's own memory,
 lifted as a latin1+utf16 string: bytes at C speed without growing the target memory) and
-``runs``: one call scans from a position, joining runs whose gap is at most ``join_gap`` bytes as
-it goes, and returns the records and, after them, where to resume, as one string (a call across
+``runs``: one call scans from a position for the runs as the snapshot's first join leaves them
+(the scanner's ``scan_joined``) and returns the records and, after them, where to resume, as one
+string (a call across
 the component boundary costs ~60 us from Python; four per batch cost componentize-py 0.1 s). See
 :mod:`wizerscope.preinit.component.instrument` for how it is wired into the component.
 """
@@ -22,7 +23,7 @@ RETAREA = (SCAN_CAP + 1) * 16
 ALL_GLOBALS = "gall"
 
 
-def accessor_wat(ins, join_gap: int) -> tuple[str, list[tuple[object, dict[str, str]]]]:
+def accessor_wat(ins) -> tuple[str, list[tuple[object, dict[str, str]]]]:
     """The accessor module for instrumentation ``ins`` (its global and memory probes); returns its
     text and, per probe, role -> core export name (every global also has role ``all``:
     :data:`ALL_GLOBALS`, one call for all of them)."""
@@ -33,7 +34,7 @@ def accessor_wat(ins, join_gap: int) -> tuple[str, list[tuple[object, dict[str, 
         funcs.append(_all_globals_func(ins.globals))
         for _, roles in rows:
             roles["all"] = ALL_GLOBALS
-    rows += [(mp, _memory_funcs(mp, join_gap, imports, funcs)) for mp in ins.memories]
+    rows += [(mp, _memory_funcs(mp, imports, funcs)) for mp in ins.memories]
     text = "(module\n  " + "\n  ".join(imports) + '\n  (memory $buf (export "buf") 0)\n  ' + \
         "\n  ".join(funcs) + ")"
     return text, rows
@@ -96,7 +97,7 @@ def _global_funcs(g, imports: list[str], funcs: list[str]) -> dict[str, str]:
     return roles
 
 
-def _memory_funcs(mp, join_gap: int, imports: list[str], funcs: list[str]) -> dict[str, str]:
+def _memory_funcs(mp, imports: list[str], funcs: list[str]) -> dict[str, str]:
     """A memory probe's imports and its len/read/runs functions; role -> export name."""
     k = mp.defined
     mt = mp.type
@@ -105,7 +106,7 @@ def _memory_funcs(mp, join_gap: int, imports: list[str], funcs: list[str]) -> di
     imports.append(f'(import "t" "{mp.export}" (memory $m{k} {memtype}))')
     imports.append(f'(import "s{k}" "out" (memory $o{k} 1))')
     imports.append(f'(import "s{k}" "resume" (global $r{k} (mut i64)))')
-    imports.append(f'(import "s{k}" "scan" (func $scan{k} (param i64 i64 i64 i32 i64) (result i32)))')
+    imports.append(f'(import "s{k}" "scan_joined" (func $scan{k} (param i64 i64 i32) (result i32)))')
     size = f"(memory.size $m{k})" if mt.memory64 else f"(i64.extend_i32_u (memory.size $m{k}))"
     src = "(local.get $from)" if mt.memory64 else "(i32.wrap_i64 (local.get $from))"
     funcs.append(f'(func (export "len{k}") (result i64) (i64.mul {size} (i64.const {mt.page_size})))')
@@ -118,11 +119,10 @@ def _memory_funcs(mp, join_gap: int, imports: list[str], funcs: list[str]) -> di
     (i32.store $buf (i32.const 0) (i32.const 16))
     (i32.store $buf (i32.const 4) (local.get $n))
     (i32.const 0))''')
-    funcs.append(f'''(func (export "runs{k}") (param $from i64) (param $to i64) (param $page i64) (param $cap i32)
+    funcs.append(f'''(func (export "runs{k}") (param $from i64) (param $to i64) (param $cap i32)
     (result i32) (local $n i32)
     ;; at most $cap (<= {SCAN_CAP}) joined records, then (resume, 0), as one latin1 string
-    (local.set $n (call $scan{k} (local.get $from) (local.get $to) (local.get $page) (local.get $cap)
-                        (i64.const {join_gap})))
+    (local.set $n (call $scan{k} (local.get $from) (local.get $to) (local.get $cap)))
     (i64.store $o{k} (i32.shl (local.get $n) (i32.const 4)) (global.get $r{k}))
     (i64.store $o{k} offset=8 (i32.shl (local.get $n) (i32.const 4)) (i64.const 0))
     (i32.store $o{k} (i32.const {RETAREA}) (i32.const 0))

@@ -21,8 +21,6 @@ _RECORDS_PER_CALL = 65536 // 16
 # bytes scanned per call: a multiple of every page size (runs never cross one, so none is split),
 # small enough that a cancel or a timeout is seen within a fraction of a second
 CHUNK = 256 << 20
-# the scan's `gap` that joins nothing: the core path keeps every per-page run
-NO_JOIN = -1
 
 
 def wat_text(memory64: bool, page_size_log2: int | None) -> str:
@@ -61,7 +59,7 @@ def nonzero_runs(store: wasmtime.Store, engine: wasmtime.Engine, memory: wasmtim
     page = mtype.page_size
     while pos < total:
         check()
-        n = scan(store, pos, min(total, (pos // CHUNK + 1) * CHUNK), page, _RECORDS_PER_CALL, NO_JOIN)
+        n = scan(store, pos, min(total, (pos // CHUNK + 1) * CHUNK), page, _RECORDS_PER_CALL)
         if n:
             raw = (ctypes.c_ubyte * (n * 16)).from_address(ctypes.addressof(out.data_ptr(store).contents))
             flat.extend(memoryview(raw).cast("B").cast("q").tolist())
