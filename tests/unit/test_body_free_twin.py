@@ -81,3 +81,21 @@ def test_ref_func_search_sees_every_encoding_of_the_index(index):
     if len(padded) <= 5:
         assert _may_ref_func(memoryview(b"\x20\x00\xd2" + padded), index)
     assert not _may_ref_func(b"\xd3" + bytes(shortest), index)
+
+
+def test_unjoined_pieces_match_the_twin_only_when_they_are_its_own():
+    """A component splices a rewritten module's pieces into its output without joining them:
+    the twin stands for those very pieces, and for nothing else (a piece swapped, one added)."""
+    from wizerscope.binary.encode import LazyJoin
+    from wizerscope.preinit.rewrite import rewrite_module_lazily
+    p = pipeline_for(wasmtime.wat2wasm(STATE))
+    run = drive(p, Options())
+    out, proof = rewrite_module_lazily(p.model, run.snapshot, init_func="wizer-initialize")
+    assert isinstance(proof, BodyFreeTwin) and proof.matches(out)
+    assert out.parts is not None                                  # matched without a join
+    swapped = list(out.parts)
+    swapped[-1] = bytes(swapped[-1])                              # equal bytes, another piece
+    assert not proof.matches(LazyJoin(swapped)) and not proof.matches(LazyJoin(out.parts + [b""]))
+    assert proof.matches(out.join()) and out.join() == run.output
+    with pytest.raises(WizerscopeError):
+        module_pipeline.validate_rewritten(LazyJoin([out.join()[:-3]]), proof)

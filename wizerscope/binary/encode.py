@@ -81,6 +81,12 @@ class LazyJoin:
         self._parts: list[bytes | memoryview] | None = parts
         self._joined: bytes | None = None
 
+    @property
+    def parts(self) -> list[bytes | memoryview] | None:
+        """The pieces, until the first join (a caller that builds a bigger binary from them
+        splices them in instead of copying the joined whole once more); then None."""
+        return self._parts
+
     def join(self) -> bytes:
         if self._joined is None:
             self._joined = b"".join(self._parts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..binary.encode import LazyJoin
 from ..binary.module import Module, parse_module
 from ..errors import RejectedError, Rejection, WizerscopeError
 from .input_digest import InputDigest
@@ -105,18 +106,18 @@ class ModulePipeline:
         return module_gaps(self.model, options)
 
 
-def validate_rewritten(output: bytes, proof: bytes | BodyFreeTwin) -> None:
+def validate_rewritten(output: bytes | LazyJoin, proof: bytes | BodyFreeTwin | None) -> None:
     """Raise a WizerscopeError unless the rewritten module ``output`` is valid: by validating its
     body-free twin when ``proof`` is one that ``output`` matches (rewrite.body_free_twin), else
-    the output itself. When the twin fails, the output is validated too, so that the message and
-    its offset are the output's."""
+    the output itself (joined only then). When the twin fails, the output is validated too, so
+    that the message and its offset are the output's."""
     if isinstance(proof, BodyFreeTwin) and proof.matches(output):
         try:
             engines.validate(proof.twin, "output")
             return
         except WizerscopeError:
             pass
-    engines.validate(output, "output")
+    engines.validate(output.join() if isinstance(output, LazyJoin) else output, "output")
 
 
 def module_rejections(wasm: bytes | memoryview, m: Module) -> list[Rejection]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..binary import encode
+from ..binary.encode import LazyJoin
 from ..binary.module import Module
 from ..binary.types import (CODE, CUSTOM, DATA, DATACOUNT, EXPORT, EXTERNAL_KIND_CODES, GLOBAL, MEMORY,
                             START, MemoryType, ValType)
@@ -88,6 +89,18 @@ def rewrite_module(m: Module, snap: Snapshot, *, init_func: str, keep_init_func:
                    log: RewriteLog | None = None) -> tuple[bytes, bytes | BodyFreeTwin]:
     """The pre-initialized module's bytes, and what validating proves them valid: the bytes
     themselves, or their body-free twin (see :func:`body_free_twin`)."""
+    out, twin = rewrite_module_lazily(m, snap, init_func=init_func, keep_init_func=keep_init_func,
+                                      renames=renames, remove_initialize=remove_initialize, log=log)
+    joined = out.join()
+    return joined, twin or joined
+
+
+def rewrite_module_lazily(m: Module, snap: Snapshot, *, init_func: str, keep_init_func: bool = False,
+                          renames: list[tuple[str, str]] | None = None, remove_initialize: bool = True,
+                          log: RewriteLog | None = None) -> tuple[LazyJoin, BodyFreeTwin | None]:
+    """:func:`rewrite_module` with the module kept as its pieces: a component splices them into
+    its own output (componentize-py's 15 MB libpython module is then copied once, not twice),
+    and the twin (None: validate the module itself) is matched against the pieces."""
     log = log if log is not None else RewriteLog()
     by_src = check_renames(renames or [])
     parts: list[bytes | memoryview] = [m.data[m.start:m.start + 8]]
@@ -131,24 +144,31 @@ def rewrite_module(m: Module, snap: Snapshot, *, init_func: str, keep_init_func:
             parts.extend(data_section())
     if not data_done:
         parts.extend(data_section())
-    out = b"".join(parts)
-    return out, body_free_twin(m, log, parts, code_at) or out
+    return LazyJoin(parts), body_free_twin(m, log, parts, code_at)
 
 
 @dataclass
 class BodyFreeTwin:
     """A rewritten module with every function body replaced by ``unreachable``, and where its
     code section stands: ``head`` bytes before it, ``stub`` bytes long in the twin, ``code`` (the
-    input's code section, copied into the output) there in the output."""
+    input's code section, copied into the output) there in the output; ``parts``, the output's
+    pieces it was made from."""
 
     twin: bytes
     head: int
     stub: int
     code: memoryview
+    parts: tuple = ()
 
-    def matches(self, output: bytes) -> bool:
-        """Whether ``output`` is the twin with the input's code section in place of the stub
-        (memcmp speed: a few ms for 18 MB), so that the twin's validity carries over."""
+    def matches(self, output: bytes | LazyJoin) -> bool:
+        """Whether ``output`` is the twin with the input's code section in place of the stub, so
+        that the twin's validity carries over: for unjoined pieces, whether they are the very
+        pieces the twin was made from; for bytes, compared at memcmp speed (a few ms for 18 MB)."""
+        if isinstance(output, LazyJoin):
+            parts = output.parts
+            if parts is not None:
+                return len(parts) == len(self.parts) and all(a is b for a, b in zip(parts, self.parts))
+            output = output.join()
         t = memoryview(self.twin)
         n = len(self.code)
         return (len(output) == len(self.twin) - self.stub + n and output.startswith(t[:self.head])
@@ -204,7 +224,7 @@ def body_free_twin(m: Module, log: RewriteLog, parts: list, code_at: int | None)
     twin = list(parts)
     twin[code_at] = stub = encode.section(CODE, encode.vec([_STUB_BODY] * m.code_count))
     head = sum(len(p) for p in parts[:code_at])
-    return BodyFreeTwin(b"".join(twin), head, len(stub), memoryview(parts[code_at]))
+    return BodyFreeTwin(b"".join(twin), head, len(stub), memoryview(parts[code_at]), tuple(parts))
 
 
 def _memory_section(m: Module, snap: Snapshot, log: RewriteLog) -> bytes:

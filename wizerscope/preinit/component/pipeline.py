@@ -127,7 +127,7 @@ class ComponentPipeline:
         log = ComponentRewriteLog()
         checked = 0.0
 
-        def check_module_output(label: str, module: bytes, proof: bytes | BodyFreeTwin) -> None:
+        def check_module_output(label: str, module: LazyJoin, proof: BodyFreeTwin | None) -> None:
             nonlocal checked
             t = time.perf_counter()
             validate_module(label, module, proof)
@@ -176,11 +176,11 @@ def check_wiring(c: Component, removed: dict[tuple[str, int], list[str]] | None 
                                    f"`{imp.field}` (imported by core instance {ci.index})")
 
 
-def validate_module(label: str, module: bytes, proof: bytes | BodyFreeTwin | None = None) -> None:
+def validate_module(label: str, module: bytes | LazyJoin, proof: BodyFreeTwin | None = None) -> None:
     """Raise the pipeline's "internal error" if a rewritten core module does not validate
     (checked on ``proof``, its body-free twin, when there is one)."""
     try:
-        validate_rewritten(module, proof if proof is not None else module)
+        validate_rewritten(module, proof)
     except WizerscopeError as e:
         raise _invalid(f"{label}: {e.message}") from None
 

@@ -1,6 +1,6 @@
 """Build the pre-initialized component from the original sections and the snapshots.
 
-Every instantiated core module is rewritten by the core :func:`rewrite_module` (no renames,
+Every instantiated core module is rewritten by the core :func:`rewrite_module_lazily` (no renames,
 ``_initialize`` kept, as the reference does since its PR #12540: wit-component aliases
 `_initialize` from a shim module); nested components holding such modules are rewritten
 recursively into their own definitions; everything else is copied byte for byte. The accessor
@@ -18,9 +18,9 @@ from typing import Callable
 
 from ...binary import component_encode as ce
 from ...binary.component import C_CANON, C_COMPONENT, C_CORE_MODULE, C_EXPORT, C_INSTANCE, Component
-from ...binary.encode import uleb
+from ...binary.encode import LazyJoin, uleb
 from ..options import Options
-from ..rewrite import BodyFreeTwin, RewriteLog, rewrite_module
+from ..rewrite import BodyFreeTwin, RewriteLog, rewrite_module_lazily
 from ..snapshot import Snapshot
 
 
@@ -54,12 +54,15 @@ def _has_site(c: Component, snaps: dict) -> bool:
     return any(path == c.path or path.startswith(c.path + " / ") for path, _ in snaps)
 
 
-OnModule = Callable[[str, bytes, bytes | BodyFreeTwin], None]     # (label, the module, what proves it valid)
+# (label, the module as its pieces, its body-free twin or None)
+OnModule = Callable[[str, LazyJoin, BodyFreeTwin | None], None]
 
 
 def _rewrite_level(c: Component, snaps: dict[tuple[str, int], Snapshot], options: Options,
-                   log: ComponentRewriteLog, root: bool, on_module: OnModule | None) -> bytes:
-    replaced: dict[int, bytes | tuple[bytes, bytes]] = {}
+                   log: ComponentRewriteLog, root: bool, on_module: OnModule | None) -> list[bytes | memoryview]:
+    """This level's output as pieces: rewritten modules and nested components are spliced in
+    as theirs (one copy of every byte, in the final join)."""
+    replaced: dict[int, bytes | list] = {}
     for mi, m in enumerate(c.modules):
         snap = snaps.get((c.path, mi))
         if snap is None:
@@ -70,12 +73,12 @@ def _rewrite_level(c: Component, snaps: dict[tuple[str, int], Snapshot], options
             keep = True
             log.kept_core_exports.append(f"{c.item_path(f'core module {mi}')}: {options.init_func}")
         mlog = RewriteLog()
-        out, proof = rewrite_module(m, snap, init_func=options.init_func, keep_init_func=keep,
-                                    remove_initialize=False, log=mlog)
+        out, proof = rewrite_module_lazily(m, snap, init_func=options.init_func, keep_init_func=keep,
+                                           remove_initialize=False, log=mlog)
         log.modules[(c.path, mi)] = mlog
         if on_module is not None:
             on_module(c.item_path(f"core module {mi}"), out, proof)
-        replaced[c.module_sections[mi]] = _section_parts(C_CORE_MODULE, out)
+        replaced[c.module_sections[mi]] = _section_parts(C_CORE_MODULE, out.parts or [out.join()])
     for child, si in zip(c.components, c.component_sections):
         if _has_site(child, snaps):
             replaced[si] = _section_parts(C_COMPONENT, _rewrite_level(child, snaps, options, log, False, on_module))
@@ -86,16 +89,17 @@ def _rewrite_level(c: Component, snaps: dict[tuple[str, int], Snapshot], options
         new = replaced.get(si)
         if new is None:
             parts.append(sec.raw(c.data))
-        elif isinstance(new, tuple):
+        elif isinstance(new, list):
             parts.extend(new)
         else:
             parts.append(new)
-    return b"".join(parts)
+    return parts
 
 
-def _section_parts(section_id: int, payload: bytes) -> tuple[bytes, bytes]:
-    """A section as (header, payload): joined once at the end instead of copied per section."""
-    return bytes((section_id,)) + uleb(len(payload)), payload
+def _section_parts(section_id: int, payload: list[bytes | memoryview]) -> list[bytes | memoryview]:
+    """A section as its header and the payload's pieces: joined once at the end instead of
+    copied per section."""
+    return [bytes((section_id,)) + uleb(sum(map(len, payload))), *payload]
 
 
 def _remove_init_export(c: Component, name: str, replaced: dict[int, bytes], log: ComponentRewriteLog) -> None:
@@ -129,4 +133,4 @@ def rewrite_component(c: Component, snaps: dict[tuple[str, int], Snapshot], opti
     rewritten core module and its body-free twin (or itself: rewrite.body_free_twin), which the
     pipeline validates there, without re-parsing the output."""
     log = log if log is not None else ComponentRewriteLog()
-    return _rewrite_level(c, snaps, options, log, True, on_module)
+    return b"".join(_rewrite_level(c, snaps, options, log, True, on_module))
