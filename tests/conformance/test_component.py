@@ -612,7 +612,9 @@ def test_lazy_memory_windows_return_exact_bytes():
     """The windowed reader gives the same bytes as slicing the memory, in any order of slices,
     and fetches far less than the whole memory when the data is sparse."""
     import random
+    from array import array
     from wizerscope.preinit.component.snapshot import LazyMemory
+    from wizerscope.preinit.segments import FlatRuns
     rng = random.Random(7)
     mem = bytearray(1 << 22)
     starts, ends = [], []
@@ -626,14 +628,15 @@ def test_lazy_memory_windows_return_exact_bytes():
         starts.append(pos)
         ends.append(pos + n)
         pos += n
-    view = LazyMemory(lambda s, n: bytes(mem[s:s + n]), len(mem), (starts, ends))
+    runs = FlatRuns(array("q", [x for pair in zip(starts, ends) for x in pair]))
+    view = LazyMemory(lambda s, n: bytes(mem[s:s + n]), len(mem), runs)
     slices = [(s, e) for s, e in zip(starts, ends)] + [(0, 10), (len(mem) - 5, len(mem))]
     for s, e in slices:
         assert view[s:e] == bytes(mem[s:e])
     assert view.fetched < len(mem) // 2
     for s, e in rng.sample(slices, 50):
         assert view[s:e] == bytes(mem[s:e])
-    batch = LazyMemory(lambda s, n: bytes(mem[s:s + n]), len(mem), (starts, ends))
+    batch = LazyMemory(lambda s, n: bytes(mem[s:s + n]), len(mem), runs)
     assert batch.segments(starts, ends) == [bytes(mem[s:e]) for s, e in zip(starts, ends)]
     assert batch.fetched < len(mem) // 2 and batch.calls < len(starts) // 2
     whole = LazyMemory(lambda s, n: bytes(mem[s:s + n]), len(mem), None)

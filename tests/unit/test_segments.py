@@ -327,3 +327,39 @@ def test_joined_scan_ends_runs_at_five_zeros_at_every_alignment(data, cap):
     expected = merge_close(spec_runs(bytes(data), 1))
     got = _kernel_runs(store, engine, mem, MemoryType(len(data), None, False, False, 0), 4, cap)
     assert got == [(r.start, r.end) for r in expected]
+
+
+@pytest.mark.parametrize("seed, original", [(1, 0), (2, 0), (3, 95_000)])
+def test_runs_as_pairs_plan_like_runs_as_lists(seed, original):
+    """Past the cap, one memory's joined runs given as scanner pairs (FlatRuns) are capped in the
+    sort kernel; the plan is the list path's in every part: final segments, raw and merged runs,
+    the forced merges, and the further merges that keep the output within 100,000 segments."""
+    from array import array
+
+    from wizerscope.preinit.segments import MAX_DATA_SEGMENTS, FlatRuns, plan_segments
+    rnd = random.Random(seed)
+    starts, ends, pos = [], [], 0
+    for _ in range(MAX_DATA_SEGMENTS + 2500):
+        pos += rnd.choice((5, 6, 9, 9, 9, 300, rnd.randrange(5, 5000)))     # many ties
+        starts.append(pos)
+        pos += rnd.randrange(1, 40)
+        ends.append(pos)
+    pairs = array("q", [x for pair in zip(starts, ends) for x in pair])
+    flat = plan_segments([(0, b"", 65536, FlatRuns(pairs))], original, joined=True)
+    lists = plan_segments([(0, b"", 65536, (list(starts), list(ends)))], original, joined=True)
+    for part in ("final_arrays", "raw", "merged_arrays", "cap_arrays"):
+        a, b = getattr(flat, part), getattr(lists, part)
+        assert (a.memory, a.start, a.end) == (b.memory, b.start, b.end), part
+    assert flat.merged_to_fit == lists.merged_to_fit == (MAX_DATA_SEGMENTS - (100_000 - original) if original else 0)
+
+
+def test_runs_as_pairs_spanning_4gib_take_the_list_path():
+    """A span of 4 GiB or more may hold a gap the cap must skip: the kernel path steps aside."""
+    from array import array
+
+    from wizerscope.preinit.segments import MAX_DATA_SEGMENTS, FlatRuns, plan_segments
+    starts = [i * 10 for i in range(MAX_DATA_SEGMENTS + 3)] + [5 << 32]
+    ends = [s + 2 for s in starts]
+    pairs = array("q", [x for pair in zip(starts, ends) for x in pair])
+    plan = plan_segments([(0, b"", 65536, FlatRuns(pairs))], 0, joined=True)
+    assert len(plan.final) == MAX_DATA_SEGMENTS and plan.final[-1].start == 5 << 32   # never merged across

@@ -12,7 +12,7 @@ from array import array
 from dataclasses import dataclass, field
 
 from ..instrument import GlobalProbe, MemoryProbe
-from ..segments import MIN_ACTIVE_SEGMENT_OVERHEAD as JOIN_GAP
+from ..segments import MIN_ACTIVE_SEGMENT_OVERHEAD as JOIN_GAP, FlatRuns
 from ..snapshot import Snapshot, snapshot
 from ..runtime.kernels.accessor import SCAN_CAP, all_globals_layout
 from ..runtime.kernels.nonzero_runs import CHUNK as SCAN_CHUNK
@@ -25,14 +25,14 @@ WINDOW_GAP = 4096        # neighbouring runs closer than this are fetched in one
 class LazyMemory:
     """A read-only, sliceable view of a live component memory, fetched on demand.
 
-    ``runs`` (sorted starts and ends of the non-zero runs) decide the windows: a miss at ``s``
+    ``runs`` (the memory's non-zero runs, ascending) decide the windows: a miss at ``s``
     fetches from ``s`` over every following run that starts within WINDOW_GAP of the previous one.
     """
 
-    def __init__(self, read, length: int, runs: tuple[list[int], list[int]] | None) -> None:
+    def __init__(self, read, length: int, runs: FlatRuns | None) -> None:
         self._read = read
         self._length = length
-        self._starts, self._ends = runs if runs is not None else ([], [])
+        self._runs = runs               # their lists are made on the first slice that misses
         self._wstarts: list[int] = []                   # sorted window starts
         self._wdata: list[bytes] = []
         self._breaks: list[int] | None = None
@@ -76,9 +76,9 @@ class LazyMemory:
     def _window_end(self, s: int, e: int) -> int:
         """End of the fetch window starting at ``s``: through the cluster of runs (gaps at most
         WINDOW_GAP) that the slice [s, e) starts in, at most CHUNK bytes, at least ``e``."""
-        starts, ends = self._starts, self._ends
-        if not starts:
+        if not self._runs:
             return e
+        starts, ends = self._runs.lists
         if self._breaks is None:    # indices i where run i starts a new cluster
             self._breaks = [i for i, (s1, e0) in enumerate(zip(starts[1:], ends), 1) if s1 - e0 > WINDOW_GAP]
         i = bisect.bisect_left(ends, s + 1)            # first run ending after s
@@ -125,7 +125,7 @@ class AccessorState:
     def __init__(self, runner, accessors: list[Accessor]) -> None:
         self.runner = runner
         self.by_export = {a.core_export: a for a in accessors}
-        self.runs: dict[str, tuple[list[int], list[int]]] = {}
+        self.runs: dict[str, FlatRuns] = {}
         self.views: dict[str, LazyMemory] = {}
         self._globals = [a for a in accessors if isinstance(a.probe, GlobalProbe)]
         self._all: dict[str, int] | None = None
@@ -146,7 +146,7 @@ class AccessorState:
             out[acc.core_export] = int.from_bytes(raw[at:at + n], "little") & ((1 << width) - 1)
         return out
 
-    def nonzero_runs(self, probe: MemoryProbe) -> tuple[list[int], list[int]]:
+    def nonzero_runs(self, probe: MemoryProbe) -> FlatRuns:
         """The memory's non-zero runs, already joined where the gap is at most
         MIN_ACTIVE_SEGMENT_OVERHEAD bytes (inside wasm, before they cross into Python). That join
         is the segment plan's own first step and is idempotent, so the merged and final segments
@@ -170,8 +170,7 @@ class AccessorState:
                 flat[-1] = batch[1]
                 del batch[:2]
             flat.extend(batch)
-        runs = (flat[0::2].tolist(), flat[1::2].tolist())
-        self.runs[probe.export] = runs
+        runs = self.runs[probe.export] = FlatRuns(flat)
         return runs
 
     def _length(self, acc: Accessor) -> int:

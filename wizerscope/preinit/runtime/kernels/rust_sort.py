@@ -64,6 +64,22 @@ def _u32_keys(keys) -> array:
         return _u32([rank[k] for k in keys])
 
 
+def _instance(need: int):
+    """A fresh instance of the kernel with at least ``need`` bytes of memory: (store, exports,
+    a view of those bytes)."""
+    if need >= 1 << 32:
+        raise ValueError("too many elements for a 32-bit wasm memory")
+    engine, module = _module()
+    store = wasmtime.Store(engine)
+    exports = wasmtime.Instance(store, module, []).exports(store)
+    mem = exports["memory"]
+    pages = (need + _PAGE - 1) // _PAGE
+    if pages > 1:
+        mem.grow(store, pages - 1)
+    raw = (ctypes.c_ubyte * need).from_address(ctypes.addressof(mem.data_ptr(store).contents))
+    return store, exports, memoryview(raw).cast("B")
+
+
 def _sorted_in_wasm(keys):
     """Run the sort on ``keys``; returns (store, exports, memory view, n), the elements at _BASE
     and a free area of 4n bytes after them."""
@@ -71,16 +87,7 @@ def _sorted_in_wasm(keys):
     n = len(packed)
     if n >= 1 << 28:
         raise ValueError("too many elements for a 32-bit wasm memory")
-    engine, module = _module()
-    store = wasmtime.Store(engine)
-    exports = wasmtime.Instance(store, module, []).exports(store)
-    mem = exports["memory"]
-    need = _BASE + 12 * n
-    pages = (need + _PAGE - 1) // _PAGE
-    if pages > 1:
-        mem.grow(store, pages - 1)
-    raw = (ctypes.c_ubyte * need).from_address(ctypes.addressof(mem.data_ptr(store).contents))
-    view = memoryview(raw).cast("B")
+    store, exports, view = _instance(_BASE + 12 * n)
     io = _BASE + 8 * n
     view[io:io + 4 * n] = memoryview(packed).cast("B")
     exports["pack"](store, _BASE, io, n)
@@ -127,3 +134,36 @@ def first_k_mask(keys, k: int) -> bytes:
 def first_k(keys, k: int) -> list[int]:
     """Positions (ascending) of the elements Rust's sort leaves in the first ``k`` slots."""
     return [i for i, chosen in enumerate(first_k_mask(keys, k)) if chosen]
+
+
+def merge_smallest_gaps(pairs: array, k: int) -> tuple[array, bytes]:
+    """The cap on runs as a scanner hands them over: ``pairs``, (start, end) i64 pairs of one
+    memory's runs, ascending, whose gaps are all below 2^32; the ``k`` gaps Rust's sort leaves in
+    front are closed. Returns the merged runs (pairs again) and the merge mask (one byte per gap:
+    1 where run i + 1 merged into run i). Gaps, sort and merge all happen in the kernel: no list
+    of ints per run is built (componentize-py: 208k runs; ~20 ms less than going through lists)."""
+    n = len(pairs) // 2
+    gaps = n - 1
+    if not 0 < k <= gaps:
+        raise ValueError(f"cannot close {k} of {gaps} gaps")
+    io = _BASE + 8 * gaps               # the mask (4 bytes per gap reserved, as for the keys)
+    at = io + 4 * gaps                  # the runs, then the merged runs
+    out = at + 16 * n
+    store, exports, view = _instance(out + 16 * (n - k))
+    packed = pairs if sys.byteorder == "little" else _byteswapped(pairs)
+    view[at:out] = memoryview(packed).cast("B")
+    exports["pack_gaps"](store, _BASE, at, gaps)
+    exports["sort"](store, _BASE, gaps)
+    exports["mark_first"](store, _BASE, io, gaps, k)
+    m = exports["merge_marked"](store, at, io, gaps, out)
+    merged = array("q")
+    merged.frombytes(view[out:out + 16 * m])
+    if sys.byteorder != "little":
+        merged.byteswap()
+    return merged, bytes(view[io:io + gaps])
+
+
+def _byteswapped(a: array) -> array:
+    b = array(a.typecode, a)
+    b.byteswap()
+    return b

@@ -6,7 +6,8 @@
 ;; An element is an i64: gap << 32 | original position; `$lt` compares the gaps only.
 ;; Memory: [0, 256) the small sort's merge scratch (32 elements); the slice from 256 on.
 ;; `sort(v, len)` sorts the `len` elements at byte address `v` in place; `pack`, `unpack` and
-;; `mark_first` move between elements and the caller's plain arrays (see rust_sort.py).
+;; `mark_first` move between elements and the caller's plain arrays, `pack_gaps` and
+;; `merge_marked` between elements and (start, end) runs (see rust_sort.py).
 ;; Pointers are byte addresses; `$swap_if_less` takes byte offsets.
 (module
   (memory (export "memory") 1)
@@ -364,4 +365,42 @@
                              (i32.wrap_i64 (i64.load (i32.add (local.get $v) (i32.shl (local.get $i) (i32.const 3))))))
                     (i32.const 1))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $l)))))
+        (br $l))))
+  ;; v[i] = gap_i << 32 | i with gap_i = start[i+1] - end[i], from the len + 1 (start, end) i64
+  ;; pairs at `runs` (neighbouring runs of one memory; the caller makes sure no gap reaches 2^32)
+  (func (export "pack_gaps") (param $v i32) (param $runs i32) (param $len i32)
+    (local $i i32) (local $r i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+        (local.set $r (i32.add (local.get $runs) (i32.shl (local.get $i) (i32.const 4))))
+        (i64.store (i32.add (local.get $v) (i32.shl (local.get $i) (i32.const 3)))
+          (i64.or (i64.shl (i64.sub (i64.load offset=16 (local.get $r)) (i64.load offset=8 (local.get $r)))
+                           (i64.const 32))
+                  (i64.extend_i32_u (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l))))
+
+  ;; the len + 1 runs at `runs` with run i + 1 merged into run i wherever mask[i] = 1, as (start,
+  ;; end) pairs at `out`; returns how many
+  (func (export "merge_marked") (param $runs i32) (param $mask i32) (param $len i32) (param $out i32) (result i32)
+    (local $i i32) (local $n i32) (local $w i32)
+    (i64.store (local.get $out) (i64.load (local.get $runs)))
+    (i64.store offset=8 (local.get $out) (i64.load offset=8 (local.get $runs)))
+    (local.set $n (i32.const 1))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+        (local.set $w (i32.add (local.get $runs) (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 4))))
+        (if (i32.load8_u (i32.add (local.get $mask) (local.get $i)))
+          (then     ;; the last written run now ends where run i + 1 ends
+            (i64.store offset=8 (i32.add (local.get $out) (i32.shl (i32.sub (local.get $n) (i32.const 1)) (i32.const 4)))
+                       (i64.load offset=8 (local.get $w))))
+          (else
+            (i64.store (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 4))) (i64.load (local.get $w)))
+            (i64.store offset=8 (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 4))) (i64.load offset=8 (local.get $w)))
+            (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (local.get $n))
+)
