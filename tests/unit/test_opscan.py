@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wizerscope.binary.module import parse_module, scan_forbidden
 from wizerscope.binary.reader import Reader
@@ -64,3 +66,37 @@ def test_fast_scan_matches_exact_scan_on_corpus(name):
         pytest.skip("corpus not built")
     for m in _modules_in(path):
         assert scan_module(m) == scan_forbidden(m)
+
+
+@settings(max_examples=300, deadline=None)
+@given(op=st.sampled_from([0x41, 0x42, 0x23]), tail=st.binary(min_size=0, max_size=8))
+def test_the_inline_const_expr_step_agrees_with_decoding(op, tail):
+    """The inline step over `i32.const` / `i64.const` / `global.get` + `end` lands where the
+    instruction decoder does, or leaves every other byte string (overlong or unterminated
+    immediates, other endings) to it, errors included."""
+    from wizerscope.binary.instructions import skip_const_expr, skip_const_expr_decoded
+    from wizerscope.binary.reader import Reader
+    from wizerscope.errors import WizerscopeError
+    data = bytes([op]) + tail
+
+    def outcome(skip):
+        r = Reader(data)
+        try:
+            skip(r)
+        except WizerscopeError as e:
+            return "error", str(e)
+        return "ok", r.pos
+    assert outcome(skip_const_expr) == outcome(skip_const_expr_decoded)
+
+
+def test_exports_decode_every_index_width_and_kind():
+    """The in-place decoding of one- and two-byte export indices, and the reader for the rest."""
+    from wizerscope.binary import encode
+    from wizerscope.binary.types import EXPORT, EXTERNAL_KINDS
+    wanted = [(f"e{i}", kind, index) for i, (kind, index) in enumerate(
+        (k, x) for k in EXTERNAL_KINDS for x in (0, 1, 127, 128, 300, 16383, 16384, 2**21, 2**32 - 1))]
+    entries = [encode.name(n) + bytes([k]) + encode.uleb(x) for n, k, x in wanted]
+    m = parse_module(b"\0asm\1\0\0\0" + encode.section(EXPORT, encode.vec(entries)))
+    assert [(e.name, e.kind, e.index) for e in m.exports] == [(n, EXTERNAL_KINDS[k], x) for n, k, x in wanted]
+    with pytest.raises(Exception, match="invalid export kind"):
+        parse_module(b"\0asm\1\0\0\0" + encode.section(EXPORT, encode.vec([encode.name("x") + b"\x09\x00"])))

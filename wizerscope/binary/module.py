@@ -266,14 +266,24 @@ def _global_section(cx: _Context, r: Reader, sec: Section) -> None:
 def _export_section(cx: _Context, r: Reader, sec: Section) -> None:
     cx.m.has_export_section = True
     exports = cx.m.exports
+    data, end, kinds = r.data, r.end, EXTERNAL_KINDS
     for _ in range(r.count(3)):
         at = r.offset
         nm = r.name()
-        k_at = r.pos
+        k_at = pos = r.pos
+        # the kind and a one- or two-byte index (most exports), decoded in place
+        if pos + 2 < end and data[pos] in kinds and data[pos + 1] < 0x80:
+            exports.append(Export(nm, kinds[data[pos]], data[pos + 1], at))
+            r.pos = pos + 2
+            continue
+        if pos + 3 < end and data[pos] in kinds and data[pos + 2] < 0x80:
+            exports.append(Export(nm, kinds[data[pos]], (data[pos + 1] & 0x7F) | (data[pos + 2] << 7), at))
+            r.pos = pos + 3
+            continue
         k = r.u8()
-        if k not in EXTERNAL_KINDS:
+        if k not in kinds:
             raise r.error(f"invalid export kind {k:#04x}", k_at)
-        exports.append(Export(nm, EXTERNAL_KINDS[k], r.u32(), at))
+        exports.append(Export(nm, kinds[k], r.u32(), at))
 
 
 def _start_section(cx: _Context, r: Reader, sec: Section) -> None:
