@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import wasmtime
 
 from wizerscope.preinit.anatomy import anatomies, tile, Region
@@ -148,3 +150,25 @@ def test_a_sparse_image_above_16_mib_is_copied_not_mapped():
     text = memory_image([(ur.unit, ur.after) for ur in run.units])
     assert text.startswith("copied at each instantiation: memory 0's image spans 20 MiB")
     assert memory_image([(ur.unit, ur.after) for ur in _run(W.LAYOUT).units]) == "copy-on-write"
+
+
+@settings(max_examples=300, deadline=None)
+@given(size=st.integers(0, 200),
+       spans=st.lists(st.tuples(st.integers(0, 220), st.sampled_from([0, 1, 5, 30, 100]),
+                                st.sampled_from(["static", "stack", "heap"])), max_size=12))
+def test_tiling_gives_every_byte_to_the_earliest_region_holding_it(size, spans):
+    """tile's sweep against its definition: each byte up to the end belongs to the first planned
+    region that holds it (else it is unknown), and neighbouring bytes of one owner form one piece."""
+    from wizerscope.preinit.anatomy import UNKNOWN
+    planned = [Region(kind, f"r{i}", a, a + n) for i, (a, n, kind) in enumerate(spans)]
+    end = max([size] + [r.end for r in planned])
+    owner = [next((i for i, r in enumerate(planned) if r.start <= x < r.end), None) for x in range(end)]
+    expected = []
+    for x, o in enumerate(owner):
+        if expected and expected[-1][0] == o:
+            expected[-1][2] = x + 1
+        else:
+            expected.append([o, x, x + 1])
+    got = tile(planned, size)
+    assert [(r.kind, r.name, r.start, r.end) for r in got] == \
+        [(planned[o].kind, planned[o].name, a, b) if o is not None else (UNKNOWN, None, a, b) for o, a, b in expected]

@@ -11,6 +11,7 @@ See docs/anatomy.md.
 from __future__ import annotations
 
 import bisect
+import heapq
 from dataclasses import dataclass, field
 
 from ..binary.dwarf import Variable, variables
@@ -133,11 +134,23 @@ def _heap_regions(lay: Layout, size: int) -> list[Region]:
 
 
 def tile(planned: list[Region], size: int) -> list[Region]:
-    """``planned`` made disjoint (earlier wins), the gaps up to ``size`` as unknown, by start."""
+    """``planned`` made disjoint (earlier wins), the gaps up to ``size`` as unknown, by start.
+
+    Every start and end is a cut, so a piece between neighbouring cuts lies wholly inside or
+    outside each region; its owner is the earliest region that has started and not ended, kept
+    in a heap swept along the cuts (componentize-py: 2,800 regions, 0.67 s -> 10 ms)."""
     cuts = sorted({0, size, *(r.start for r in planned), *(r.end for r in planned)})
+    by_start = sorted(range(len(planned)), key=lambda i: planned[i].start)
+    active: list[int] = []                                   # a heap of indices into planned
+    k = 0
     pieces: list[tuple[int | None, int, int]] = []          # (index in planned, start, end)
     for a, b in zip(cuts, cuts[1:]):
-        owner = next((i for i, r in enumerate(planned) if r.start <= a and b <= r.end), None)
+        while k < len(by_start) and planned[by_start[k]].start <= a:
+            heapq.heappush(active, by_start[k])
+            k += 1
+        while active and planned[active[0]].end <= a:        # ended: dropped when it comes to the top
+            heapq.heappop(active)
+        owner = active[0] if active else None
         if pieces and pieces[-1][0] == owner and pieces[-1][2] == a:
             pieces[-1] = (owner, pieces[-1][1], b)
         else:
