@@ -92,8 +92,9 @@ def test_an_unusable_store_is_one_warning_and_a_run(tmp_path, cache_home):
 
 def test_a_mapped_run_never_joins_the_instrumented_binary(tmp_path, cache_home, monkeypatch):
     """In process: once the code is stored, a run needs the instrumentation's accessor table, not
-    its bytes (an 18 MB copy for componentize-py)."""
+    its bytes (an 18 MB copy for componentize-py), nor its accessor modules assembled."""
     from wizerscope.binary.encode import LazyJoin
+    from wizerscope.preinit.component import instrument
     from wizerscope.preinit.choose import pipeline_for
     from wizerscope.preinit.files import read_input
     from wizerscope.preinit.options import Options
@@ -102,8 +103,9 @@ def test_a_mapped_run_never_joins_the_instrumented_binary(tmp_path, cache_home, 
     first = drive(pipeline_for(wasm), Options())
     assert not first.init.mapped_code
 
-    def refuse(self):
-        raise AssertionError("the instrumented binary was joined")
+    def refuse(*args):
+        raise AssertionError("the instrumented binary was made")
     monkeypatch.setattr(LazyJoin, "join", refuse)
+    monkeypatch.setattr(instrument, "assemble", refuse)
     again = drive(pipeline_for(wasm), Options())
     assert again.init.mapped_code and again.output == first.output

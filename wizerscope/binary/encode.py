@@ -1,6 +1,8 @@
 """Encoders for Wasm's primitive encodings; the inverse of :mod:`reader`."""
 from __future__ import annotations
 
+from typing import Callable
+
 
 def uleb(value: int) -> bytes:
     """Unsigned LEB128, in the fewest bytes (how every encoder writes it)."""
@@ -73,22 +75,26 @@ def signed64(value: int) -> int:
 class LazyJoin:
     """A binary kept as the pieces it is made of (views into the input, new sections) and joined
     on first use: a rewritten or instrumented binary that nobody turns out to need (the compiled
-    code of an instrumented input found in the code store) is never copied whole."""
+    code of an instrumented input found in the code store) is never copied whole. Given a
+    function instead of pieces, even the pieces are made only on first use."""
 
-    __slots__ = ("_parts", "_joined")
+    __slots__ = ("_parts", "_make", "_joined")
 
-    def __init__(self, parts: list[bytes | memoryview]) -> None:
-        self._parts: list[bytes | memoryview] | None = parts
+    def __init__(self, parts: list[bytes | memoryview] | Callable[[], list[bytes | memoryview]]) -> None:
+        self._make = parts if callable(parts) else None
+        self._parts: list[bytes | memoryview] | None = None if callable(parts) else parts
         self._joined: bytes | None = None
 
     @property
     def parts(self) -> list[bytes | memoryview] | None:
         """The pieces, until the first join (a caller that builds a bigger binary from them
         splices them in instead of copying the joined whole once more); then None."""
+        if self._make is not None:
+            self._parts, self._make = self._make(), None
         return self._parts
 
     def join(self) -> bytes:
         if self._joined is None:
-            self._joined = b"".join(self._parts)
+            self._joined = b"".join(self.parts)
             self._parts = None
         return self._joined

@@ -21,6 +21,7 @@ the parent aliases those functions and re-exports them, so one flat table reache
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ...binary import component_encode as ce
 from ...binary.component import (C_ALIAS, C_CANON, C_COMPONENT, C_CORE_INSTANCE, C_CORE_MODULE, C_EXPORT,
@@ -89,7 +90,7 @@ class _Level:
         sp = c.spaces
         self.next = {s: sp[s] for s in ("core module", "core instance", "core func", "core memory", "type",
                                         "func", "instance")}
-        self.modules: list[bytes] = []
+        self.modules: list[tuple[str, str]] = []         # (WAT text, what it is), assembled by sections()
         self.aliases1: list[bytes] = []
         self.core_instances: list[bytes] = []
         self.aliases2: list[bytes] = []
@@ -122,7 +123,8 @@ class _Level:
         return name
 
     def sections(self) -> list[bytes]:
-        out = [section(C_CORE_MODULE, m) for m in self.modules]
+        """The plumbing's sections, its modules assembled now (only a code-store miss needs them)."""
+        out = [section(C_CORE_MODULE, assemble(text, what)) for text, what in self.modules]
         for sid, entries in ((C_ALIAS, self.aliases1), (C_CORE_INSTANCE, self.core_instances),
                              (C_ALIAS, self.aliases2), (C_TYPE, self.types), (C_CANON, self.canons),
                              (C_ALIAS, self.func_aliases)):
@@ -134,25 +136,33 @@ class _Level:
         return out
 
 
-def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[list[bytes | memoryview], list[Accessor]]:
-    """Instrumented bytes of ``c`` (in pieces) and its accessors (``funcs`` named in c's own access instance).
-    The helpers run in this order because each allocates indices the next ones refer to."""
-    replaced: dict[int, list] = {}           # section index -> the new section, in pieces
+Emit = Callable[[], list[bytes | memoryview]]
+
+
+def _instrument_level(c: Component, table: ComponentInstrumentation) -> tuple[Emit, list[Accessor]]:
+    """What makes the instrumented bytes of ``c`` (in pieces), and its accessors (``funcs``
+    named in c's own access instance). The helpers run in this order because each allocates
+    indices the next ones refer to; the bytes are made only when asked for (a run whose compiled
+    code is in the code store never assembles the accessor modules: ~7 ms for componentize-py)."""
+    replaced: dict[int, list | Emit] = {}    # section index -> the new section, in pieces
     level = _Level(c)
     sites = _instrument_modules(c, table, replaced)
     planned = _instantiate_accessors(level, sites, _add_scanners(level, sites))
     nested = _instrument_nested(c, table, level, replaced)
     accessors = _lift_accessors(level, c, planned) + _reexport_nested(level, nested)
-    parts: list[bytes | memoryview] = [c.data[c.start:c.start + 8]]
-    for si, sec in enumerate(c.sections):
-        new = replaced.get(si)
-        if new is None:
-            parts.append(sec.raw(c.data))
-        else:
-            parts.extend(new)
-    if accessors:
-        parts.extend(level.sections())
-    return parts, accessors
+
+    def emit() -> list[bytes | memoryview]:
+        parts: list[bytes | memoryview] = [c.data[c.start:c.start + 8]]
+        for si, sec in enumerate(c.sections):
+            new = replaced.get(si)
+            if new is None:
+                parts.append(sec.raw(c.data))
+            else:
+                parts.extend(new() if callable(new) else new)
+        if accessors:
+            parts.extend(level.sections())
+        return parts
+    return emit, accessors
 
 
 def _instrument_modules(c: Component, table: ComponentInstrumentation, replaced: dict[int, list]) -> list[Unit]:
@@ -178,7 +188,7 @@ def _add_scanners(level: _Level, sites: list[Unit]) -> dict[tuple, int]:
         for mp in site.instrumentation.memories:
             key = (mp.type.memory64, mp.type.page_size_log2)
             if key not in scan_modules:
-                level.modules.append(assemble(wat_text(*key), "the nonzero_runs kernel"))
+                level.modules.append((wat_text(*key), "the nonzero_runs kernel"))
                 scan_modules[key] = level.new("core module")
     return scan_modules
 
@@ -192,7 +202,7 @@ def _instantiate_accessors(level: _Level, sites: list[Unit], scan_modules: dict[
         if not ins.globals and not ins.memories:
             continue
         text, rows = accessor_wat(ins)
-        level.modules.append(assemble(text, "the accessor kernel"))
+        level.modules.append((text, "the accessor kernel"))
         acc_module = level.new("core module")
         args = [("t", site.instance)]
         scan_instances: dict[int, int] = {}
@@ -218,8 +228,8 @@ def _instrument_nested(c: Component, table: ComponentInstrumentation, level: _Le
         insts = c.component_instantiations(k)
         if len(insts) != 1 or not has_state(child):
             continue
-        child_parts, child_accessors = _instrument_level(child, table)
-        replaced[c.component_sections[k]] = [section(C_COMPONENT, b"".join(child_parts))]
+        child_emit, child_accessors = _instrument_level(child, table)
+        replaced[c.component_sections[k]] = lambda child_emit=child_emit: [section(C_COMPONENT, b"".join(child_emit()))]
         if child_accessors:
             level.aliases1.append(ce.alias_export("instance", insts[0].index, ACCESS_EXPORT))
             nested.append((level.new("instance"), child_accessors))
@@ -287,7 +297,7 @@ def instrument_component_lazily(c: Component) -> tuple[LazyJoin, ComponentInstru
     compiled code is in the code store needs the accessor table alone (componentize-py: an
     18 MB copy, ~5 ms and 18 MB of peak memory less)."""
     table = ComponentInstrumentation()
-    parts, accessors = _instrument_level(c, table)
+    emit, accessors = _instrument_level(c, table)
     table.accessors = [Accessor(i, a.path, a.module, a.instance, a.core_export, a.probe, a.funcs)
                        for i, a in enumerate(accessors)]
-    return LazyJoin(parts), table
+    return LazyJoin(emit), table
