@@ -614,7 +614,7 @@ def test_lazy_memory_windows_return_exact_bytes():
     import random
     from array import array
     from wizerscope.preinit.component.snapshot import LazyMemory
-    from wizerscope.preinit.segments import FlatRuns
+    from wizerscope.preinit.segment_plan import FlatRuns
     rng = random.Random(7)
     mem = bytearray(1 << 22)
     starts, ends = [], []

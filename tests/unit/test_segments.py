@@ -17,8 +17,8 @@ from wizerscope.binary.types import MemoryType
 from wizerscope.preinit import rewrite, segments
 from wizerscope.preinit.runtime.kernels.nonzero_runs import nonzero_runs
 from wizerscope.preinit.runtime.kernels.rust_sort import first_k, sort_permutation
-from wizerscope.preinit.segments import (MAX_DATA_SEGMENTS, Run, cap_segments, find_runs, merge_close,
-                                         plan_segments)
+from wizerscope.preinit.segment_plan import Run
+from wizerscope.preinit.segments import MAX_DATA_SEGMENTS, cap_segments, find_runs, merge_close, plan_segments
 from wizerscope.preinit.snapshot import SegmentData
 
 
@@ -336,7 +336,8 @@ def test_runs_as_pairs_plan_like_runs_as_lists(seed, original):
     the forced merges, and the further merges that keep the output within 100,000 segments."""
     from array import array
 
-    from wizerscope.preinit.segments import MAX_DATA_SEGMENTS, FlatRuns, plan_segments
+    from wizerscope.preinit.segment_plan import FlatRuns
+    from wizerscope.preinit.segments import MAX_DATA_SEGMENTS, plan_segments
     rnd = random.Random(seed)
     starts, ends, pos = [], [], 0
     for _ in range(MAX_DATA_SEGMENTS + 2500):
@@ -357,7 +358,8 @@ def test_runs_as_pairs_spanning_4gib_take_the_list_path():
     """A span of 4 GiB or more may hold a gap the cap must skip: the kernel path steps aside."""
     from array import array
 
-    from wizerscope.preinit.segments import MAX_DATA_SEGMENTS, FlatRuns, plan_segments
+    from wizerscope.preinit.segment_plan import FlatRuns
+    from wizerscope.preinit.segments import MAX_DATA_SEGMENTS, plan_segments
     starts = [i * 10 for i in range(MAX_DATA_SEGMENTS + 3)] + [5 << 32]
     ends = [s + 2 for s in starts]
     pairs = array("q", [x for pair in zip(starts, ends) for x in pair])

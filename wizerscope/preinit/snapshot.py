@@ -12,7 +12,8 @@ from typing import Protocol
 from ..errors import WizerscopeError
 from ..binary.types import MemoryType, ValType
 from .instrument import GlobalProbe, Instrumentation, MemoryProbe
-from .segments import WASM_MAX_DATA_SEGMENTS, SegmentPlan, TooManySegments, plan_segments
+from .segment_plan import SegmentPlan
+from .segments import WASM_MAX_DATA_SEGMENTS, TooManySegments, plan_segments
 
 
 class InstanceState(Protocol):

@@ -12,7 +12,8 @@ from array import array
 from dataclasses import dataclass, field
 
 from ..instrument import GlobalProbe, MemoryProbe
-from ..segments import MIN_ACTIVE_SEGMENT_OVERHEAD as JOIN_GAP, FlatRuns
+from ..segment_plan import FlatRuns
+from ..segments import MIN_ACTIVE_SEGMENT_OVERHEAD as JOIN_GAP
 from ..snapshot import Snapshot, snapshot
 from ..runtime.kernels.accessor import SCAN_CAP, all_globals_layout
 from ..runtime.kernels.nonzero_runs import CHUNK as SCAN_CHUNK
