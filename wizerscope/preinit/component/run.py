@@ -214,8 +214,7 @@ class ComponentRunner(SandboxedRunner):
         return [name_frame(line, modules) for line in lines]
 
     # -- accessor calls (the snapshot's instance state) -----------------------------------------
-    def access(self, name: str, *args) -> int | str:
-        """Call accessor ``name`` of ``wasmtime:wizer/access`` (with post-return)."""
+    def _accessor(self, name: str):
         func = self._funcs.get(name)
         if func is None:
             if self._access is None:
@@ -225,13 +224,32 @@ class ComponentRunner(SandboxedRunner):
                                           f"`{ACCESS_EXPORT}` export")
             func = self.instance.get_func(self.store, self.instance.get_export_index(self.store, name, self._access))
             self._funcs[name] = func
+        return func
+
+    def access(self, name: str, *args) -> int | str:
+        """Call accessor ``name`` of ``wasmtime:wizer/access`` (with post-return)."""
+        func = self._accessor(name)
         try:
             value = func(self.store, *args)
             func.post_return(self.store)
         except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
-            raise WizerscopeError(f"reading the initialized state failed in accessor `{name}`: "
-                                  f"{engines.first_line(e)}") from None
+            raise _accessor_failed(name, e) from None
         return value
+
+    def string_reader(self, name: str) -> Callable[[int, int], bytes]:
+        """Accessor ``name`` (a memory's ``read(from: u64, len: u32) -> string``) as a function
+        of (from, len) to the UTF-8 bytes wasmtime makes of the latin-1 string; the caller
+        decodes them. It may be called from another thread while this one waits or decodes
+        (component/snapshot.py reads ahead so): it holds the store and the function, not the
+        runner."""
+        func, store = self._accessor(name), self.store
+
+        def read(start: int, n: int) -> bytes:
+            try:
+                return internals.call_for_string_bytes(store, func, [("u64", start), ("u32", n)])
+            except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
+                raise _accessor_failed(name, e) from None
+        return read
 
     # -- the end ----------------------------------------------------------------------------------
     def release(self) -> None:
@@ -245,3 +263,8 @@ class ComponentRunner(SandboxedRunner):
         self.compiled = None
         self.instrumented = b""
         self.sandbox.release()
+
+
+def _accessor_failed(name: str, e: BaseException) -> WizerscopeError:
+    """An accessor call that trapped or failed: the snapshot cannot be read, in one sentence."""
+    return WizerscopeError(f"reading the initialized state failed in accessor `{name}`: {engines.first_line(e)}")
