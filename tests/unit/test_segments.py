@@ -228,11 +228,13 @@ def _features() -> wasmtime.Config:
 
 
 @pytest.mark.parametrize("page_log2, memory64, pages", [(None, False, 3), (None, True, 2), (0, False, 70000)])
-def test_wasm_scanner_matches_spec(page_log2, memory64, pages):
+def test_wasm_scanner_matches_spec(page_log2, memory64, pages, monkeypatch):
+    from wizerscope.preinit.runtime.kernels import nonzero_runs as kernel
     engine, store, mem = _live_memory(pages, page_log2, memory64)
     n = mem.data_len(store)
     buf = _random_buffer(random.Random(pages), n, 0.08)
-    # many records: more than one output page of the scanner (4,096 records per call)
+    # many records: more than one call's worth (4,096 records per call here)
+    monkeypatch.setattr(kernel, "_RECORDS_PER_CALL", 4096)
     mem.write(store, bytes(buf), 0)
     starts, ends = nonzero_runs(store, engine, mem, MemoryType(pages, None, False, memory64, page_log2))
     expected = spec_runs(bytes(buf), 1 << (16 if page_log2 is None else page_log2))

@@ -13,9 +13,11 @@ the component boundary costs ~60 us from Python; four per batch cost componentiz
 """
 from __future__ import annotations
 
-# records per `runs` call: the slot after them holds (resume, 0), the next (the last of the
-# scanner's 64 KiB page) the string's (ptr, len)
-SCAN_CAP = 4094
+from .nonzero_runs import OUT_PAGES
+
+# records per `runs` call: the slot after them holds (resume, 0), the last 16 bytes of the
+# scanner's `out` the string's (ptr, len)
+SCAN_CAP = OUT_PAGES * 65536 // 16 - 2
 RETAREA = (SCAN_CAP + 1) * 16
 
 
@@ -104,7 +106,7 @@ def _memory_funcs(mp, imports: list[str], funcs: list[str]) -> dict[str, str]:
     memtype = ("i64 " if mt.memory64 else "") + "0" + (
         f" (pagesize {mt.page_size})" if mt.page_size_log2 is not None else "")
     imports.append(f'(import "t" "{mp.export}" (memory $m{k} {memtype}))')
-    imports.append(f'(import "s{k}" "out" (memory $o{k} 1))')
+    imports.append(f'(import "s{k}" "out" (memory $o{k} {OUT_PAGES}))')
     imports.append(f'(import "s{k}" "resume" (global $r{k} (mut i64)))')
     imports.append(f'(import "s{k}" "scan_joined" (func $scan{k} (param i64 i64 i32) (result i32)))')
     size = f"(memory.size $m{k})" if mt.memory64 else f"(i64.extend_i32_u (memory.size $m{k}))"

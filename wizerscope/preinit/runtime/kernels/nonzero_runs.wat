@@ -12,10 +12,10 @@
 ;;   close again. The component accessors use it (componentize-py: 1.42M per-page runs but 208k
 ;;   joined; 46 -> 31 ms under Winch).
 ;; `{MEMTYPE}` and `{A}` are filled in per memory type (32/64-bit index, custom page size) by
-;; nonzero_runs.py. Winch compiles this and inlines nothing: the loads are written out in place.
+;; nonzero_runs.py, and `{OUT_PAGES}`, the size of `out`. Winch compiles this and inlines nothing: the loads are written out in place.
 (module
   (import "target" "memory" (memory $m {MEMTYPE}))
-  (memory $o (export "out") 1)
+  (memory $o (export "out") {OUT_PAGES})
   (global $resume (export "resume") (mut i64) (i64.const 0))
 
   ;; the first non-zero byte in [pos, end), or end: a word at a time (the first non-zero byte of
