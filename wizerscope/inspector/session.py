@@ -28,6 +28,7 @@ from ..preinit.reference_gaps import ReferenceGap
 from ..preinit.runtime.codestore import CodeCache
 from ..preinit.runtime.init_report import InitReport
 from ..preinit.statediff import MemoryDiff
+from ..preinit.verdicts import code_fingerprint
 from . import rows as R
 from .candidates import Candidate, candidates
 from .changes import rewrite_changes
@@ -150,6 +151,9 @@ class Session:
             if not self.checked:
                 if self.pipeline is not None:
                     self.rejections = self.pipeline.full_rejections()
+                    # what names this input's verdicts, made now, off the run's path: its walk
+                    # over our files waits for the GIL at every stat while the screen is busy
+                    code_fingerprint()
                 self.checked = True
         return self.rejections
 
