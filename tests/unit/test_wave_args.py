@@ -9,7 +9,8 @@ from wasmtime import component as wc
 from tests.helpers.component import call, comp
 from wizerscope.errors import InitError
 from wizerscope.preinit import Options
-from wizerscope.preinit.component.wave import MAX_DEPTH, parse_init
+from wizerscope.preinit.component.wave import parse_init
+from wizerscope.preinit.component.wave_values import MAX_DEPTH
 from wizerscope.preinit.component.wave_types import to_python
 
 SET = '''(component

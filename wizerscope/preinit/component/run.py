@@ -22,7 +22,6 @@ from ..runtime import engines, host_p2, internals
 from ..runtime.sandbox import Sandbox, SandboxedRunner
 from ..runtime.traps import name_frame, trap_backtrace
 from . import wave
-from .wave_types import format_value, to_python
 from .structure import ACCESS_EXPORT
 
 
@@ -168,11 +167,16 @@ class ComponentRunner(SandboxedRunner):
             if len(spec.args) != len(params):
                 raise InitError(f"parsing `{spec.text}` params as types: {len(spec.args)} argument(s) given, "
                                 f"the function takes {len(params)} ({', '.join(n for n, _ in params)})")
+            from .wave_types import to_python       # values against types: only for a call with arguments
             args = [to_python(v, ty, spec.text) for v, (_, ty) in zip(spec.args, params)]
         value = self.guarded("the initialization function trapped", lambda: func(self.store, *args))
         self.guarded("the initialization function trapped", lambda: func.post_return(self.store))
         result_ty = ftype.result
-        self.report.results = [] if result_ty is None else [format_value(value, result_ty)]
+        if result_ty is None:
+            self.report.results = []
+        else:
+            from .wave_types import format_value    # an init with results (`wizer-initialize` has none)
+            self.report.results = [format_value(value, result_ty)]
         return self.report.results
 
     # -- explaining failures ----------------------------------------------------------------------

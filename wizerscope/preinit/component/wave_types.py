@@ -7,7 +7,7 @@ import struct
 
 from ...errors import InitError
 from ..runtime import internals
-from .wave import Braced, Call, Char, Label, Tuple_
+from .wave_values import Braced, Call, Char, Label, Tuple_
 
 
 # -- typed conversion ----------------------------------------------------------------------
