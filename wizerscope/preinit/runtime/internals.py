@@ -116,7 +116,7 @@ def call_for_string_bytes(store: wasmtime.Store, func, params: list[tuple[str, i
     UTF-8 bytes wasmtime made of it. ``Func.__call__`` decodes them into a ``str`` inside the call
     and looks the function's type up on every call; here ctypes lets go of the GIL for the whole
     call, so another thread can decode the previous result meanwhile (the component snapshot's
-    reads: componentize-py's 11 MB, ~40 -> ~25 ms). Raises what wasmtime raises."""
+    reads: componentize-py's 11.5 MB, 56-60 -> 47-48 ms). Raises what wasmtime raises."""
     from wasmtime import _ffi
     args = (_ffi.wasmtime_component_val_t * len(params))()
     for slot, (kind, value) in zip(args, params):
