@@ -106,3 +106,23 @@ def test_a_stray_file_under_an_entry_prefix_is_judged_without_a_thread_traceback
     codestore._AHEAD[store.prefix(digest)].join()
     assert "Traceback" not in capfd.readouterr().err
     assert codestore._CHECKED.pop(str(stray))[1] == "is not a code cache entry"
+
+
+def test_the_checksum_is_the_same_mapped_or_read(tmp_path, monkeypatch):
+    """The CRC runs over a mapping of the entry; where the file cannot be mapped it is read in
+    pieces, with the same verdicts: a good entry loads, a flipped byte is found either way."""
+    from wizerscope.preinit.runtime import codestore
+    store = CodeStore(tmp_path)
+    key = store.key(store.digest(b"mapped or read"), "l")
+    store.save(key, _compiled(5))
+    (entry,) = tmp_path.iterdir()
+    stamp = entry.name[len(key) + 1:-len(codestore.SUFFIX)]
+    assert codestore._damage(entry, stamp) is None
+    monkeypatch.setattr(codestore, "_mapped_crc", lambda f: None)      # as if mapping were refused
+    assert codestore._damage(entry, stamp) is None
+    data = bytearray(entry.read_bytes())
+    data[-1] ^= 0x01
+    entry.write_bytes(bytes(data))
+    assert "damaged" in codestore._damage(entry, stamp)
+    monkeypatch.undo()
+    assert "damaged" in codestore._damage(entry, stamp)

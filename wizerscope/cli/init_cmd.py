@@ -38,9 +38,10 @@ def cmd_init(a: argparse.Namespace, guard: SignalGuard | None = None) -> int:
     # The parsed input lives as long as the command: no collection walks its objects, neither
     # while they are made (componentize-py's parse triggered one over 50k young objects, 8-18 ms)
     # nor later (frozen: ~40 ms of a warm run's 0.46 s before)
+    from ..preinit.pipeline import code_check_ahead
     gc.disable()
     try:
-        pipeline = pipeline_for(wasm)
+        pipeline = pipeline_for(wasm, code_check_ahead(opts))
     finally:
         gc.freeze()
         gc.enable()

@@ -6,17 +6,23 @@ branches on the kind of input.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from ..binary.module import header_kind
 from .module_pipeline import ModulePipeline
 from .pipeline import Pipeline
 
 
-def pipeline_for(wasm: bytes | memoryview) -> Pipeline:
-    """The pipeline for ``wasm``, its structure parsed (raises BinaryFormatError when it cannot be)."""
-    if header_kind(wasm) == "module":
-        return ModulePipeline(wasm)
+def pipeline_for(wasm: bytes | memoryview, on_digest: Callable[[str, str], None] | None = None) -> Pipeline:
+    """The pipeline for ``wasm``, its structure parsed (raises BinaryFormatError when it cannot be).
+    ``on_digest(kind, sha256 hex)`` runs as soon as the input is hashed, while the parse goes on
+    (:func:`~wizerscope.preinit.pipeline.code_check_ahead`)."""
+    kind = header_kind(wasm)
+    then = (lambda digest: on_digest(kind, digest)) if on_digest is not None else None
+    if kind == "module":
+        return ModulePipeline(wasm, then)
     from .component.pipeline import ComponentPipeline
-    return ComponentPipeline(wasm)
+    return ComponentPipeline(wasm, then)
 
 
 def preinit(wasm: bytes | memoryview, options=None):

@@ -11,30 +11,45 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from typing import Callable
 
 THREAD_FROM = 1 << 20        # bytes from which the hash runs on a thread
 
 
 class InputDigest:
-    """The sha256 (hex) of ``wasm``, started now, waited for by :meth:`hexdigest`."""
+    """The sha256 (hex) of ``wasm``, started now, waited for by :meth:`hexdigest`. ``then(hex)``,
+    when given, runs on the hashing thread as soon as the digest is known (what can start on it
+    before the parse is done: the code store's check of the stored code); it is a head start
+    only, so whatever it raises is dropped."""
 
-    def __init__(self, wasm: bytes | memoryview) -> None:
+    def __init__(self, wasm: bytes | memoryview, then: Callable[[str], None] | None = None) -> None:
         self._wasm: bytes | memoryview | None = wasm
         self._hex: str | None = None
-        self._thread: threading.Thread | None = None
+        self._hashed: threading.Event | None = None
         if len(wasm) >= THREAD_FROM:
-            self._thread = threading.Thread(target=self._hash, daemon=True, name="wizerscope-digest")
-            self._thread.start()
+            self._hashed = threading.Event()
+            threading.Thread(target=self._hash_then, args=(then,), daemon=True, name="wizerscope-digest").start()
 
     def _hash(self) -> None:
         if self._wasm is not None:
             self._hex = hashlib.sha256(self._wasm).hexdigest()
             self._wasm = None
 
+    def _hash_then(self, then: Callable[[str], None] | None) -> None:
+        try:
+            self._hash()
+        finally:
+            self._hashed.set()          # the digest's readers do not wait for ``then``
+        if then is not None and self._hex is not None:
+            try:
+                then(self._hex)
+            except Exception:          # noqa: BLE001 - a head start only: the run does it again
+                pass
+
     def hexdigest(self) -> str:
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        if self._hashed is not None:
+            self._hashed.wait()
+            self._hashed = None
         if self._hex is None:       # small, or the thread did not get there: hash here
             self._hash()
         return self._hex

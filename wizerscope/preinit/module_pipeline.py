@@ -3,7 +3,7 @@ Pipeline` :func:`~wizerscope.preinit.choose.pipeline_for` picks for a core modul
 driver that strings them together is :func:`wizerscope.preinit.pipeline.drive`."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ..binary.encode import LazyJoin
 from ..binary.module import Module, parse_module
@@ -37,9 +37,9 @@ class ModulePipeline:
 
     kind = "module"
 
-    def __init__(self, wasm: bytes | memoryview) -> None:
+    def __init__(self, wasm: bytes | memoryview, on_digest: Callable[[str], None] | None = None) -> None:
         self.wasm = wasm
-        self.digest = InputDigest(wasm)        # hashed on a thread while the parse runs
+        self.digest = InputDigest(wasm, on_digest)     # hashed on a thread while the parse runs
         self._proof: bytes | BodyFreeTwin | None = None     # what proves the last rewrite's output valid
         try:
             self.model: Module = parse_module(wasm)

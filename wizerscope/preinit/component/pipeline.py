@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ...binary.component import Component, parse_component
 from ...binary.encode import LazyJoin
@@ -46,9 +46,9 @@ class ComponentPipeline:
 
     kind = "component"
 
-    def __init__(self, wasm: bytes | memoryview) -> None:
+    def __init__(self, wasm: bytes | memoryview, on_digest: Callable[[str], None] | None = None) -> None:
         self.wasm = wasm
-        self.digest = InputDigest(wasm)        # hashed on a thread while the parse runs
+        self.digest = InputDigest(wasm, on_digest)     # hashed on a thread while the parse runs
         self.model: Component = parse_component(wasm)
         self._rejections: list[Rejection] | None = None
         self._runnable: Component | None = None
