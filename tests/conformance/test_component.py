@@ -613,14 +613,15 @@ def test_lazy_memory_windows_return_exact_bytes():
     and fetches far less than the whole memory when the data is sparse."""
     import random
     from array import array
-    from wizerscope.preinit.component.snapshot import LazyMemory
+    from wizerscope.preinit.component.snapshot import WINDOW_GAP, LazyMemory
     from wizerscope.preinit.segment_plan import FlatRuns
     rng = random.Random(7)
-    mem = bytearray(1 << 22)
+    mem = bytearray(1 << 24)
     starts, ends = [], []
     pos = 0
     while True:
-        pos += rng.choice([1, 3, 5, 600, 5000, 70000])
+        # gaps that one read spans, and gaps wider than a window's: where the data is sparse
+        pos += rng.choice([1, 3, 5, 600, 5000, 3 * WINDOW_GAP])
         n = rng.randint(1, 300)
         if pos + n >= len(mem):
             break

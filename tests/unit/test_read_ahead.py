@@ -70,3 +70,33 @@ def test_lazy_memory_decodes_what_crosses_in_the_calling_thread():
     assert view.segments(starts, ends) == [mem[0:16384], mem[16384 + 5000:]]
     assert view[100:200] == mem[100:200]
     assert decoders == {threading.current_thread().name}
+
+
+def test_scattered_segments_are_read_in_few_calls():
+    """Segments 6,000 bytes apart (a component that sets one byte in each of 10,000 places):
+    the zeros between them cost less than a call each, so the reads span them, a window of at
+    most CHUNK bytes a call, instead of one call per segment (10,000 calls took 1.2 s)."""
+    from wizerscope.preinit.component.snapshot import CHUNK
+    n, step = 10_000, 6_000
+    mem = bytearray(n * step)
+    mem[::step] = b"\x07" * n
+    calls: list[tuple[int, int]] = []
+
+    def read(start: int, length: int) -> bytes:
+        calls.append((start, length))
+        return bytes(mem[start:start + length])
+    view = LazyMemory(read, len(mem), None)
+    starts = list(range(0, n * step, step))
+    assert view.segments(starts, [s + 1 for s in starts]) == [b"\x07"] * n
+    assert len(calls) <= len(mem) // CHUNK + 2 and view.calls == len(calls)
+
+
+def test_small_reads_are_not_handed_over_from_a_thread(monkeypatch):
+    """Below READ_AHEAD_FROM bytes a call on average, the calls are made in the asking thread."""
+    from wizerscope.preinit.component import snapshot
+    monkeypatch.setattr(snapshot, "_read_ahead", lambda read, calls: pytest.fail("read ahead"))
+    far = 2 * snapshot.WINDOW_GAP                       # two windows, so two calls
+    mem = bytes(range(1, 256)) * (far // 255 + 1)
+    view = LazyMemory(lambda s, n: mem[s:s + n], len(mem), None)
+    assert view.segments([0, far], [10, far + 10]) == [mem[0:10], mem[far:far + 10]]
+    assert view.calls == 2
