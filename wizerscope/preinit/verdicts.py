@@ -74,13 +74,13 @@ def cache_warning(store: str, directory: Path | None, problem: str, *, off: bool
 
 
 @functools.lru_cache(maxsize=1)
-@functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """What a verdict depends on besides the input: our version, every source file of the package
     (path, size, mtime: an edited checkout is new code) and the wasmtime library. Once per
-    process, which runs the code it imported at start: the walk is ~1 ms alone, but each of its
-    ~200 stats lets go of the GIL, and with the inspector's screen busy on another thread each
-    took a switch interval to get it back (0.13-0.2 s of a run's check step, 0.48 s under load)."""
+    process, which runs the code it imported at start. The walk is ~1 ms alone, but each of its
+    ~200 stats lets go of the GIL: with another thread busy (the inspector's screen) each took a
+    switch interval to get it back, so the inspector makes it while it checks the input, before
+    a run's check step needs it (that step took 0.13-0.2 s in bench_tui_tabs, 0.48 s under load)."""
     import wasmtime
     h = hashlib.sha256(__version__.encode())
     roots = [Path(__file__).resolve().parent.parent, Path(wasmtime.__file__).resolve().parent]

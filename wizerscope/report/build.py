@@ -96,8 +96,7 @@ def sizes(run: Run, input_size: int, gzipped: Callable[[], int] | None = None) -
     ``gzipped``: what gives the gzipped size when it is being computed already (:func:`gzip_size_later`)."""
     out = run.output if run.output is not None else b""
     snap = sum(len(s.data) for ur in run.units for s in ur.after.segments)
-    gz = gzipped() if gzipped is not None else len(gzip.compress(out, 6)) if out else 0
-    return {"input": input_size, "output": len(out), "output_gzip": gz,
+    return {"input": input_size, "output": len(out), "output_gzip": gzipped() if gzipped is not None else _gzip_size(out),
             "snapshot": snap, "snapshot_share": round(snap / len(out), 4) if out else 0.0}
 
 
@@ -108,7 +107,7 @@ def gzip_size_later(data: bytes) -> Callable[[], int]:
     result: list[int] = [0]
 
     def compress() -> None:
-        result[0] = len(gzip.compress(data, 6)) if data else 0
+        result[0] = _gzip_size(data)
     worker = threading.Thread(target=compress, name="wizerscope-gzip", daemon=True)
     worker.start()
 
@@ -116,6 +115,11 @@ def gzip_size_later(data: bytes) -> Callable[[], int]:
         worker.join()
         return result[0]
     return size
+
+
+def _gzip_size(data: bytes) -> int:
+    """The size of ``data`` gzipped at level 6 (0 for nothing)."""
+    return len(gzip.compress(data, 6)) if data else 0
 
 
 def run_report(run: Run, input_size: int, gaps: list[ReferenceGap], startup: Startup | None = None) -> RunReport:

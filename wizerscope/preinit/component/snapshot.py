@@ -59,11 +59,11 @@ class LazyMemory:
         return b"".join(self._fetched([(start, end)]))
 
     def _fetched(self, spans: list[tuple[int, int]]):
-        """The bytes of each span, in order (CHUNK bytes per call). With more than one call the
-        calls run on a thread, at most two ahead, while this thread decodes what came: the
-        accessor call lets go of the GIL (runtime/internals.call_for_string_bytes), so
-        wasmtime's lifting and Python's decoding overlap (componentize-py's 11.5 MB of final
-        segments: 56-60 -> 47-48 ms)."""
+        """The bytes of each span, in order (CHUNK bytes per call). With several calls of
+        READ_AHEAD_FROM bytes or more on average, the calls run on a thread, at most two ahead,
+        while this thread decodes what came: the accessor call lets go of the GIL
+        (runtime/internals.call_for_string_bytes), so wasmtime's lifting and Python's decoding
+        overlap (componentize-py's 11.5 MB of final segments: 56-60 -> 47-48 ms)."""
         calls = [[(pos, min(CHUNK, end - pos)) for pos in range(start, end, CHUNK)] for start, end in spans]
         flat = [c for span in calls for c in span]
         decode = self._decode or (lambda raw: raw)
@@ -76,8 +76,7 @@ class LazyMemory:
                 self.fetched += sum(n for _, n in span)
                 yield parts[0] if len(parts) == 1 else b"".join(parts)
         finally:
-            if hasattr(got, "close"):
-                got.close()             # the read-ahead thread is done before this returns
+            got.close()                 # a read-ahead thread is done before this returns
 
     def segments(self, starts: list[int], ends: list[int]) -> list[bytes]:
         """The bytes of each [starts[i], ends[i]) (ascending, disjoint: the final segments), read
