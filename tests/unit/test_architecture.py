@@ -101,6 +101,16 @@ def test_headless_commands_import_neither_textual_nor_rich(tmp_path, argv):
     assert p.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_the_command_line_parses_its_arguments_before_importing_wasmtime():
+    """``wizerscope init`` starts reading (and hashing) a big input as soon as its arguments
+    are parsed, while wasmtime and the stages are imported (preinit/files.read_ahead): the entry
+    point's module must not import them itself."""
+    code = "import sys, wizerscope.cli\nprint(sorted(m for m in ('wasmtime', 'wizerscope.preinit.pipeline') if m in sys.modules))"
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "[]"
+
+
 def test_no_docstring_cites_a_document_outside_the_repository():
     cites = [str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py") if "SPEC §" in p.read_text()]
     assert cites == []

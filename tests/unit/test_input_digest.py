@@ -38,3 +38,62 @@ def test_a_big_input_tells_its_digest_on_the_hashing_thread_and_survives_a_faili
         if t.name == "wizerscope-digest":
             t.join()
     assert heard == [("module", hashlib.sha256(wasm).hexdigest(), "wizerscope-digest")]
+
+
+def test_a_remembered_digest_is_taken_for_those_very_bytes_only():
+    """The CLI's read-ahead hashes the input while the run's code is imported: the pipeline of
+    those bytes takes that digest (and tells it at once); equal bytes in another object do not."""
+    from wizerscope.preinit.input_digest import remember
+    wasm = b"\0asm\x01\0\0\0" + bytes(THREAD_FROM)
+    remember(wasm, "ab" * 32)
+    heard = []
+    d = InputDigest(wasm, heard.append)
+    assert d._hashed is None and heard == ["ab" * 32] and d.hexdigest() == "ab" * 32
+    assert InputDigest(wasm).hexdigest() == hashlib.sha256(wasm).hexdigest()     # taken once
+    remember(wasm, "cd" * 32)
+    assert InputDigest(bytes(bytearray(wasm))).hexdigest() == hashlib.sha256(wasm).hexdigest()
+
+
+def test_read_ahead_gives_read_input_the_same_bytes_and_their_digest(tmp_path):
+    from wizerscope.preinit import files
+    from wizerscope.preinit.input_digest import _KNOWN
+    big = tmp_path / "big.wasm"
+    from wizerscope.binary import encode
+    data = b"\0asm\x01\0\0\0" + encode.section(0, encode.name("pad") + bytes(files.READ_AHEAD_FROM))
+    big.write_bytes(data)
+    files.read_ahead(str(big))
+    got = files.read_input(str(big))
+    assert got == data and _KNOWN and _KNOWN[0][0] is got
+    assert pipeline_for(got).digest.hexdigest() == hashlib.sha256(data).hexdigest()
+    assert not _KNOWN
+    # what is not a big regular file is left to read_input, which explains failures as ever
+    small = tmp_path / "small.wasm"
+    small.write_bytes(b"\0asm\x01\0\0\0")
+    for path in (str(small), str(tmp_path / "missing.wasm"), str(tmp_path), "-"):
+        files.read_ahead(path)
+        assert path not in files._AHEAD
+    assert files.read_input(str(small)) == b"\0asm\x01\0\0\0"
+
+
+def test_a_read_ahead_that_fails_leaves_the_error_to_read_input(tmp_path):
+    """The file is gone between the read-ahead's stat and its open: read_input says so."""
+    import pytest
+    from wizerscope.errors import WizerscopeError
+    from wizerscope.preinit import files
+    big = tmp_path / "big.wasm"
+    big.write_bytes(bytes(files.READ_AHEAD_FROM))
+    real_open = open
+
+    def gone(path, *a, **k):
+        if str(path) == str(big):
+            big.unlink(missing_ok=True)
+        return real_open(path, *a, **k)
+    import builtins
+    builtins.open, saved = gone, builtins.open
+    try:
+        files.read_ahead(str(big))
+        files._AHEAD[str(big)][0].join()
+    finally:
+        builtins.open = saved
+    with pytest.raises(WizerscopeError, match="no such file"):
+        files.read_input(str(big))

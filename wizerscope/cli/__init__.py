@@ -21,10 +21,15 @@ import sys
 _DEFAULT_GC = gc.get_threshold()
 gc.set_threshold(50_000, 50, 100)
 
+from typing import TYPE_CHECKING
+
 from ..errors import InitError, RejectedError, WizerscopeError
 from ..preinit.options import OptionError
 from .args import build_parser, options_from_args, tui_arguments
-from .signals import Interrupted, SignalGuard, guarded
+from .interrupted import Interrupted
+
+if TYPE_CHECKING:
+    from .signals import SignalGuard
 
 __all__ = ["build_parser", "main", "options_from_args", "tui_arguments"]
 
@@ -105,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
             gc.set_threshold(*_DEFAULT_GC)
             return cmd_tui(*tui_arguments(argv))
         a = build_parser().parse_args(argv)
+        if a.command == "init":
+            from ..preinit.files import read_ahead
+            read_ahead(a.input)        # while the run's code (wasmtime, the stages) is imported
+        from .signals import guarded
         with guarded() as guard:
             return _command(a, guard)
     except WizerscopeError as e:

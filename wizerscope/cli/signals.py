@@ -18,20 +18,9 @@ import threading
 from typing import Callable, Iterator
 
 from ..preinit.pipeline import Hooks, Trace, compile_abandonably
+from .interrupted import Interrupted
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-class Interrupted(BaseException):
-    """A signal ended the run (BaseException: no ``except Exception`` of ours swallows it)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-    @property
-    def exit_code(self) -> int:
-        return 128 + self.signum
 
 
 class SignalGuard:

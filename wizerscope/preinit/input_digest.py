@@ -14,6 +14,15 @@ import threading
 from typing import Callable
 
 THREAD_FROM = 1 << 20        # bytes from which the hash runs on a thread
+_KNOWN: list[tuple[bytes, str]] = []     # (bytes, their sha256) hashed before a pipeline asked
+
+
+def remember(wasm: bytes, hexdigest: str) -> None:
+    """``hexdigest`` is the sha256 of ``wasm``, hashed before any pipeline was made (by the
+    CLI's read-ahead, :func:`~wizerscope.preinit.files.read_ahead`, while the run's code was
+    still imported): the :class:`InputDigest` of these very bytes takes it instead of hashing
+    them again. One entry (the last), held until then."""
+    _KNOWN[:] = [(wasm, hexdigest)]
 
 
 class InputDigest:
@@ -26,7 +35,11 @@ class InputDigest:
         self._wasm: bytes | memoryview | None = wasm
         self._hex: str | None = None
         self._hashed: threading.Event | None = None
-        if len(wasm) >= THREAD_FROM:
+        if _KNOWN and _KNOWN[0][0] is wasm:
+            self._hex, self._wasm = _KNOWN.pop()[1], None
+            if then is not None:
+                self._then(then)
+        elif len(wasm) >= THREAD_FROM:
             self._hashed = threading.Event()
             threading.Thread(target=self._hash_then, args=(then,), daemon=True, name="wizerscope-digest").start()
 
@@ -41,10 +54,13 @@ class InputDigest:
         finally:
             self._hashed.set()          # the digest's readers do not wait for ``then``
         if then is not None and self._hex is not None:
-            try:
-                then(self._hex)
-            except Exception:          # noqa: BLE001 - a head start only: the run does it again
-                pass
+            self._then(then)
+
+    def _then(self, then: Callable[[str], None]) -> None:
+        try:
+            then(self._hex)
+        except Exception:              # noqa: BLE001 - a head start only: the run does it again
+            pass
 
     def hexdigest(self) -> str:
         if self._hashed is not None:

@@ -31,7 +31,7 @@ from .runtime.codestore import CodeCache, code_store_for
 from .runtime.init_report import InitReport
 from .runtime.sandbox import STACK_EXHAUSTED, engine_settings
 from .snapshot import Snapshot
-from .verdicts import Verdicts, verdicts_for
+from .verdicts import Verdicts, code_fingerprint, verdicts_for
 
 if TYPE_CHECKING:
     from .reference_gaps import ReferenceGap
@@ -235,9 +235,14 @@ def code_check_ahead(options: Options) -> Callable[[str, str], None]:
     store's check of this input's stored code as soon as the input is hashed, while it is still
     parsed. Started only before instrumenting, the CRC-32 of componentize-py's 46 MB entry
     (25-32 ms) kept a warm run waiting 17-24 ms at the compile; :func:`_attempt` starts it again,
-    which is then a no-op."""
+    which is then a no-op. The code fingerprint the entry's name needs is made here, on the
+    calling thread: on the digest thread each of its ~200 stats waited a switch interval for the
+    GIL the parse holds, and the check started 44 ms after the digest was known."""
+    verdicts = verdicts_for(options.cache)
+    if verdicts.directory is not None:
+        code_fingerprint()
+
     def start(kind: str, digest: str) -> None:
-        verdicts = verdicts_for(options.cache)
         if verdicts.directory is not None:
             key = verdicts.key(kind, digest)
             code_store_for(engine_settings(options).cache).check_ahead(_code_identity(key))
