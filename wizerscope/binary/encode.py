@@ -93,8 +93,24 @@ class LazyJoin:
             self._parts, self._make = self._make(), None
         return self._parts
 
+    def size(self) -> int:
+        """The binary's length, without joining it."""
+        if self._joined is not None:
+            return len(self._joined)
+        return sum(p.nbytes if isinstance(p, memoryview) else len(p) for p in self.parts)
+
     def join(self) -> bytes:
         if self._joined is None:
             self._joined = b"".join(self.parts)
             self._parts = None
         return self._joined
+
+
+def binary_size(binary: bytes | LazyJoin) -> int:
+    """The length of a binary that may still be in pieces."""
+    return binary.size() if isinstance(binary, LazyJoin) else len(binary)
+
+
+def binary_bytes(binary: bytes | LazyJoin) -> bytes:
+    """A binary that may still be in pieces, as bytes (joined now if it is)."""
+    return binary.join() if isinstance(binary, LazyJoin) else binary

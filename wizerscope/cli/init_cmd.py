@@ -70,7 +70,7 @@ def _run_command(a: argparse.Namespace, pipeline, opts, wasm: bytes, output: str
         run = drive(pipeline, opts, guard.hooks(forward) if guard is not None else _Streaming(forward))
     for note in run.init.notes:
         print(note if note.startswith("warning:") else f"note: {note}", file=sys.stderr)
-    write_output(output, run.output)
+    write_output(output, run.built)          # its pieces: never joined for a plain run
     if run.init.results:
         shown = ", ".join(str(v) for v in run.init.results)
         _say(f"init returned: {shown}", to_stderr=output == "-" or a.json)

@@ -178,7 +178,7 @@ def segment_totals(run: Run | None, input_size: int) -> SegmentTotals:
         t.segments += len(ur.after.segments)       # written: after --drop-dead-stack, if asked
         t.planned += len(plan.final_arrays)
         t.data_bytes += sum(len(s.data) for s in ur.after.segments)
-    t.output_size = len(run.output) if run.output is not None else None
+    t.output_size = run.output_size
     t.dead_stack_cut = run.dead_stack_saved
     return t
 

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 
+from ..binary.encode import LazyJoin
 from ..errors import WizerscopeError
 from .input_digest import remember
 
@@ -96,8 +97,9 @@ def _looks_like_text(data: bytes) -> bool:
     return b"\0" not in head and head.lstrip()[:1] in (b"(", b";")
 
 
-def write_output(path: str, data: bytes, *, overwrite: bool = True, protect: str | None = None) -> str:
-    """Write ``data`` to ``path`` (``-`` = stdout) and return the path written.
+def write_output(path: str, data: bytes | LazyJoin, *, overwrite: bool = True, protect: str | None = None) -> str:
+    """Write ``data`` to ``path`` (``-`` = stdout) and return the path written. A binary still in
+    pieces (:class:`~wizerscope.binary.encode.LazyJoin`) is written piece by piece, never joined.
 
     A regular file is replaced atomically (a temporary file beside it, then a rename), so a
     failed or interrupted write never leaves half an output. A FIFO or a device (``/dev/null``,
@@ -141,7 +143,14 @@ def temporary_prefix() -> str:
     return f".wizerscope-{os.getpid()}-"
 
 
-def _replace_atomically(path: str, target: str, data: bytes) -> None:
+def _pieces(data: bytes | LazyJoin) -> list[bytes | memoryview]:
+    """What to write, in order: a binary's pieces while it has them, else its bytes."""
+    if isinstance(data, LazyJoin):
+        return data.parts if data.parts is not None else [data.join()]
+    return [data]
+
+
+def _replace_atomically(path: str, target: str, data: bytes | LazyJoin) -> None:
     directory = os.path.dirname(target) or "."
     if not os.path.isdir(directory):
         raise WizerscopeError(f"failed to write output file: directory {directory} does not exist")
@@ -154,7 +163,8 @@ def _replace_atomically(path: str, target: str, data: bytes) -> None:
         # (or the mode of the file it replaces), as `wasmtime wizer` does
         os.fchmod(fd, _output_mode(target))
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for piece in _pieces(data):
+                f.write(piece)
         os.replace(tmp, target)
     except BaseException as e:   # also Ctrl-C or SIGTERM mid-write: never leave the temporary file behind
         try:
@@ -166,7 +176,7 @@ def _replace_atomically(path: str, target: str, data: bytes) -> None:
         raise
 
 
-def _write_through(path: str, target: str, data: bytes) -> None:
+def _write_through(path: str, target: str, data: bytes | LazyJoin) -> None:
     """Write into a FIFO or a device as it is (no temporary file, no rename)."""
     try:
         fd = os.open(target, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
@@ -178,7 +188,7 @@ def _write_through(path: str, target: str, data: bytes) -> None:
         os.close(fd)
 
 
-def write_stdout(data: bytes) -> None:
+def write_stdout(data: bytes | LazyJoin) -> None:
     """All of ``data`` on stdout, or an error: a short write (a full disk, ``ulimit -f``, a
     reader that left) or a closed stdout must not end as a success with a truncated output.
     A stdout replaced in-process (a test's capture, a library user's buffer) is written as is."""
@@ -190,10 +200,11 @@ def write_stdout(data: bytes) -> None:
         fd = out.fileno()
     except (OSError, ValueError, AttributeError):
         buffer = getattr(out, "buffer", None)
-        if buffer is not None:
-            buffer.write(data)
-        else:
-            out.write(data.decode("utf-8", "replace"))
+        for piece in _pieces(data):
+            if buffer is not None:
+                buffer.write(piece)
+            else:
+                out.write(bytes(piece).decode("utf-8", "replace"))
         return
     try:
         out.flush()                 # whatever was printed before goes first
@@ -202,18 +213,19 @@ def write_stdout(data: bytes) -> None:
     _write_all(fd, data, what)
 
 
-def _write_all(fd: int, data: bytes, what: str) -> None:
-    view = memoryview(data)
-    while view:
-        try:
-            n = os.write(fd, view[:1 << 20])
-        except InterruptedError:
-            continue
-        except OSError as e:
-            raise WizerscopeError(f"{what}: {e.strerror}") from None
-        if n <= 0:
-            raise WizerscopeError(f"{what}: nothing more could be written")
-        view = view[n:]
+def _write_all(fd: int, data: bytes | LazyJoin, what: str) -> None:
+    for piece in _pieces(data):
+        view = memoryview(piece)
+        while view:
+            try:
+                n = os.write(fd, view[:1 << 20])
+            except InterruptedError:
+                continue
+            except OSError as e:
+                raise WizerscopeError(f"{what}: {e.strerror}") from None
+            if n <= 0:
+                raise WizerscopeError(f"{what}: nothing more could be written")
+            view = view[n:]
 
 
 def print_stdout(text: str) -> None:

@@ -18,7 +18,7 @@ import time
 from typing import TYPE_CHECKING, Callable
 
 from ...binary.component import Component, parse_component
-from ...binary.encode import LazyJoin
+from ...binary.encode import LazyJoin, binary_bytes, binary_size
 from ...errors import Rejection, WizerscopeError
 from ..input_digest import InputDigest
 from ..instrument import Unit, probes
@@ -123,7 +123,7 @@ class ComponentPipeline:
                     ) -> list[tuple[Unit, Snapshot]]:
         return [(site, state.modules[site.key]) for site in instrumentation.sites if site.key in state.modules]
 
-    def rewrite(self, state: ComponentSnapshot, options: Options) -> tuple[bytes, ComponentRewriteLog, float]:
+    def rewrite(self, state: ComponentSnapshot, options: Options) -> tuple[LazyJoin, ComponentRewriteLog, float]:
         log = ComponentRewriteLog()
         checked = 0.0
 
@@ -138,12 +138,12 @@ class ComponentPipeline:
     def unit_rewrites(self, log: ComponentRewriteLog) -> dict[tuple[str, int], RewriteLog]:
         return log.modules
 
-    def validate(self, output: bytes, log: ComponentRewriteLog) -> None:
+    def validate(self, output: bytes | LazyJoin, log: ComponentRewriteLog) -> None:
         c = self.runnable
         check_wiring(c, {k: v.removed_exports for k, v in log.modules.items()})
         # our own renumbering (export removal, specialisation) gets wasmtime's full check
-        if (log.removed_exports or c.specialised) and len(output) <= FULL_VALIDATION_LIMIT:
-            validate_component(output)
+        if (log.removed_exports or c.specialised) and binary_size(output) <= FULL_VALIDATION_LIMIT:
+            validate_component(binary_bytes(output))
 
     def reference_gaps(self, options: Options) -> list[ReferenceGap]:
         """Read off the input as parsed: its specialisation no longer shows the gaps."""
