@@ -1,6 +1,6 @@
 """Small wasm programs wizerscope runs inside wasmtime because Python would be too slow: the
-forbidden-instruction scan, the non-zero run scan of a live memory, and the transcription of
-Rust's unstable sort (the reference's tie-breaking). Each is a ``.wat`` file with a Python module
+forbidden-instruction scan, the non-zero run scan of a live memory, the transcription of
+Rust's unstable sort (the reference's tie-breaking) and the encoding of many data segment heads. Each is a ``.wat`` file with a Python module
 of the same name that assembles, instantiates and calls it."""
 from __future__ import annotations
 
