@@ -26,7 +26,6 @@ on whole snapshots whose cap is decided by ties (tests/test_rust_sort.py).
 """
 from __future__ import annotations
 
-import ctypes
 import functools
 import sys
 from array import array
@@ -34,10 +33,9 @@ from array import array
 import wasmtime
 
 from ..engines import kernel_engine
-from . import compile_text, source
+from . import compile_text, fresh_instance, source
 
 _BASE = 256          # the elements start here; [0, 256) is the small sort's merge scratch
-_PAGE = 65536
 
 
 @functools.lru_cache(maxsize=1)
@@ -69,15 +67,7 @@ def _instance(need: int):
     a view of those bytes)."""
     if need >= 1 << 32:
         raise ValueError("too many elements for a 32-bit wasm memory")
-    engine, module = _module()
-    store = wasmtime.Store(engine)
-    exports = wasmtime.Instance(store, module, []).exports(store)
-    mem = exports["memory"]
-    pages = (need + _PAGE - 1) // _PAGE
-    if pages > 1:
-        mem.grow(store, pages - 1)
-    raw = (ctypes.c_ubyte * need).from_address(ctypes.addressof(mem.data_ptr(store).contents))
-    return store, exports, memoryview(raw).cast("B")
+    return fresh_instance(*_module(), need)
 
 
 def _sorted_in_wasm(keys):

@@ -8,7 +8,6 @@ writes, so the output is byte-identical to the per-segment encoder's (tested aga
 """
 from __future__ import annotations
 
-import ctypes
 import functools
 import sys
 from array import array
@@ -16,9 +15,8 @@ from array import array
 import wasmtime
 
 from ..engines import kernel_engine
-from . import compile_text, source
+from . import compile_text, fresh_instance, source
 
-_PAGE = 65536
 HEAD_MAX = 2 + 5 + 1 + 5         # bytes of the longest head: flags, i32.const, 5, end, 5
 LIMIT = 1 << 31                  # offsets from here need another head (the caller's encoder)
 
@@ -40,14 +38,7 @@ def segment_heads(offsets: list[int], lengths: list[int]) -> list[bytes]:
     out = 8 * n
     ends = out + HEAD_MAX * n
     need = ends + 4 * n
-    engine, module = _module()
-    store = wasmtime.Store(engine)
-    exports = wasmtime.Instance(store, module, []).exports(store)
-    mem = exports["memory"]
-    pages = (need + _PAGE - 1) // _PAGE
-    if pages > 1:
-        mem.grow(store, pages - 1)
-    view = memoryview((ctypes.c_ubyte * need).from_address(ctypes.addressof(mem.data_ptr(store).contents))).cast("B")
+    store, exports, view = fresh_instance(*_module(), need)
     view[:out] = memoryview(columns).cast("B")
     size = exports["heads"](store, 0, 4 * n, n, out, ends)
     blob = bytes(view[out:out + size])
