@@ -169,3 +169,24 @@ def test_a_compile_error_reaches_the_caller_through_the_guard():
 
     with pytest.raises(ValueError, match="bad module"):
         signals.SignalGuard().hooks().compile(Broken(), None)
+
+
+def test_a_signal_while_the_run_code_is_imported_ends_the_command_in_one_line():
+    """Between the argument parsing and the guard (wasmtime and the stages are imported then),
+    SIGTERM raises Interrupted (one line and 143 from main), and the handlers in place before
+    are back afterwards."""
+    from wizerscope.cli import _early_signals_stop
+    from wizerscope.cli.interrupted import Interrupted
+    def before(signum, frame):            # not ignored (a nohup run of the suite would ignore it)
+        pass
+    inherited = signal.signal(signal.SIGTERM, before)
+    try:
+        with pytest.raises(Interrupted) as e:
+            with _early_signals_stop():
+                os.kill(os.getpid(), signal.SIGTERM)
+                for _ in range(1000):           # the handler runs between bytecodes
+                    time.sleep(0.001)
+        assert e.value.exit_code == 143
+        assert signal.getsignal(signal.SIGTERM) is before
+    finally:
+        signal.signal(signal.SIGTERM, inherited)

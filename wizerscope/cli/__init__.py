@@ -9,10 +9,12 @@ traceback.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
 import sys
+import threading
 
 # A command-line run builds a few hundred thousand long-lived objects (imports, the parsed input)
 # and little cyclic garbage: Python's default young-generation threshold (700) had the collector
@@ -103,19 +105,40 @@ def run() -> None:
     os._exit(code)
 
 
+@contextlib.contextmanager
+def _early_signals_stop():
+    """SIGTERM and SIGHUP while the run's code is still imported (before the signal guard is
+    installed) end the command like later ones: one line and 128+N, not a silent death. Nothing
+    is written yet then; a signal ignored when we started stays ignored. The handlers in place
+    before are back afterwards (main may be called in-process)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame) -> None:
+        raise Interrupted(signum)
+    old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP) if signal.getsignal(s) is not signal.SIG_IGN}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] not in ("init", "inspect", "diff") and not argv[0].startswith("-"):
             gc.set_threshold(*_DEFAULT_GC)
             return cmd_tui(*tui_arguments(argv))
-        a = build_parser().parse_args(argv)
-        if a.command == "init":
-            from ..preinit.files import read_ahead
-            read_ahead(a.input)        # while the run's code (wasmtime, the stages) is imported
-        from .signals import guarded
-        with guarded() as guard:
-            return _command(a, guard)
+        with _early_signals_stop():
+            a = build_parser().parse_args(argv)
+            if a.command == "init":
+                from ..preinit.files import read_ahead
+                read_ahead(a.input)        # while the run's code (wasmtime, the stages) is imported
+            from .signals import guarded
+            with guarded() as guard:
+                return _command(a, guard)
     except WizerscopeError as e:
         return _fail(e)
     except Interrupted as e:
