@@ -138,15 +138,42 @@ def test_json_report_on_a_closed_stdout_is_an_error(tmp_path):
 
 
 def test_short_writes_are_continued(monkeypatch):
-    """os.write may take part of the data: the rest follows, nothing is lost."""
+    """os.write may take part of the data: the rest follows, nothing is lost (where there is
+    no writev)."""
     written: list[bytes] = []
 
     def short(fd, data):
         written.append(bytes(data[:3]))
         return len(written[-1])
+    monkeypatch.delattr(files.os, "writev", raising=False)
     monkeypatch.setattr(files.os, "write", short)
     files._write_all(1, b"0123456789", "x")
     assert b"".join(written) == b"0123456789"
+
+
+def test_pieces_are_gathered_and_short_gathers_continued(monkeypatch):
+    """A binary still in pieces goes out through writev, IOV_MAX pieces a call; a call that
+    takes part of them (ending inside a piece, or just after an empty one) is continued where it
+    stopped, and a call that takes nothing is an error."""
+    from wizerscope.binary.encode import LazyJoin
+    pieces = [b"ab", b"", memoryview(b"xcdefx")[1:5], b"g" * 5000, b"", b"hij"] * 700
+    whole = b"".join(pieces)
+    written: list[bytes] = []
+    calls: list[int] = []
+
+    def short(fd, bufs):
+        calls.append(len(bufs))
+        assert len(bufs) <= files.IOV_MAX
+        got = b"".join(bytes(b) for b in bufs)[:1 + len(calls) % 4099]
+        written.append(got)
+        return len(got)
+    monkeypatch.setattr(files.os, "writev", short)
+    files._write_all(1, LazyJoin(list(pieces)), "x")
+    assert b"".join(written) == whole and len(calls) > 1
+
+    monkeypatch.setattr(files.os, "writev", lambda fd, bufs: 0)
+    with pytest.raises(WizerscopeError, match="nothing more could be written"):
+        files._write_all(1, LazyJoin([b"", b"abc"]), "x")
 
 
 def test_temporary_file_names_the_process(tmp_path, monkeypatch):

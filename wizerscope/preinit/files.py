@@ -161,10 +161,11 @@ def _replace_atomically(path: str, target: str, data: bytes | LazyJoin) -> None:
     try:
         # mkstemp makes the file private (0600); give the output the mode a plain open() would
         # (or the mode of the file it replaces), as `wasmtime wizer` does
-        os.fchmod(fd, _output_mode(target))
-        with os.fdopen(fd, "wb") as f:
-            for piece in _pieces(data):
-                f.write(piece)
+        try:
+            os.fchmod(fd, _output_mode(target))
+            _write_all(fd, data, f"failed to write output file {path}")
+        finally:
+            os.close(fd)
         os.replace(tmp, target)
     except BaseException as e:   # also Ctrl-C or SIGTERM mid-write: never leave the temporary file behind
         try:
@@ -213,19 +214,34 @@ def write_stdout(data: bytes | LazyJoin) -> None:
     _write_all(fd, data, what)
 
 
+IOV_MAX = 1024           # pieces per writev (POSIX's minimum for IOV_MAX; Linux's value)
+
+
 def _write_all(fd: int, data: bytes | LazyJoin, what: str) -> None:
-    for piece in _pieces(data):
-        view = memoryview(piece)
-        while view:
-            try:
-                n = os.write(fd, view[:1 << 20])
-            except InterruptedError:
-                continue
-            except OSError as e:
-                raise WizerscopeError(f"{what}: {e.strerror}") from None
-            if n <= 0:
-                raise WizerscopeError(f"{what}: nothing more could be written")
-            view = view[n:]
+    """All of ``data``'s pieces to ``fd``, or an error: with ``writev``, IOV_MAX pieces a call
+    (componentize-py's output is 22,360 pieces: 6 ms, against 9 ms joined first and 10 ms
+    piece by piece through a buffered file), each short write continued where it stopped."""
+    pieces = _pieces(data)
+    gather = getattr(os, "writev", None)
+    i, done = 0, 0              # the next piece, and how much of it is written
+    while i < len(pieces):
+        first = pieces[i] if not done else memoryview(pieces[i])[done:]
+        try:
+            if gather is not None:
+                n = gather(fd, [first, *pieces[i + 1:i + IOV_MAX]])
+            else:
+                n = os.write(fd, memoryview(first)[:1 << 20])
+        except InterruptedError:
+            continue
+        except OSError as e:
+            raise WizerscopeError(f"{what}: {e.strerror}") from None
+        if n <= 0 and len(first):
+            raise WizerscopeError(f"{what}: nothing more could be written")
+        n += done
+        while i < len(pieces) and n >= len(pieces[i]):
+            n -= len(pieces[i])
+            i += 1
+        done = n
 
 
 def print_stdout(text: str) -> None:
