@@ -52,11 +52,16 @@ class RunOutcome:
 
     @property
     def ok(self) -> bool:
-        return self.error is None and self.run is not None and self.run.output is not None
+        return self.error is None and self.run is not None and self.run.built is not None
 
     @property
     def output(self) -> bytes | None:
         return self.run.output if self.run is not None else None
+
+    @property
+    def output_size(self) -> int | None:
+        """The output's length, without joining its pieces (the screen shows it at once)."""
+        return self.run.output_size if self.run is not None else None
 
     @property
     def init(self) -> InitReport:

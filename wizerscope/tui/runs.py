@@ -99,7 +99,7 @@ class RunsMixin:
         if o.ok:
             panel.progress("done", len(o.steps_done), len(o.steps_done) + 1)
             changed = sum(g.changed for g in self.session.global_rows())
-            self.notify(f"{changed} global(s) changed; output {len(o.output):,} bytes. Diff tab (5), write (w).",
+            self.notify(f"{changed} global(s) changed; output {o.output_size:,} bytes. Diff tab (5), write (w).",
                         title="init done")
             self.action_tab("diff")
         else:
@@ -108,7 +108,7 @@ class RunsMixin:
 
     def _log_outcome(self, o: RunOutcome) -> None:
         if o.ok:
-            self._log(f"ok: `{o.init_func}` ran; output {len(o.output):,} bytes (input "
+            self._log(f"ok: `{o.init_func}` ran; output {o.output_size:,} bytes (input "
                       f"{len(self.session.wasm):,})", "bold green")
         elif o.cancelled:
             self._log(f"cancelled during {o.current_step}", "bold yellow")
