@@ -40,18 +40,22 @@ def test_a_big_input_tells_its_digest_on_the_hashing_thread_and_survives_a_faili
     assert heard == [("module", hashlib.sha256(wasm).hexdigest(), "wizerscope-digest")]
 
 
-def test_a_remembered_digest_is_taken_for_those_very_bytes_only():
+def test_a_digest_hashed_ahead_is_taken_for_those_very_bytes_only():
     """The CLI's read-ahead hashes the input while the run's code is imported: the pipeline of
-    those bytes takes that digest (and tells it at once); equal bytes in another object do not."""
-    from wizerscope.preinit.input_digest import remember
+    those bytes takes that digest at once, telling it on the spot (no hashing thread); equal
+    bytes in another object are hashed as ever."""
+    from wizerscope.preinit.input_digest import hash_ahead
     wasm = b"\0asm\x01\0\0\0" + bytes(THREAD_FROM)
-    remember(wasm, "ab" * 32)
+    want = hashlib.sha256(wasm).hexdigest()
+    hash_ahead(wasm)
     heard = []
     d = InputDigest(wasm, heard.append)
-    assert d._hashed is None and heard == ["ab" * 32] and d.hexdigest() == "ab" * 32
-    assert InputDigest(wasm).hexdigest() == hashlib.sha256(wasm).hexdigest()     # taken once
-    remember(wasm, "cd" * 32)
-    assert InputDigest(bytes(bytearray(wasm))).hexdigest() == hashlib.sha256(wasm).hexdigest()
+    assert d._hashed is None and d._wasm is None and heard == [want] and d.hexdigest() == want
+    again = InputDigest(wasm)                       # taken once: this one hashes on its thread
+    assert again._hashed is not None and again.hexdigest() == want
+    hash_ahead(wasm)
+    other = InputDigest(bytes(bytearray(wasm)))
+    assert other._hashed is not None and other.hexdigest() == want
 
 
 def test_read_ahead_gives_read_input_the_same_bytes_and_their_digest(tmp_path):

@@ -6,7 +6,6 @@ when the caller protects it) with the same words.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import sys
@@ -15,7 +14,7 @@ import threading
 
 from ..binary.encode import LazyJoin
 from ..errors import WizerscopeError
-from .input_digest import remember
+from .input_digest import hash_ahead
 
 READ_AHEAD_FROM = 1 << 20        # bytes from which read_ahead reads on a thread
 _AHEAD: dict[str, tuple[threading.Thread, list[bytes]]] = {}
@@ -27,11 +26,11 @@ class OutputExists(WizerscopeError):
 
 def read_ahead(path: str) -> None:
     """Start reading the regular file ``path`` on a thread, for the next :func:`read_input` of
-    it. The CLI calls this as soon as its arguments are parsed, so that the read (componentize-py's
-    18 MB: 11-17 ms, spent without the GIL) and the hash of the input
-    (:func:`~wizerscope.preinit.input_digest.remember`) overlap the import of the run's code
-    (~90 ms) instead of following it. Anything else (stdin, a FIFO, a small file, a file that cannot be read) is
-    left to :func:`read_input`, which says what is wrong."""
+    it. The CLI calls this as soon as its arguments are parsed, so that the read
+    (componentize-py's 18 MB: 11-17 ms, spent without the GIL) and the hash of the input
+    (:func:`~wizerscope.preinit.input_digest.hash_ahead`) overlap the import of the run's code
+    (~90 ms) instead of following it. Anything else (stdin, a FIFO, a small file, a file that
+    cannot be read) is left to :func:`read_input`, which says what is wrong."""
     if path == "-" or path in _AHEAD:
         return
     try:
@@ -50,8 +49,8 @@ def read_ahead(path: str) -> None:
             return                       # read_input reads it again and explains the failure
         # hashed here too (~20 ms, also without the GIL): the code store's check of the stored
         # code can then start when the pipeline is made, not once the parse is half done
-        if got[0][:4] == b"\0asm":         # WAT text becomes other bytes: nothing to remember
-            remember(got[0], hashlib.sha256(got[0]).hexdigest())
+        if got[0][:4] == b"\0asm":         # WAT text becomes other bytes: nothing to hash ahead
+            hash_ahead(got[0])
     thread = threading.Thread(target=read, daemon=True, name="wizerscope-read")
     _AHEAD[path] = (thread, got)
     thread.start()

@@ -17,19 +17,20 @@ THREAD_FROM = 1 << 20        # bytes from which the hash runs on a thread
 _KNOWN: list[tuple[bytes, str]] = []     # (bytes, their sha256) hashed before a pipeline asked
 
 
-def remember(wasm: bytes, hexdigest: str) -> None:
-    """``hexdigest`` is the sha256 of ``wasm``, hashed before any pipeline was made (by the
-    CLI's read-ahead, :func:`~wizerscope.preinit.files.read_ahead`, while the run's code was
-    still imported): the :class:`InputDigest` of these very bytes takes it instead of hashing
+def hash_ahead(wasm: bytes) -> None:
+    """Hash ``wasm`` now, on the calling thread, before any pipeline is made (the CLI's
+    read-ahead, :func:`~wizerscope.preinit.files.read_ahead`, while the run's code is still
+    imported): the :class:`InputDigest` of these very bytes takes the digest instead of hashing
     them again. One entry (the last), held until then."""
-    _KNOWN[:] = [(wasm, hexdigest)]
+    _KNOWN[:] = [(wasm, hashlib.sha256(wasm).hexdigest())]
 
 
 class InputDigest:
     """The sha256 (hex) of ``wasm``, started now, waited for by :meth:`hexdigest`. ``then(hex)``,
-    when given, runs on the hashing thread as soon as the digest is known (what can start on it
-    before the parse is done: the code store's check of the stored code); it is a head start
-    only, so whatever it raises is dropped."""
+    when given, runs as soon as the digest is known (what can start on it before the parse is
+    done: the code store's check of the stored code): on the hashing thread, or right here when
+    the bytes were hashed ahead (:func:`hash_ahead`); it is a head start only, so whatever it
+    raises is dropped."""
 
     def __init__(self, wasm: bytes | memoryview, then: Callable[[str], None] | None = None) -> None:
         self._wasm: bytes | memoryview | None = wasm

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from ..binary.encode import LazyJoin
+from ..binary.encode import LazyJoin, binary_bytes
 from ..binary.module import Module, parse_module
 from ..errors import RejectedError, Rejection, WizerscopeError
 from .input_digest import InputDigest
@@ -117,7 +117,7 @@ def validate_rewritten(output: bytes | LazyJoin, proof: bytes | BodyFreeTwin | N
             return
         except WizerscopeError:
             pass
-    engines.validate(output.join() if isinstance(output, LazyJoin) else output, "output")
+    engines.validate(binary_bytes(output), "output")
 
 
 def module_rejections(wasm: bytes | memoryview, m: Module) -> list[Rejection]:

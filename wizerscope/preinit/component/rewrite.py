@@ -130,8 +130,8 @@ def _remove_init_export(c: Component, name: str, replaced: dict[int, bytes], log
 def rewrite_component(c: Component, snaps: dict[tuple[str, int], Snapshot], options: Options,
                       log: ComponentRewriteLog | None = None, *, on_module: OnModule | None = None) -> LazyJoin:
     """The pre-initialized component, as its pieces (joined on first use: a plain run writes
-    them as they are); ``on_module(label, bytes, proof)`` sees every rewritten core module and
-    its body-free twin (or itself: rewrite.body_free_twin), which the pipeline validates there,
-    without re-parsing the output."""
+    them as they are); ``on_module(label, module, twin)`` sees every rewritten core module as its
+    pieces and its body-free twin (None when it has none: rewrite.body_free_twin), which the
+    pipeline validates there, without re-parsing the output."""
     log = log if log is not None else ComponentRewriteLog()
-    return LazyJoin(list(_rewrite_level(c, snaps, options, log, True, on_module)))
+    return LazyJoin(_rewrite_level(c, snaps, options, log, True, on_module))

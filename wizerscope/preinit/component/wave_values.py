@@ -35,11 +35,15 @@ class Braced:
 
 @dataclass(frozen=True)
 class Tuple_:
+    """``(a, b, ...)``: a tuple's items."""
+
     items: tuple
 
 
 @dataclass(frozen=True)
 class Char:
+    """``'c'``: one character (a string would be a plain ``str``)."""
+
     value: str
 
 

@@ -185,8 +185,9 @@ class InitPanel(Vertical, SessionView):
     def _tick(self) -> None:
         """Every 0.1 s while running, once the run has taken a second: the current step counting.
         Not before: each update lays the panel out again on the thread the run shares the GIL
-        with (componentize-py's 0.5 s run in the inspector: ~0.07 s slower with the counter
-        from the start); a step that begins shows at once anyway (:meth:`progress`)."""
+        with (componentize-py's run in bench_tui_tabs: 0.59-0.61 s with the counter from the
+        start, 0.47-0.55 s without, on a noisy box); a step that begins shows at once anyway
+        (:meth:`progress`)."""
         if time.perf_counter() - getattr(self, "_started", 0.0) >= TICK_AFTER:
             self._show_steps()
 
